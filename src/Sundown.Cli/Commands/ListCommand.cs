@@ -1,0 +1,32 @@
+using System.CommandLine;
+using Sundown.Cli.Rendering;
+
+namespace Sundown.Cli.Commands;
+
+/// <summary><c>sundown list</c>: every guest on the given hosts, as a table or as the JSON contract.</summary>
+internal static class ListCommand
+{
+    internal static Command Create()
+    {
+        var connect = HostOptions.CreateConnect();
+        var json = new Option<bool>("--json") { Description = "print the JSON contract instead of a table" };
+        var command = new Command("list", "List the guests of one or more hosts.") { connect, json };
+        command.SetAction(parseResult =>
+        {
+            using var hosts = HostOptions.Open(parseResult.GetValue(connect), readOnly: true);
+            var guests = hosts.ListGuests();
+            var output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.GetValue(json))
+            {
+                GuestJson.Write(output, guests);
+            }
+            else
+            {
+                GuestTable.Write(output, guests, showHost: hosts.Hosts.Count > 1);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using Sundown.Cli;
+
+return SundownCli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Sundown.Cli.Commands;
+using Sundown.Core.Hosts;
+
+namespace Sundown.Cli;
+
+/// <summary>
+/// The command tree and the one place where errors become messages and exit codes.
+/// Tests call <see cref="Run"/> with captured writers.
+/// </summary>
+internal static class SundownCli
+{
+    internal static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Sundown: safe host shutdown for KVM/libvirt guests.")
+        {
+            ListCommand.Create(),
+        };
+
+        // Guest names may begin with '@': never read arguments from response files.
+        var parserConfiguration = new ParserConfiguration { ResponseFileTokenReplacer = null };
+        var parseResult = root.Parse(args, parserConfiguration);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var parseError in parseResult.Errors)
+            {
+                error.WriteLine($"sundown: {parseError.Message}");
+            }
+
+            error.WriteLine("Try 'sundown --help'.");
+            return ExitCodes.Usage;
+        }
+
+        var invocation = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            // Expected failures are caught below and printed without a stack trace.
+            EnableDefaultExceptionHandler = false,
+        };
+
+        try
+        {
+            return parseResult.Invoke(invocation);
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"sundown: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (HostException e)
+        {
+            error.WriteLine($"sundown: {e.Message}");
+            return ExitCodes.Error;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Threading.Channels;
+using Sundown.Core.Model;
+
+namespace Sundown.Core.Hosts;
+
+/// <summary>
+/// The engine's view of one virtualization host: the port that the libvirt binding (and the
+/// simulated host of the tests) implement, so that nothing above it sees libvirt types.
+/// Guests are addressed by UUID. Every call blocks until libvirt answers; a failure is a
+/// <see cref="HostException"/> whose <see cref="HostException.Kind"/> says what to do about it.
+/// </summary>
+public interface IGuestHost : IDisposable
+{
+    /// <summary>The connection URI, as the host itself reports it.</summary>
+    string Uri { get; }
+
+    /// <summary>Every guest on the host, active or not, sorted by name.</summary>
+    IReadOnlyList<Guest> ListGuests();
+
+    /// <summary>The guest's current state and libvirt's reason for it.</summary>
+    GuestStatus GetStatus(string uuid);
+
+    /// <summary>Asks the guest to shut down; returns once the request is issued, not when it is off.</summary>
+    void Shutdown(string uuid, ShutdownMethod method);
+
+    /// <summary>Powers the guest off at once.</summary>
+    void Destroy(string uuid);
+
+    void Suspend(string uuid);
+
+    void Resume(string uuid);
+
+    /// <summary>Wakes a guest from a power-management suspend (S3).</summary>
+    void Wakeup(string uuid);
+
+    /// <summary>Saves the guest's memory to libvirt's managed-save image and stops it. Blocks until done.</summary>
+    void ManagedSave(string uuid);
+
+    /// <summary>Starts the guest; from its managed-save image when it has one.</summary>
+    void Start(string uuid, bool paused = false);
+
+    /// <summary>The guest's metadata element in the given namespace, or null when it has none.</summary>
+    string? GetMetadata(string uuid, string namespaceUri);
+
+    /// <summary>Sets (or with a null <paramref name="xml"/> removes) the metadata element, live and in the persistent config.</summary>
+    void SetMetadata(string uuid, string namespaceUri, string prefix, string? xml);
+
+    /// <summary>
+    /// Delivers every lifecycle event of the host's guests to <paramref name="sink"/> until the
+    /// returned subscription is disposed. Events arrive on the event-loop thread; the writer
+    /// must not block (an unbounded channel is right).
+    /// </summary>
+    IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink);
+}

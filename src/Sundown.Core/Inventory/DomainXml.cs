@@ -1,0 +1,85 @@
+using System.Xml;
+
+namespace Sundown.Core.Inventory;
+
+/// <summary>
+/// Reads <see cref="DomainFacts"/> from a libvirt domain XML document. A streaming reader,
+/// not a DOM: listing a host of thousands of guests parses one document per guest.
+/// </summary>
+public static class DomainXml
+{
+    /// <summary>The namespace libosinfo-aware tools (virt-install, virt-manager) record the OS in.</summary>
+    public const string LibosinfoNamespace = "http://libosinfo.org/xmlns/libvirt/domain/1.0";
+
+    private const string GuestAgentChannel = "org.qemu.guest_agent.0";
+
+    // Everything we read sits at most four levels down (domain/metadata/libosinfo/os).
+    private const int MaxDepth = 4;
+
+    private static readonly XmlReaderSettings s_settings = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        IgnoreComments = true,
+        IgnoreWhitespace = true,
+        XmlResolver = null,
+    };
+
+    /// <exception cref="FormatException">The text is not well-formed XML or not a domain.</exception>
+    public static DomainFacts Parse(string xml)
+    {
+        string? os = null;
+        string? title = null;
+        bool hasAcpi = false;
+        bool hasAgent = false;
+        var path = new string[MaxDepth];
+
+        try
+        {
+            using var reader = XmlReader.Create(new StringReader(xml), s_settings);
+            if (reader.MoveToContent() != XmlNodeType.Element || reader.LocalName != "domain")
+            {
+                throw new FormatException("the document is not a libvirt <domain>");
+            }
+
+            reader.Read();
+            while (!reader.EOF)
+            {
+                if (reader.NodeType != XmlNodeType.Element || reader.Depth >= MaxDepth)
+                {
+                    reader.Read();
+                    continue;
+                }
+
+                path[reader.Depth] = reader.LocalName;
+                string parent = path[reader.Depth - 1];
+
+                // Matching on depth and parent keeps look-alikes elsewhere in the document
+                // (a <title> inside metadata, a <target> of a disk) from being mistaken.
+                switch (reader.Depth, parent, reader.LocalName, reader.NamespaceURI)
+                {
+                    case (1, _, "title", ""):
+                        // Reading the content moves past the element: no Read() after it.
+                        title = reader.ReadElementContentAsString();
+                        continue;
+                    case (2, "features", "acpi", ""):
+                        hasAcpi = true;
+                        break;
+                    case (3, "libosinfo", "os", LibosinfoNamespace):
+                        os = reader.GetAttribute("id");
+                        break;
+                    case (3, "channel", "target", ""):
+                        hasAgent |= reader.GetAttribute("name") == GuestAgentChannel;
+                        break;
+                }
+
+                reader.Read();
+            }
+        }
+        catch (XmlException e)
+        {
+            throw new FormatException($"the domain XML is not well-formed: {e.Message}", e);
+        }
+
+        return new DomainFacts(os, hasAcpi, hasAgent, string.IsNullOrEmpty(title) ? null : title);
+    }
+}
