@@ -10,7 +10,7 @@ namespace Sundown.Libvirt;
 public sealed class LibvirtException : HostException
 {
     // virErrorDomain VIR_FROM_RPC: a system error from the RPC layer is a broken connection.
-    private const int FromRpc = 7;
+    internal const int FromRpc = 7;
 
     public LibvirtException(LibvirtErrorCode code, int errorDomain, string message)
         : base(KindOf(code, errorDomain), message)

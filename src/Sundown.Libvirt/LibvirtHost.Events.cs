@@ -7,98 +7,151 @@ namespace Sundown.Libvirt;
 
 public sealed partial class LibvirtHost
 {
-    private readonly List<IDisposable> _subscriptions = [];
+    // libvirt tracks one lifecycle callback per (connection, function), whatever its opaque:
+    // a second registration fails with "event callback already tracked". So the host holds a
+    // single registration while it has subscribers and fans each event out to all of them.
+    private readonly Lock _eventsLock = new();
+    private readonly List<ChannelWriter<LifecycleEvent>> _sinks = [];
+    private ChannelWriter<LifecycleEvent>[] _sinksSnapshot = [];
+    private EventRegistration? _registration;
 
-    public unsafe IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink)
+    public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink)
     {
-        var subscription = new LifecycleSubscription(this, sink);
-        var opaque = GCHandle.Alloc(subscription);
-        // SAFETY: the callbacks are static UnmanagedCallersOnly functions; `opaque` is a
-        // GCHandle that libvirt hands back to OnLifecycle and frees through OnFree when the
-        // callback is deregistered (or here, if registering fails).
-        int id = Interop.Libvirt.ConnectDomainEventRegisterAny(
-            _connection, 0, Interop.Libvirt.DomainEventIdLifecycle, &OnLifecycle, GCHandle.ToIntPtr(opaque), &OnFree);
-        if (id < 0)
+        lock (_eventsLock)
         {
-            var error = LibvirtException.FromLastError($"subscribing to guest events on '{Uri}'");
-            opaque.Free();
-            subscription.Dispose();
-            throw error;
+            _registration ??= EventRegistration.Register(this);
+            _sinks.Add(sink);
+            _sinksSnapshot = [.. _sinks];
         }
 
-        subscription.CallbackId = id;
-        lock (_subscriptions)
-        {
-            _subscriptions.Add(subscription);
-        }
-
-        return subscription;
+        return new Subscription(this, sink);
     }
 
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static unsafe int OnLifecycle(nint connection, nint domain, int kind, int detail, nint opaque)
+    private void Unsubscribe(ChannelWriter<LifecycleEvent> sink)
     {
-        // An exception must never unwind into libvirt's C frames.
-        try
+        lock (_eventsLock)
         {
-            var subscription = (LifecycleSubscription)GCHandle.FromIntPtr(opaque).Target!;
-            // The domain is borrowed for the duration of the call: copy what we need now.
-            // Its UUID and name are held by the object itself, so they read even when the
-            // guest is already gone (a transient guest that stopped).
-            byte* uuid = stackalloc byte[Interop.Libvirt.UuidStringBufferLength];
-            // SAFETY: a buffer of VIR_UUID_STRING_BUFLEN bytes, as libvirt requires.
-            if (Interop.Libvirt.DomainGetUUIDString(domain, uuid) < 0)
-            {
-                return 0;
-            }
-
-            string name = Marshal.PtrToStringUTF8(Interop.Libvirt.DomainGetName(domain)) ?? "";
-            subscription.Sink.TryWrite(new LifecycleEvent(
-                subscription.Host.Uri, Marshal.PtrToStringUTF8((nint)uuid)!, name, (LifecycleEventKind)kind, detail));
-        }
-        catch (Exception)
-        {
-            // Dropping one event is survivable: the executor re-reads states on its deadlines.
-        }
-
-        return 0;
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static void OnFree(nint opaque) => GCHandle.FromIntPtr(opaque).Free();
-
-    /// <summary>One registered lifecycle callback; it keeps the event loop running while it lives.</summary>
-    private sealed class LifecycleSubscription(LibvirtHost host, ChannelWriter<LifecycleEvent> sink) : IDisposable
-    {
-        private readonly IDisposable _loop = LibvirtEventLoop.Acquire();
-        private int _disposed;
-
-        internal LibvirtHost Host { get; } = host;
-
-        internal ChannelWriter<LifecycleEvent> Sink { get; } = sink;
-
-        internal int CallbackId { get; set; } = -1;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            if (!_sinks.Remove(sink))
             {
                 return;
             }
 
-            // Deregistering runs OnFree synchronously, which frees the GCHandle. The host
-            // disposes its subscriptions before it closes the connection, so this always
-            // runs on an open one.
-            if (CallbackId >= 0)
+            _sinksSnapshot = [.. _sinks];
+            if (_sinks.Count == 0)
             {
-                Interop.Libvirt.ConnectDomainEventDeregisterAny(Host._connection, CallbackId);
-                lock (Host._subscriptions)
-                {
-                    Host._subscriptions.Remove(this);
-                }
+                _registration?.Dispose();
+                _registration = null;
+            }
+        }
+    }
+
+    private void UnsubscribeAll()
+    {
+        lock (_eventsLock)
+        {
+            _sinks.Clear();
+            _sinksSnapshot = [];
+            _registration?.Dispose();
+            _registration = null;
+        }
+    }
+
+    private void Publish(LifecycleEvent lifecycleEvent)
+    {
+        foreach (var sink in _sinksSnapshot)
+        {
+            sink.TryWrite(lifecycleEvent);
+        }
+    }
+
+    private sealed class Subscription(LibvirtHost host, ChannelWriter<LifecycleEvent> sink) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                host.Unsubscribe(sink);
+            }
+        }
+    }
+
+    /// <summary>The one native callback registration of a host; it keeps the event loop running while it lives.</summary>
+    private sealed class EventRegistration : IDisposable
+    {
+        private readonly LibvirtHost _host;
+        private readonly IDisposable _loop;
+        private readonly int _callbackId;
+
+        private EventRegistration(LibvirtHost host, IDisposable loop, int callbackId)
+        {
+            _host = host;
+            _loop = loop;
+            _callbackId = callbackId;
+        }
+
+        internal static unsafe EventRegistration Register(LibvirtHost host)
+        {
+            var loop = LibvirtEventLoop.Acquire();
+            var opaque = GCHandle.Alloc(host, GCHandleType.Weak);
+            // SAFETY: the callbacks are static UnmanagedCallersOnly functions; `opaque` is a
+            // GCHandle that libvirt hands back to OnLifecycle and frees through OnFree when
+            // the callback is deregistered (or here, if registering fails).
+            int id = Interop.Libvirt.ConnectDomainEventRegisterAny(
+                host._connection, 0, Interop.Libvirt.DomainEventIdLifecycle, &OnLifecycle, GCHandle.ToIntPtr(opaque), &OnFree);
+            if (id < 0)
+            {
+                var error = LibvirtException.FromLastError($"subscribing to guest events on '{host.Uri}'");
+                opaque.Free();
+                loop.Dispose();
+                throw error;
             }
 
+            return new EventRegistration(host, loop, id);
+        }
+
+        public void Dispose()
+        {
+            // Runs OnFree synchronously on this thread, which frees the GCHandle. A
+            // registration left in place would keep the connection open for ever.
+            Interop.Libvirt.ConnectDomainEventDeregisterAny(_host._connection, _callbackId);
             _loop.Dispose();
         }
+
+        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+        private static unsafe int OnLifecycle(nint connection, nint domain, int kind, int detail, nint opaque)
+        {
+            // An exception must never unwind into libvirt's C frames.
+            try
+            {
+                if (GCHandle.FromIntPtr(opaque).Target is not LibvirtHost host)
+                {
+                    return 0;
+                }
+
+                // The domain is borrowed for the duration of the call: copy what we need now.
+                // Its UUID and name are held by the object itself, so they read even when the
+                // guest is already gone (a transient guest that stopped).
+                byte* uuid = stackalloc byte[Interop.Libvirt.UuidStringBufferLength];
+                // SAFETY: a buffer of VIR_UUID_STRING_BUFLEN bytes, as libvirt requires.
+                if (Interop.Libvirt.DomainGetUUIDString(domain, uuid) < 0)
+                {
+                    return 0;
+                }
+
+                string name = Marshal.PtrToStringUTF8(Interop.Libvirt.DomainGetName(domain)) ?? "";
+                host.Publish(new LifecycleEvent(host.Uri, Marshal.PtrToStringUTF8((nint)uuid)!, name, (LifecycleEventKind)kind, detail));
+            }
+            catch (Exception)
+            {
+                // Dropping one event is survivable: the executor re-reads states on its deadlines.
+            }
+
+            return 0;
+        }
+
+        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+        private static void OnFree(nint opaque) => GCHandle.FromIntPtr(opaque).Free();
     }
 }

@@ -152,19 +152,9 @@ public sealed partial class LibvirtHost : IGuestHost
 
     public void Dispose()
     {
-        // A callback left registered keeps the connection open forever (virConnectClose
+        // A callback left registered keeps the connection open for ever (virConnectClose
         // returns 1) and never frees its GCHandle.
-        IDisposable[] subscriptions;
-        lock (_subscriptions)
-        {
-            subscriptions = [.. _subscriptions];
-        }
-
-        foreach (var subscription in subscriptions)
-        {
-            subscription.Dispose();
-        }
-
+        UnsubscribeAll();
         _connection.Dispose();
     }
 

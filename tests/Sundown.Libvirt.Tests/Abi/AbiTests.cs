@@ -1,0 +1,104 @@
+using System.Runtime.InteropServices;
+using Sundown.Core.Hosts;
+using Sundown.Testing;
+
+namespace Sundown.Libvirt.Tests.Abi;
+
+/// <summary>
+/// The binding's struct layouts and constants against the C headers it was written from:
+/// a small C program prints the header's values, and each must equal the binding's.
+/// </summary>
+public sealed class AbiTests
+{
+    [Fact(Timeout = 60_000)]
+    public async Task Struct_layouts_and_constants_match_the_libvirt_headers()
+    {
+        Requires.Program("gcc");
+        Requires.File("/usr/include/libvirt/libvirt.h", "install libvirt-dev");
+        var header = await CompileAndRunAsync();
+
+        var binding = BindingValues();
+
+        Assert.Empty(binding.Keys.Except(header.Keys));
+        Assert.All(binding, pair => Assert.True(
+            header[pair.Key] == pair.Value, $"{pair.Key}: the header says {header[pair.Key]}, the binding {pair.Value}"));
+    }
+
+    private static Dictionary<string, long> BindingValues()
+    {
+        var values = new Dictionary<string, long>
+        {
+            ["sizeof(virError)"] = Marshal.SizeOf<Interop.Libvirt.VirError>(),
+            ["offsetof(virError.code)"] = Offset<Interop.Libvirt.VirError>(nameof(Interop.Libvirt.VirError.Code)),
+            ["offsetof(virError.domain)"] = Offset<Interop.Libvirt.VirError>(nameof(Interop.Libvirt.VirError.Domain)),
+            ["offsetof(virError.message)"] = Offset<Interop.Libvirt.VirError>(nameof(Interop.Libvirt.VirError.Message)),
+            ["offsetof(virError.level)"] = Offset<Interop.Libvirt.VirError>(nameof(Interop.Libvirt.VirError.Level)),
+            ["offsetof(virError.str1)"] = Offset<Interop.Libvirt.VirError>(nameof(Interop.Libvirt.VirError.Str1)),
+            ["offsetof(virError.int1)"] = Offset<Interop.Libvirt.VirError>(nameof(Interop.Libvirt.VirError.Int1)),
+            ["offsetof(virError.net)"] = Offset<Interop.Libvirt.VirError>(nameof(Interop.Libvirt.VirError.Net)),
+            ["sizeof(virDomainInfo)"] = Marshal.SizeOf<Interop.Libvirt.VirDomainInfo>(),
+            ["offsetof(virDomainInfo.state)"] = Offset<Interop.Libvirt.VirDomainInfo>(nameof(Interop.Libvirt.VirDomainInfo.State)),
+            ["offsetof(virDomainInfo.maxMem)"] = Offset<Interop.Libvirt.VirDomainInfo>(nameof(Interop.Libvirt.VirDomainInfo.MaxMem)),
+            ["offsetof(virDomainInfo.memory)"] = Offset<Interop.Libvirt.VirDomainInfo>(nameof(Interop.Libvirt.VirDomainInfo.Memory)),
+            ["offsetof(virDomainInfo.nrVirtCpu)"] = Offset<Interop.Libvirt.VirDomainInfo>(nameof(Interop.Libvirt.VirDomainInfo.NrVirtCpu)),
+            ["offsetof(virDomainInfo.cpuTime)"] = Offset<Interop.Libvirt.VirDomainInfo>(nameof(Interop.Libvirt.VirDomainInfo.CpuTime)),
+            ["VIR_UUID_STRING_BUFLEN"] = Interop.Libvirt.UuidStringBufferLength,
+            ["VIR_CONNECT_RO"] = Interop.Libvirt.ConnectReadOnly,
+            ["VIR_DOMAIN_NOSTATE"] = LibvirtStates.NoState,
+            ["VIR_DOMAIN_RUNNING"] = LibvirtStates.Running,
+            ["VIR_DOMAIN_BLOCKED"] = LibvirtStates.Blocked,
+            ["VIR_DOMAIN_PAUSED"] = LibvirtStates.Paused,
+            ["VIR_DOMAIN_SHUTDOWN"] = LibvirtStates.Shutdown,
+            ["VIR_DOMAIN_SHUTOFF"] = LibvirtStates.Shutoff,
+            ["VIR_DOMAIN_CRASHED"] = LibvirtStates.Crashed,
+            ["VIR_DOMAIN_PMSUSPENDED"] = LibvirtStates.PmSuspended,
+            ["VIR_DOMAIN_SHUTDOWN_DEFAULT"] = Interop.Libvirt.ShutdownDefault,
+            ["VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN"] = Interop.Libvirt.ShutdownAcpiPowerButton,
+            ["VIR_DOMAIN_SHUTDOWN_GUEST_AGENT"] = Interop.Libvirt.ShutdownGuestAgent,
+            ["VIR_DOMAIN_START_PAUSED"] = Interop.Libvirt.StartPaused,
+            ["VIR_DOMAIN_METADATA_ELEMENT"] = Interop.Libvirt.MetadataElement,
+            ["VIR_DOMAIN_AFFECT_LIVE"] = Interop.Libvirt.AffectLive,
+            ["VIR_DOMAIN_AFFECT_CONFIG"] = Interop.Libvirt.AffectConfig,
+            ["VIR_DOMAIN_EVENT_ID_LIFECYCLE"] = Interop.Libvirt.DomainEventIdLifecycle,
+            ["VIR_FROM_RPC"] = LibvirtException.FromRpc,
+        };
+
+        foreach (var kind in Enum.GetValues<LifecycleEventKind>())
+        {
+            values[$"VIR_DOMAIN_EVENT_{kind.ToString().ToUpperInvariant()}"] = (long)kind;
+        }
+
+        foreach (var code in Enum.GetValues<LibvirtErrorCode>())
+        {
+            values[$"VIR_ERR_{ToUpperSnake(code.ToString())}"] = (long)code;
+        }
+
+        return values;
+    }
+
+    private static long Offset<T>(string field) => Marshal.OffsetOf<T>(field).ToInt64();
+
+    // NoDomainMetadata -> NO_DOMAIN_METADATA
+    private static string ToUpperSnake(string pascal) =>
+        string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant();
+
+    private static async Task<Dictionary<string, long>> CompileAndRunAsync()
+    {
+        string dir = Directory.CreateTempSubdirectory("sundown-abi-").FullName;
+        try
+        {
+            string program = Path.Combine(dir, "abi");
+            var compile = await ProcessRunner.RunAsync("gcc", [Path.Combine(AppContext.BaseDirectory, "Abi", "abi.c"), "-o", program]);
+            Assert.True(compile.ExitCode == 0, compile.Error);
+            var run = await ProcessRunner.RunAsync(program, []);
+            Assert.Equal(0, run.ExitCode);
+            return run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => line.Split(' '))
+                .ToDictionary(parts => parts[0], parts => long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
