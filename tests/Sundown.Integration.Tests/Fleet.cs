@@ -1,0 +1,62 @@
+using Sundown.Testing;
+
+namespace Sundown.Integration.Tests;
+
+/// <summary>
+/// Drives <c>tests/fleet/fleet.sh</c>: real QEMU guests on the machine's libvirtd, each
+/// marked with the fleet's title so that nothing else on the host is touched.
+/// </summary>
+internal static class Fleet
+{
+    internal const string Uri = "qemu:///system";
+
+    internal static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    internal static string Script => Path.Combine(RepositoryRoot, "tests", "fleet", "fleet.sh");
+
+    /// <summary>The published binary that users run; scripts/test.sh publishes it before the tests.</summary>
+    internal static string SundownBinary => Path.Combine(RepositoryRoot, "artifacts", "bin", "sundown");
+
+    internal sealed record FleetGuest(string Uuid, string Name, string LogPath);
+
+    /// <summary>Skips (or, in CI, fails) unless this machine can run the fleet.</summary>
+    internal static async Task RequireAsync()
+    {
+        Requires.Root();
+        Requires.File(SundownBinary, "run scripts/publish.sh first");
+        var setup = await ProcessRunner.RunAsync(Script, ["setup"], timeout: TimeSpan.FromMinutes(10));
+        Requires.That(setup.ExitCode == 0, $"fleet.sh setup failed: {setup.Error}");
+    }
+
+    /// <summary>Defines and starts guests from spec lines ("NAME\tOPTIONS"); returns them once they are up.</summary>
+    internal static async Task<IReadOnlyList<FleetGuest>> UpAsync(params string[] specLines)
+    {
+        var up = await ProcessRunner.RunAsync(Script, ["up", "-"], stdin: string.Join('\n', specLines) + "\n", timeout: TimeSpan.FromMinutes(3));
+        Assert.True(up.ExitCode == 0, $"fleet.sh up failed: {up.Error}");
+        return [.. up.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .Select(parts => new FleetGuest(parts[0], parts[1], parts[2]))];
+    }
+
+    internal static async Task DownAsync()
+    {
+        var down = await ProcessRunner.RunAsync(Script, ["down"], timeout: TimeSpan.FromMinutes(2));
+        Assert.True(down.ExitCode == 0, $"fleet.sh down failed: {down.Error}");
+    }
+
+    internal static Task<ProcessRunner.Result> SundownAsync(params string[] args) =>
+        ProcessRunner.RunAsync(SundownBinary, args, timeout: TimeSpan.FromMinutes(2));
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Sundown.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Sundown.slnx above {AppContext.BaseDirectory}");
+    }
+}
