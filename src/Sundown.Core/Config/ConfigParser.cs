@@ -1,0 +1,233 @@
+using System.Collections.Immutable;
+using Sundown.Core.Policy;
+using Tomlyn.Parsing;
+using Tomlyn.Syntax;
+
+namespace Sundown.Core.Config;
+
+/// <summary>
+/// Reads the TOML config through Tomlyn's syntax tree and maps it by hand: every value is
+/// checked, unknown keys are refused (a typo must not silently fall back to a default), and
+/// every error names the file, line and column. The first error refuses the whole file.
+/// </summary>
+public static class ConfigParser
+{
+    public static SundownConfig Parse(string text, string file)
+    {
+        var document = SyntaxParser.Parse(text, file, false);
+        foreach (var diagnostic in document.Diagnostics)
+        {
+            if (diagnostic.Kind == DiagnosticMessageKind.Error)
+            {
+                throw new ConfigException(file, diagnostic.Span.Start.Line + 1, diagnostic.Span.Start.Column + 1, diagnostic.Message);
+            }
+        }
+
+        var reader = new Reader(file);
+        var config = SundownConfig.Default;
+        var defaults = new PolicyOverrides();
+        var rules = ImmutableArray.CreateBuilder<GuestRule>();
+
+        foreach (var (key, value, node) in reader.Entries(document.KeyValues, "the top level"))
+        {
+            config = key switch
+            {
+                "connect" => config with { Connect = reader.StringOrStrings(value, key) },
+                "budget" => config with { Budget = reader.Duration(value, key) },
+                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, or the tables [limits], [defaults], [[guest]])"),
+            };
+        }
+
+        var seenTables = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in document.Tables)
+        {
+            string name = reader.KeyName(table.Name!);
+            bool isArray = table is TableArraySyntax;
+            if (!isArray && !seenTables.Add(name))
+            {
+                throw reader.Error(table, $"[{name}] appears twice");
+            }
+
+            switch (name, isArray)
+            {
+                case ("limits", false):
+                    config = config with { Limits = ReadLimits(reader, table) };
+                    break;
+                case ("defaults", false):
+                    defaults = ReadPolicy(reader, table, "[defaults]", []);
+                    break;
+                case ("guest", true):
+                    rules.Add(ReadRule(reader, table));
+                    break;
+                default:
+                    throw reader.Error(table, $"unknown table {(isArray ? $"[[{name}]]" : $"[{name}]")} (expected [limits], [defaults] or [[guest]])");
+            }
+        }
+
+        if (config.Connect.IsEmpty)
+        {
+            throw new ConfigException(file, 0, 0, "connect lists no host");
+        }
+
+        return config with { Defaults = defaults.ApplyTo(GuestPolicy.Default), Rules = rules.ToImmutable() };
+    }
+
+    private static Limits ReadLimits(Reader reader, TableSyntaxBase table)
+    {
+        var limits = Limits.Default;
+        foreach (var (key, value, node) in reader.Entries(table.Items, "[limits]"))
+        {
+            int count = reader.Count(value, key);
+            limits = key switch
+            {
+                "shutdowns" => limits with { Shutdowns = count },
+                "saves" => limits with { Saves = count },
+                "starts" => limits with { Starts = count },
+                _ => throw reader.Error(node, $"unknown key '{key}' in [limits] (expected shutdowns, saves, starts)"),
+            };
+        }
+
+        return limits;
+    }
+
+    private static GuestRule ReadRule(Reader reader, TableSyntaxBase table)
+    {
+        string? glob = null;
+        string? uuid = null;
+        OsFamily? os = null;
+        var policyItems = new List<KeyValueSyntax>();
+        foreach (var (key, value, node) in reader.Entries(table.Items, "[[guest]]"))
+        {
+            switch (key)
+            {
+                case "match":
+                    glob = reader.String(value, key);
+                    break;
+                case "uuid":
+                    string text = reader.String(value, key);
+                    uuid = Guid.TryParse(text, out var parsed) ? parsed.ToString() : throw reader.Error(value, $"uuid: '{text}' is not a UUID");
+                    break;
+                case "os":
+                    string family = reader.String(value, key);
+                    os = OsFamilies.FromName(family) ?? throw reader.Error(value, $"os: '{family}' is not an OS family (expected linux, windows or other)");
+                    break;
+                default:
+                    policyItems.Add(node);
+                    break;
+            }
+        }
+
+        if (glob is null && uuid is null && os is null)
+        {
+            throw reader.Error(table, "a [[guest]] rule needs match, uuid or os to say which guests it is for");
+        }
+
+        var overrides = ReadPolicy(reader, policyItems, "[[guest]]", ["match", "uuid", "os"]);
+        return new GuestRule(glob, uuid, os, overrides);
+    }
+
+    private static PolicyOverrides ReadPolicy(Reader reader, TableSyntaxBase table, string where, string[] alsoAllowed) =>
+        ReadPolicy(reader, table.Items.OfType<KeyValueSyntax>(), where, alsoAllowed);
+
+    private static PolicyOverrides ReadPolicy(Reader reader, IEnumerable<KeyValueSyntax> items, string where, string[] alsoAllowed)
+    {
+        var overrides = new PolicyOverrides();
+        foreach (var (key, value, node) in reader.Entries(items, where))
+        {
+            overrides = key switch
+            {
+                "stop" => overrides with { Stop = reader.Ladder(value, key) },
+                "order" => overrides with { Order = reader.Integer(value, key) },
+                "restore" => overrides with { Restore = reader.Restore(value, key) },
+                "start_delay" => overrides with { StartDelay = reader.Duration(value, key) },
+                _ => throw reader.Error(node, $"unknown key '{key}' in {where} (expected {string.Join(", ", alsoAllowed.Concat(["stop", "order", "restore", "start_delay"]))})"),
+            };
+        }
+
+        return overrides;
+    }
+
+    /// <summary>Typed reads of syntax nodes, each failing with the node's position.</summary>
+    private sealed class Reader(string file)
+    {
+        internal IEnumerable<(string Key, ValueSyntax Value, KeyValueSyntax Node)> Entries(IEnumerable<SyntaxNode> items, string where)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in items.OfType<KeyValueSyntax>())
+            {
+                string key = KeyName(item.Key!);
+                if (!seen.Add(key))
+                {
+                    throw Error(item, $"'{key}' appears twice in {where}");
+                }
+
+                yield return (key, item.Value!, item);
+            }
+        }
+
+        internal string KeyName(KeySyntax key)
+        {
+            if (key.DotKeys.ChildrenCount > 0)
+            {
+                throw Error(key, "dotted keys are not used here: write the table header ([limits]) and plain keys under it");
+            }
+
+            return key.Key switch
+            {
+                BareKeySyntax bare => bare.Key!.Text!,
+                StringValueSyntax quoted => quoted.Value!,
+                _ => throw Error(key, "unreadable key"),
+            };
+        }
+
+        internal string String(ValueSyntax value, string key) =>
+            value is StringValueSyntax s ? s.Value! : throw Error(value, $"{key}: expected a string");
+
+        internal ImmutableArray<string> StringOrStrings(ValueSyntax value, string key) => value switch
+        {
+            StringValueSyntax s => [s.Value!],
+            ArraySyntax array => [.. array.Items.Select(item => String(item.Value!, key))],
+            _ => throw Error(value, $"{key}: expected a string or an array of strings"),
+        };
+
+        internal int Integer(ValueSyntax value, string key) => value switch
+        {
+            IntegerValueSyntax i when i.Value is >= int.MinValue and <= int.MaxValue => (int)i.Value,
+            _ => throw Error(value, $"{key}: expected a whole number"),
+        };
+
+        internal int Count(ValueSyntax value, string key)
+        {
+            int count = Integer(value, key);
+            return count >= 0 ? count : throw Error(value, $"{key}: expected 0 (no limit) or more");
+        }
+
+        internal TimeSpan Duration(ValueSyntax value, string key)
+        {
+            string text = String(value, key);
+            return Durations.TryParse(text, out string? error) ?? throw Error(value, $"{key}: {error}");
+        }
+
+        internal RestoreRule Restore(ValueSyntax value, string key) => String(value, key) switch
+        {
+            "previous" => RestoreRule.Previous,
+            "always" => RestoreRule.Always,
+            "never" => RestoreRule.Never,
+            var other => throw Error(value, $"{key}: '{other}' is not previous, always or never"),
+        };
+
+        internal StopLadder Ladder(ValueSyntax value, string key)
+        {
+            if (value is not ArraySyntax array)
+            {
+                throw Error(value, $"{key}: expected an array of steps, e.g. [\"acpi 2m\", \"destroy\"]");
+            }
+
+            var steps = array.Items.Select(item => String(item.Value!, key)).ToList();
+            return StopLadder.TryCreate(steps, out string? error) ?? throw Error(value, $"{key}: {error}");
+        }
+
+        internal ConfigException Error(SyntaxNode node, string problem) =>
+            new(file, node.Span.Start.Line + 1, node.Span.Start.Column + 1, problem);
+    }
+}

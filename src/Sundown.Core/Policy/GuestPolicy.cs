@@ -1,0 +1,8 @@
+namespace Sundown.Core.Policy;
+
+/// <summary>How one guest is stopped and brought back.</summary>
+/// <param name="Order">Start order: higher starts later and stops earlier (an app of 20 stops before its database of 10).</param>
+public sealed record GuestPolicy(StopLadder Stop, int Order, RestoreRule Restore, TimeSpan StartDelay)
+{
+    public static GuestPolicy Default { get; } = new(StopLadder.Default, 0, RestoreRule.Previous, TimeSpan.Zero);
+}

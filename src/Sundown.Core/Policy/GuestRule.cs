@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+using Sundown.Core.Model;
+
+namespace Sundown.Core.Policy;
+
+/// <summary>
+/// A <c>[[guest]]</c> rule: which guests it matches (all of the given conditions) and the
+/// policy parts it sets for them.
+/// </summary>
+/// <param name="NameGlob">A shell-style glob on the guest's name (<c>*</c>, <c>?</c>, <c>[abc]</c>).</param>
+public sealed record GuestRule(string? NameGlob, string? Uuid, OsFamily? Os, PolicyOverrides Overrides)
+{
+    public bool Matches(Guest guest) =>
+        (NameGlob is null || GlobToRegex(NameGlob).IsMatch(guest.Name))
+        && (Uuid is null || string.Equals(Uuid, guest.Uuid, StringComparison.OrdinalIgnoreCase))
+        && (Os is null || Os == OsFamilies.Of(guest.Os));
+
+    // Globs are compiled per call; configs hold a handful of rules, so caching buys nothing.
+    private static Regex GlobToRegex(string glob)
+    {
+        var pattern = new System.Text.StringBuilder("^");
+        for (int i = 0; i < glob.Length; i++)
+        {
+            char c = glob[i];
+            switch (c)
+            {
+                case '*':
+                    pattern.Append(".*");
+                    break;
+                case '?':
+                    pattern.Append('.');
+                    break;
+                case '[':
+                    int close = glob.IndexOf(']', i + 1);
+                    if (close > i + 1)
+                    {
+                        string set = glob[(i + 1)..close];
+                        pattern.Append('[').Append(set.StartsWith('!') ? "^" + Regex.Escape(set[1..]) : Regex.Escape(set)).Append(']');
+                        i = close;
+                    }
+                    else
+                    {
+                        pattern.Append(@"\[");
+                    }
+
+                    break;
+                default:
+                    pattern.Append(Regex.Escape(c.ToString()));
+                    break;
+            }
+        }
+
+        return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline);
+    }
+}

@@ -1,0 +1,11 @@
+namespace Sundown.Core.Policy;
+
+/// <summary>The parts of a policy that a <c>[[guest]]</c> rule or a guest's metadata sets; null leaves it as it was.</summary>
+public sealed record PolicyOverrides(StopLadder? Stop = null, int? Order = null, RestoreRule? Restore = null, TimeSpan? StartDelay = null)
+{
+    public GuestPolicy ApplyTo(GuestPolicy policy) => new(
+        Stop ?? policy.Stop,
+        Order ?? policy.Order,
+        Restore ?? policy.Restore,
+        StartDelay ?? policy.StartDelay);
+}

@@ -1,0 +1,39 @@
+using Sundown.Core.Config;
+using Sundown.Core.Model;
+
+namespace Sundown.Core.Policy;
+
+/// <summary>
+/// A guest's policy: the config's defaults, then every matching <c>[[guest]]</c> rule in file
+/// order (later ones win), then the guest's own metadata, which wins over the file.
+/// </summary>
+public static class PolicyResolver
+{
+    /// <param name="metadataXml">The guest's sundown metadata element, or null when it has none.</param>
+    /// <exception cref="FormatException">The guest's metadata is invalid; the message names the guest.</exception>
+    public static GuestPolicy Resolve(Guest guest, SundownConfig config, string? metadataXml)
+    {
+        var policy = config.Defaults;
+        foreach (var rule in config.Rules)
+        {
+            if (rule.Matches(guest))
+            {
+                policy = rule.Overrides.ApplyTo(policy);
+            }
+        }
+
+        if (metadataXml is null)
+        {
+            return policy;
+        }
+
+        try
+        {
+            return PolicyMetadata.Parse(metadataXml).ApplyTo(policy);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"guest '{guest.Name}' on {guest.Uri}: {e.Message}", e);
+        }
+    }
+}
