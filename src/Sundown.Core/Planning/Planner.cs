@@ -1,0 +1,265 @@
+using System.Collections.Immutable;
+using Sundown.Core.Config;
+using Sundown.Core.Model;
+using Sundown.Core.Policy;
+
+namespace Sundown.Core.Planning;
+
+/// <summary>
+/// Turns guests and their policies into a <see cref="Plan"/>. Pure: no I/O, no clock; all
+/// times are offsets from the start of the stop.
+/// </summary>
+/// <remarks>
+/// Tiers are stopped highest order first, each only after the one before it is done. With a
+/// budget the planner works backwards: each tier's deadline leaves room for the tiers after
+/// it, and inside a tier the graceful steps (agent, acpi) end early enough for the save and
+/// the destroy that may follow. When the budget is shorter than the ladders ask for, the
+/// graceful timeouts shrink in proportion; saves that cannot fit at all are dropped; a
+/// destroy always fits, so nothing is left running at the deadline.
+/// </remarks>
+public static class Planner
+{
+    public static Plan Build(IReadOnlyList<(Guest Guest, GuestPolicy Policy)> guests, TimeSpan? budget, Limits limits, Estimates estimates)
+    {
+        var alreadyOff = guests.Where(g => !g.Guest.State.IsActive()).Select(g => g.Guest).ToImmutableArray();
+        var tiers = guests
+            .Where(g => g.Guest.State.IsActive())
+            .Select(g => Prepare(g.Guest, g.Policy, estimates))
+            .GroupBy(p => p.Policy.Order)
+            .OrderByDescending(group => group.Key)
+            .Select(group => new TierNeeds(group.Key, [.. group.OrderBy(p => p.Guest.Name, StringComparer.Ordinal)], limits))
+            .ToList();
+
+        var (scale, dropSaves) = FitToBudget(tiers, budget);
+        var planned = ImmutableArray.CreateBuilder<PlanTier>();
+        var clock = TimeSpan.Zero;
+        for (int i = 0; i < tiers.Count; i++)
+        {
+            var tier = tiers[i];
+            TimeSpan? deadline = budget is { } b ? b - tiers.Skip(i + 1).Sum(t => t.Need(scale, dropSaves)) : null;
+            var saveReserve = dropSaves ? TimeSpan.Zero : tier.SaveNeed;
+            var guestsOfTier = tier.Guests.Select(p => p.Finish(clock, deadline, saveReserve, scale, dropSaves)).ToImmutableArray();
+            var end = guestsOfTier.Max(g => g.WorstCaseEnd);
+            if (deadline is { } d && end > d)
+            {
+                end = d;
+            }
+
+            planned.Add(new PlanTier(tier.Order, deadline, saveReserve, clock, end, guestsOfTier));
+            clock = end;
+        }
+
+        return new Plan(budget, planned.ToImmutable(), alreadyOff);
+    }
+
+    /// <summary>
+    /// The steps of one guest with the times they are held to, once its tier really starts:
+    /// a tier that starts early (the tiers before it finished quickly) gives its guests back
+    /// the full timeouts the plan may have shrunk.
+    /// </summary>
+    public static ImmutableArray<ScheduledStep> Schedule(PlannedGuest guest, PlanTier tier, TimeSpan tierStart)
+    {
+        var graceful = guest.Steps.Where(s => s.Kind.IsGraceful()).ToList();
+        bool saves = guest.Steps.Any(s => s.Kind == StepKind.Save);
+        TimeSpan? latestOff = tier.Deadline - Estimates.DestroyAllowance;
+        TimeSpan? gracefulEnd = latestOff - (saves ? tier.SaveReserve : TimeSpan.Zero);
+        double scale = 1;
+        if (gracefulEnd is { } ge)
+        {
+            var requested = graceful.Sum(s => s.Requested);
+            var available = ge - tierStart;
+            scale = requested <= TimeSpan.Zero ? 1 : Math.Clamp(available / requested, 0, 1);
+        }
+
+        var steps = ImmutableArray.CreateBuilder<ScheduledStep>();
+        var clock = tierStart;
+        foreach (var step in guest.Steps)
+        {
+            switch (step.Kind)
+            {
+                case StepKind.Agent or StepKind.Acpi:
+                    var wait = step.Requested * scale;
+                    clock += wait;
+                    steps.Add(new ScheduledStep(step.Kind, wait, gracefulEnd, Min(clock, gracefulEnd)));
+                    break;
+                case StepKind.Save:
+                    steps.Add(new ScheduledStep(StepKind.Save, TimeSpan.Zero, latestOff - step.Requested, latestOff));
+                    break;
+                default:
+                    steps.Add(new ScheduledStep(step.Kind, TimeSpan.Zero, null, null));
+                    break;
+            }
+        }
+
+        return steps.ToImmutable();
+    }
+
+    private static TimeSpan? Min(TimeSpan a, TimeSpan? b) => b is { } v && v < a ? v : a;
+
+    private static TimeSpan Sum<T>(this IEnumerable<T> items, Func<T, TimeSpan> selector) =>
+        items.Aggregate(TimeSpan.Zero, (total, item) => total + selector(item));
+
+    /// <summary>
+    /// How much of their graceful time the ladders keep (1 = all of it), and whether saves
+    /// must go, for every tier to fit the budget.
+    /// </summary>
+    private static (double Scale, bool DropSaves) FitToBudget(IReadOnlyList<TierNeeds> tiers, TimeSpan? budget)
+    {
+        if (budget is not { } b || tiers.Sum(t => t.Need(1, false)) <= b)
+        {
+            return (1, false);
+        }
+
+        var graceful = tiers.Sum(t => t.GracefulNeed);
+        foreach (bool dropSaves in new[] { false, true })
+        {
+            var fixedNeed = tiers.Sum(t => t.Need(0, dropSaves));
+            if (fixedNeed <= b)
+            {
+                return (graceful <= TimeSpan.Zero ? 1 : (b - fixedNeed) / graceful, dropSaves);
+            }
+        }
+
+        // Not even the destroys' allowances fit: every guest goes straight to destroy.
+        return (0, true);
+    }
+
+    private static PreparedGuest Prepare(Guest guest, GuestPolicy policy, Estimates estimates)
+    {
+        var notes = new List<string>();
+        var ladder = policy.Stop.Steps.ToList();
+
+        if (!guest.Persistent && ladder.RemoveAll(s => s.Kind == StepKind.Save) > 0)
+        {
+            notes.Add("transient: it cannot be saved, so its save step is skipped");
+        }
+
+        switch (guest.State)
+        {
+            case GuestState.Paused when ladder.Any(s => s.Kind == StepKind.Save):
+                ladder.RemoveAll(s => s.Kind.IsGraceful());
+                notes.Add("paused: saved as it is (a paused guest cannot hear the power button)");
+                break;
+            case GuestState.Paused:
+                ladder.Insert(0, new LadderStep(StepKind.Resume, null));
+                notes.Add("paused: resumed first, so that it can hear the power button");
+                break;
+            case GuestState.PmSuspended:
+                ladder.Insert(0, new LadderStep(StepKind.Wakeup, null));
+                notes.Add("suspended to RAM: woken first");
+                break;
+            case GuestState.Crashed:
+                ladder.RemoveAll(s => s.Kind != StepKind.Destroy);
+                notes.Add("crashed: nothing left to shut down gracefully");
+                break;
+            case GuestState.Shutdown:
+                notes.Add("already shutting down");
+                break;
+        }
+
+        int save = ladder.FindIndex(s => s.Kind == StepKind.Save);
+        if (save > 0 && ladder.Take(save).Any(s => s.Kind.IsGraceful()))
+        {
+            notes.Add("a save after a shutdown request may capture the guest mid-shutdown; restored, it finishes shutting down (put save first to keep its state)");
+        }
+
+        var steps = ladder.Select(s => (s.Kind, Requested: s.Kind switch
+        {
+            StepKind.Save => estimates.SaveTime(guest.MemoryKiB),
+            _ => s.Timeout ?? TimeSpan.Zero,
+        })).ToImmutableArray();
+        return new PreparedGuest(guest, policy, steps, [.. notes]);
+    }
+
+    private sealed record PreparedGuest(Guest Guest, GuestPolicy Policy, ImmutableArray<(StepKind Kind, TimeSpan Requested)> Steps, ImmutableArray<string> Notes)
+    {
+        internal TimeSpan Graceful => Steps.Where(s => s.Kind.IsGraceful()).Sum(s => s.Requested);
+
+        internal TimeSpan? Save => Steps.Any(s => s.Kind == StepKind.Save) ? Steps.First(s => s.Kind == StepKind.Save).Requested : null;
+
+        /// <summary>The guest's steps laid out from its tier's worst-case start.</summary>
+        internal PlannedGuest Finish(TimeSpan tierStart, TimeSpan? deadline, TimeSpan saveReserve, double scale, bool dropSaves)
+        {
+            var notes = Notes.ToList();
+            bool atRisk = false;
+            if (dropSaves && Save is not null)
+            {
+                notes.Add("the budget leaves no time to save it: it is forced off if it does not shut down");
+                atRisk = true;
+            }
+
+            if (scale < 1 && Graceful > TimeSpan.Zero)
+            {
+                notes.Add($"the budget shrinks its graceful steps to {scale:P0} of their timeouts");
+                atRisk = true;
+            }
+
+            TimeSpan? latestOff = deadline - Estimates.DestroyAllowance;
+            var steps = ImmutableArray.CreateBuilder<PlannedStep>();
+            var clock = tierStart;
+            foreach (var (kind, requested) in Steps)
+            {
+                if (kind == StepKind.Save && dropSaves)
+                {
+                    continue;
+                }
+
+                var duration = kind.IsGraceful() ? requested * scale : requested;
+                if (kind == StepKind.Destroy && latestOff is { } lo && clock > lo)
+                {
+                    clock = lo;
+                }
+
+                steps.Add(new PlannedStep(kind, requested, duration, clock));
+                clock += duration;
+            }
+
+            if (steps.All(s => s.Kind == StepKind.Destroy) && Policy.Stop.Steps.Any(s => s.Kind != StepKind.Destroy))
+            {
+                atRisk = true;
+            }
+
+            return new PlannedGuest(Guest, Policy, steps.ToImmutable(), atRisk, [.. notes]);
+        }
+    }
+
+    /// <summary>What one tier needs from the budget.</summary>
+    private sealed class TierNeeds(int order, ImmutableArray<PreparedGuest> guests, Limits limits)
+    {
+        internal int Order => order;
+
+        internal ImmutableArray<PreparedGuest> Guests => guests;
+
+        /// <summary>The longest graceful wait, times the rounds the shutdowns limit makes the guests queue for.</summary>
+        internal TimeSpan GracefulNeed
+        {
+            get
+            {
+                var longest = guests.Max(g => g.Graceful);
+                int graceful = guests.Count(g => g.Graceful > TimeSpan.Zero);
+                int rounds = limits.Shutdowns > 0 ? (graceful + limits.Shutdowns - 1) / limits.Shutdowns : 1;
+                return longest * Math.Max(rounds, 1);
+            }
+        }
+
+        /// <summary>Time for the saves: the longest one, or all of them queued by the saves limit, whichever is more.</summary>
+        internal TimeSpan SaveNeed
+        {
+            get
+            {
+                var saves = guests.Select(g => g.Save).OfType<TimeSpan>().ToList();
+                if (saves.Count == 0)
+                {
+                    return TimeSpan.Zero;
+                }
+
+                var longest = saves.Max();
+                var queued = limits.Saves > 0 ? saves.Sum(s => s) / limits.Saves : longest;
+                return longest > queued ? longest : queued;
+            }
+        }
+
+        internal TimeSpan Need(double scale, bool dropSaves) =>
+            (GracefulNeed * scale) + (dropSaves ? TimeSpan.Zero : SaveNeed) + Estimates.DestroyAllowance;
+    }
+}

@@ -1,0 +1,182 @@
+using Sundown.Core.Config;
+using Sundown.Core.Model;
+using Sundown.Core.Planning;
+using Sundown.Core.Policy;
+
+namespace Sundown.Core.Tests;
+
+public sealed class PlannerTests
+{
+    private static readonly Estimates s_estimates = new(SaveBytesPerSecond: 100 * 1024 * 1024);
+
+    [Fact]
+    public void Tiers_stop_highest_order_first_and_guests_already_off_are_left_alone()
+    {
+        var plan = Planner.Build(
+        [
+            Entry("db", order: 10),
+            Entry("app", order: 20),
+            Entry("web", order: 20),
+            Entry("cold", state: GuestState.Shutoff),
+        ], budget: null, Limits.Default, s_estimates);
+
+        Assert.Equal([20, 10], plan.Tiers.Select(t => t.Order));
+        Assert.Equal(["app", "web"], plan.Tiers[0].Guests.Select(g => g.Guest.Name));
+        Assert.Equal("cold", Assert.Single(plan.AlreadyOff).Name);
+        // Without a budget each tier waits its full time, one after the other.
+        Assert.Equal(TimeSpan.FromMinutes(2), plan.Tiers[1].WorstCaseStart);
+        Assert.Null(plan.Tiers[0].Deadline);
+    }
+
+    [Fact]
+    public void With_room_in_the_budget_timeouts_are_kept_and_each_tier_leaves_room_for_the_next()
+    {
+        var plan = Planner.Build(
+        [
+            Entry("db", order: 10, ladder: ["acpi 60s"]),
+            Entry("app", order: 20, ladder: ["acpi 30s"]),
+        ], budget: TimeSpan.FromMinutes(5), Limits.Default, s_estimates);
+
+        Assert.All(plan.Guests, g => Assert.False(g.AtRisk));
+        Assert.Equal(TimeSpan.FromMinutes(5), plan.Tiers[1].Deadline);
+        Assert.Equal(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(61), plan.Tiers[0].Deadline);
+        Assert.Equal(TimeSpan.FromSeconds(30), plan.Tiers[0].Guests[0].Steps[0].Duration);
+    }
+
+    [Fact]
+    public void A_short_budget_shrinks_graceful_steps_marks_guests_at_risk_and_still_ends_in_time()
+    {
+        var budget = TimeSpan.FromSeconds(60);
+        var plan = Planner.Build(
+        [
+            Entry("db", order: 10, ladder: ["acpi 5m"]),
+            Entry("app", order: 20, ladder: ["agent 1m", "acpi 2m"]),
+        ], budget, Limits.Default, s_estimates);
+
+        Assert.All(plan.Guests, g => Assert.True(g.AtRisk));
+        Assert.True(plan.WorstCaseEnd <= budget, $"{plan.WorstCaseEnd} > {budget}");
+        Assert.All(plan.Guests, g => Assert.Equal(StepKind.Destroy, g.Steps[^1].Kind));
+        var app = plan.Tiers[0].Guests[0];
+        Assert.True(app.Steps[0].Duration < TimeSpan.FromMinutes(1));
+        Assert.Contains(app.Notes, note => note.Contains("shrinks", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_save_needs_time_for_the_guests_memory_before_the_deadline()
+    {
+        var plan = Planner.Build([Entry("big", memoryMiB: 2048, ladder: ["acpi 30s", "save"])], TimeSpan.FromMinutes(2), Limits.Default, s_estimates);
+
+        var steps = plan.Tiers[0].Guests[0].Steps;
+        Assert.Equal([StepKind.Acpi, StepKind.Save, StepKind.Destroy], steps.Select(s => s.Kind));
+        // 2 GiB at 100 MiB/s plus a second of overhead.
+        Assert.Equal(TimeSpan.FromSeconds(21.48), steps[1].Duration);
+        Assert.Equal(TimeSpan.FromSeconds(30), steps[1].WorstCaseStart);
+    }
+
+    [Fact]
+    public void When_saves_cannot_fit_they_are_dropped_and_the_guest_is_at_risk()
+    {
+        var plan = Planner.Build([Entry("huge", memoryMiB: 64 * 1024, ladder: ["save"])], TimeSpan.FromSeconds(30), Limits.Default, s_estimates);
+
+        var guest = plan.Tiers[0].Guests[0];
+        Assert.Equal([StepKind.Destroy], guest.Steps.Select(s => s.Kind));
+        Assert.True(guest.AtRisk);
+    }
+
+    [Fact]
+    public void Transient_guests_skip_save_and_say_so()
+    {
+        var plan = Planner.Build([Entry("scratch", persistent: false, ladder: ["save", "acpi 1m"])], null, Limits.Default, s_estimates);
+
+        var guest = plan.Tiers[0].Guests[0];
+        Assert.Equal([StepKind.Acpi, StepKind.Destroy], guest.Steps.Select(s => s.Kind));
+        Assert.Contains(guest.Notes, note => note.StartsWith("transient", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_paused_guest_is_saved_as_it_is_where_its_ladder_allows_else_resumed_first()
+    {
+        var plan = Planner.Build(
+        [
+            Entry("saveable", state: GuestState.Paused, ladder: ["acpi 1m", "save"]),
+            Entry("not saveable", state: GuestState.Paused, ladder: ["acpi 1m"]),
+            Entry("sleeping", state: GuestState.PmSuspended, ladder: ["acpi 1m"]),
+        ], null, Limits.Default, s_estimates);
+
+        var byName = plan.Guests.ToDictionary(g => g.Guest.Name, g => g.Steps.Select(s => s.Kind).ToArray());
+        Assert.Equal([StepKind.Save, StepKind.Destroy], byName["saveable"]);
+        Assert.Equal([StepKind.Resume, StepKind.Acpi, StepKind.Destroy], byName["not saveable"]);
+        Assert.Equal([StepKind.Wakeup, StepKind.Acpi, StepKind.Destroy], byName["sleeping"]);
+    }
+
+    [Fact]
+    public void A_save_after_acpi_is_allowed_but_the_plan_warns_about_it()
+    {
+        var plan = Planner.Build([Entry("w", ladder: ["acpi 1m", "save"])], null, Limits.Default, s_estimates);
+
+        Assert.Contains(plan.Guests.Single().Notes, note => note.Contains("mid-shutdown", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Schedule_gives_back_the_full_timeouts_when_the_tier_starts_early()
+    {
+        var plan = Planner.Build(
+        [
+            Entry("db", order: 10, ladder: ["acpi 60s"]),
+            Entry("app", order: 20, ladder: ["acpi 60s"]),
+        ], TimeSpan.FromSeconds(62), Limits.Default, s_estimates);
+        var dbTier = plan.Tiers[1];
+
+        var planned = Planner.Schedule(dbTier.Guests[0], dbTier, dbTier.WorstCaseStart);
+        var early = Planner.Schedule(dbTier.Guests[0], dbTier, TimeSpan.FromSeconds(2));
+
+        Assert.Equal(TimeSpan.FromSeconds(31), planned[0].Wait);
+        Assert.Equal(TimeSpan.FromSeconds(59), early[0].Wait);
+        Assert.Equal(TimeSpan.FromSeconds(61), early[0].EndBy);
+    }
+
+    [Fact]
+    public void Random_fleets_never_plan_past_the_budget()
+    {
+        var random = new Random(20261125);
+        for (int run = 0; run < 500; run++)
+        {
+            var guests = Enumerable.Range(0, random.Next(1, 30)).Select(i => Entry(
+                $"g{i}",
+                order: random.Next(0, 4) * 10,
+                memoryMiB: random.Next(1, 64) * 256,
+                state: random.Next(5) == 0 ? GuestState.Paused : GuestState.Running,
+                persistent: random.Next(6) != 0,
+                ladder: random.Next(3) switch
+                {
+                    0 => ["acpi 2m"],
+                    1 => ["acpi 30s", "save"],
+                    _ => ["save", "agent 1m", "acpi 3m"],
+                })).ToList();
+            var budget = TimeSpan.FromSeconds(random.Next(5, 900));
+            var limits = new Limits(random.Next(0, 4), random.Next(0, 5), 4);
+
+            var plan = Planner.Build(guests, budget, limits, s_estimates);
+
+            Assert.True(plan.WorstCaseEnd <= budget, $"run {run}: ends {plan.WorstCaseEnd} > {budget}");
+            Assert.All(plan.Tiers, tier => Assert.True(tier.Deadline <= budget));
+            Assert.Equal(plan.Tiers.Select(t => t.Deadline), plan.Tiers.Select(t => t.Deadline).Order());
+            Assert.Equal(guests.Count, plan.Guests.Count());
+            Assert.All(plan.Guests, g => Assert.Equal(StepKind.Destroy, g.Steps[^1].Kind));
+            Assert.All(plan.Guests, g => Assert.True(g.Steps[^1].WorstCaseStart <= budget - Estimates.DestroyAllowance || plan.Tiers.Length * Estimates.DestroyAllowance > budget));
+        }
+    }
+
+    private static (Guest, GuestPolicy) Entry(
+        string name,
+        int order = 0,
+        GuestState state = GuestState.Running,
+        bool persistent = true,
+        int memoryMiB = 1024,
+        string[]? ladder = null)
+    {
+        var guest = new Guest("test:///default", name, Guid.NewGuid().ToString(), state, 1, persistent, false, false, (ulong)memoryMiB * 1024, 1, null, true, false, null);
+        var policy = GuestPolicy.Default with { Order = order, Stop = ladder is null ? StopLadder.Default : StopLadder.Create(ladder) };
+        return (guest, policy);
+    }
+}
