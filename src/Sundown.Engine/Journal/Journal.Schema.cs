@@ -1,0 +1,88 @@
+using Microsoft.Data.Sqlite;
+
+namespace Sundown.Engine.Journal;
+
+public sealed partial class Journal
+{
+    /// <summary>
+    /// The schema, as the steps from one <c>user_version</c> to the next: entry i takes a
+    /// journal from version i to i + 1. A change appends a step; a step never changes once
+    /// released, because journals on hosts went through it.
+    /// </summary>
+    private static readonly string[] s_migrations =
+    [
+        // 1: runs, their guests and their steps. Times are ISO-8601 UTC text with
+        // milliseconds (JournalTime); words are the JSON contract's (JournalWords).
+        """
+        CREATE TABLE run (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('stop', 'start')),
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            budget_seconds REAL,
+            exit_code INTEGER,
+            -- For a stop: the start that brought its restore list back.
+            restore_consumed_by INTEGER REFERENCES run (id)
+        ) STRICT;
+
+        CREATE TABLE run_guest (
+            run INTEGER NOT NULL REFERENCES run (id),
+            uri TEXT NOT NULL,
+            uuid TEXT NOT NULL,
+            name TEXT NOT NULL,
+            initial_state TEXT NOT NULL,
+            start_order INTEGER NOT NULL,
+            restore INTEGER NOT NULL CHECK (restore IN (0, 1)),
+            outcome TEXT,
+            seconds REAL,
+            UNIQUE (run, uri, uuid)
+        ) STRICT;
+
+        CREATE TABLE step (
+            id INTEGER PRIMARY KEY,
+            run INTEGER NOT NULL REFERENCES run (id),
+            uri TEXT NOT NULL,
+            uuid TEXT NOT NULL,
+            action TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            result TEXT,
+            error TEXT
+        ) STRICT;
+
+        CREATE INDEX step_of_run ON step (run);
+        CREATE INDEX step_of_guest ON step (uuid, action);
+        CREATE INDEX step_of_action ON step (action, result);
+        """,
+    ];
+
+    /// <summary>The schema version this Sundown writes.</summary>
+    internal static int SchemaVersion => s_migrations.Length;
+
+    private static void Migrate(SqliteConnection connection, string path)
+    {
+        // IMMEDIATE: a second process opening at the same moment waits here, then finds the
+        // schema done.
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "PRAGMA user_version";
+        long version = (long)command.ExecuteScalar()!;
+        if (version > SchemaVersion)
+        {
+            throw new JournalException(
+                $"the journal {path} has schema version {version}, and this sundown knows only up to {SchemaVersion}: a newer sundown wrote it");
+        }
+
+        for (long from = version; from < SchemaVersion; from++)
+        {
+            command.CommandText = s_migrations[from];
+            command.ExecuteNonQuery();
+            // PRAGMA takes no parameters; the number is ours, not input.
+            command.CommandText = $"PRAGMA user_version = {from + 1}";
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Sundown.Engine.Journal;
+
+/// <summary>
+/// One run at a time per state directory: an exclusive flock(2) on <c>STATE/sundown.lock</c>,
+/// held until <see cref="Dispose"/>. The kernel drops the lock when the process ends however
+/// it ends (even SIGKILL), so a crashed run never leaves the directory locked. The file holds
+/// the holder's PID, for the message another run gets.
+/// </summary>
+public sealed class StateLock : IDisposable
+{
+    /// <summary>The lock file in the state directory.</summary>
+    public const string FileName = "sundown.lock";
+
+    private readonly SafeFileHandle _file;
+
+    private StateLock(SafeFileHandle file, string path)
+    {
+        _file = file;
+        FilePath = path;
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Takes the lock at once, creating the directory (0700) and the file as needed; never waits.</summary>
+    /// <exception cref="StateLockedException">Another process holds it.</exception>
+    /// <exception cref="JournalException">The directory or the file cannot be created or written.</exception>
+    public static StateLock Acquire(string stateDirectory)
+    {
+        StateDirectory.Create(stateDirectory);
+        string path = Path.Combine(stateDirectory, FileName);
+
+        // Close-on-exec: a child process must not inherit the descriptor, or the lock would
+        // outlive us in it.
+        int fd = Interop.Libc.Open(path,
+            Interop.Libc.OpenReadWrite | Interop.Libc.OpenCreate | Interop.Libc.OpenCloseOnExec,
+            (uint)(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        if (fd < 0)
+        {
+            throw new JournalException($"cannot open the lock file {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+
+        var file = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            if (Interop.Libc.Flock(fd, Interop.Libc.LockExclusive | Interop.Libc.LockNonBlocking) != 0)
+            {
+                int error = Marshal.GetLastPInvokeError();
+                throw error == Interop.Libc.ErrorWouldBlock
+                    ? new StateLockedException(stateDirectory, ReadHolderPid(file))
+                    : new JournalException($"cannot lock {path}: {Marshal.GetPInvokeErrorMessage(error)}");
+            }
+
+            RandomAccess.SetLength(file, 0);
+            RandomAccess.Write(file, Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n"), 0);
+            return new StateLock(file, path);
+        }
+        catch (IOException e)
+        {
+            file.Dispose();
+            throw new JournalException($"cannot write the lock file {path}: {e.Message}", e);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_file.IsClosed)
+        {
+            return;
+        }
+
+        // Empty the file while still holding the lock, so it never names a process that no
+        // longer holds it. Failing that, the lock still goes with the descriptor; the stale
+        // PID only shows if something else (not a sundown) locks the file later.
+        try
+        {
+            RandomAccess.SetLength(_file, 0);
+        }
+        catch (IOException)
+        {
+        }
+
+        _file.Dispose();
+    }
+
+    /// <summary>The PID the holder wrote, or null: a holder between lock and write, or one that is not a sundown (flock(1)).</summary>
+    private static int? ReadHolderPid(SafeFileHandle file)
+    {
+        try
+        {
+            Span<byte> text = stackalloc byte[32];
+            int length = RandomAccess.Read(file, text, 0);
+            return int.TryParse(text[..length], NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out int pid) && pid > 0
+                ? pid
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

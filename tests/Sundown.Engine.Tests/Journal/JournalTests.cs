@@ -1,0 +1,344 @@
+using Microsoft.Data.Sqlite;
+using Sundown.Engine.Journal;
+using RunJournal = Sundown.Engine.Journal.Journal;
+
+namespace Sundown.Engine.Tests.Journal;
+
+/// <summary>The journal on a real SQLite file in a temporary state directory.</summary>
+public sealed class JournalTests : IDisposable
+{
+    private static readonly DateTimeOffset s_t0 = new(2026, 11, 25, 22, 0, 0, TimeSpan.Zero);
+    private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("sundown-journal-");
+
+    public void Dispose() => _state.Delete(recursive: true);
+
+    [Fact]
+    public void A_whole_run_reads_back_as_it_was_written()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, TimeSpan.FromMinutes(5));
+        RunGuestRecord[] guests =
+        [
+            Guest("web", "running", order: 20, restore: true),
+            Guest("db \"main\" $(rm -rf /) ☃", "paused", order: 10, restore: true),
+            Guest("idle", "shutoff", order: 0, restore: false),
+        ];
+        journal.RecordGuests(run, guests);
+        long acpi = journal.StepStarted(run, "qemu:///system", guests[0].Uuid, "acpi", At(1.5));
+        journal.StepEnded(acpi, At(4.25), StepResult.Ok, null);
+        long save = journal.StepStarted(run, "qemu:///system", guests[1].Uuid, "save", At(5));
+        journal.StepEnded(save, At(6), StepResult.Error, "operation failed: 'virtiofs' device");
+        journal.GuestFinished(run, "qemu:///system", guests[0].Uuid, GuestOutcome.Shutdown, 2.75);
+        journal.GuestFinished(run, "qemu:///system", guests[1].Uuid, GuestOutcome.Failed, 1);
+        journal.GuestFinished(run, "qemu:///system", guests[2].Uuid, GuestOutcome.AlreadyOff, 0);
+        journal.FinishRun(run, At(7), exitCode: 4);
+
+        var loaded = journal.LoadRun(run);
+
+        Assert.NotNull(loaded);
+        Assert.Equal((run, RunKind.Stop, s_t0, At(7), 300.0, 4), (loaded.Id, loaded.Kind, loaded.StartedAt, loaded.FinishedAt, loaded.BudgetSeconds, loaded.ExitCode));
+        Assert.Equal(
+            [
+                guests[0] with { Outcome = GuestOutcome.Shutdown, Seconds = 2.75 },
+                guests[1] with { Outcome = GuestOutcome.Failed, Seconds = 1 },
+                guests[2] with { Outcome = GuestOutcome.AlreadyOff, Seconds = 0 },
+            ],
+            loaded.Guests);
+        Assert.Equal(
+            [
+                new StepRecord(acpi, "qemu:///system", guests[0].Uuid, "acpi", At(1.5), At(4.25), StepResult.Ok, null),
+                new StepRecord(save, "qemu:///system", guests[1].Uuid, "save", At(5), At(6), StepResult.Error, "operation failed: 'virtiofs' device"),
+            ],
+            loaded.Steps);
+        Assert.Null(journal.LoadRun(run + 1));
+    }
+
+    [Fact]
+    public void A_run_killed_mid_step_is_found_unfinished_with_its_steps()
+    {
+        long run, step;
+        string uuid;
+        using (var journal = RunJournal.Open(_state.FullName))
+        {
+            run = journal.BeginRun(RunKind.Stop, s_t0, null);
+            var guest = Guest("web", "running", order: 0, restore: true);
+            uuid = guest.Uuid;
+            journal.RecordGuests(run, [guest]);
+            long done = journal.StepStarted(run, "qemu:///system", uuid, "acpi", At(1));
+            journal.StepEnded(done, At(61), StepResult.Timeout, null);
+            step = journal.StepStarted(run, "qemu:///system", uuid, "save", At(61));
+
+            // What a kill leaves on disk: the database and its write-ahead log as they are
+            // now, never closed nor checkpointed.
+            var crashed = Directory.CreateDirectory(Path.Combine(_state.FullName, "crashed"));
+            foreach (string suffix in new[] { "", "-wal" })
+            {
+                File.Copy(Path.Combine(_state.FullName, RunJournal.FileName + suffix), Path.Combine(crashed.FullName, RunJournal.FileName + suffix));
+            }
+        }
+
+        using var reopened = RunJournal.Open(Path.Combine(_state.FullName, "crashed"));
+        var unfinished = reopened.FindUnfinishedRun(RunKind.Stop);
+
+        Assert.NotNull(unfinished);
+        Assert.Equal(run, unfinished.Id);
+        Assert.Null(unfinished.FinishedAt);
+        Assert.Equal(["acpi", "save"], unfinished.Steps.Select(s => s.Action));
+        Assert.Equal(new StepRecord(step, "qemu:///system", uuid, "save", At(61), null, null, null), unfinished.Steps[1]);
+        Assert.Null(Assert.Single(unfinished.Guests).Outcome);
+        Assert.Null(reopened.FindUnfinishedRun(RunKind.Start));
+    }
+
+    [Fact]
+    public void Every_write_is_visible_to_a_second_journal_on_the_same_directory_before_the_first_closes()
+    {
+        using var first = RunJournal.Open(_state.FullName);
+        long run = first.BeginRun(RunKind.Start, s_t0, null);
+        var guest = Guest("web", "shutoff", order: 0, restore: false);
+        first.RecordGuests(run, [guest]);
+        first.StepStarted(run, guest.Uri, guest.Uuid, "start", At(1));
+
+        using var second = RunJournal.Open(_state.FullName);
+
+        Assert.Equal(run, second.FindUnfinishedRun(RunKind.Start)?.Id);
+        Assert.Single(second.LoadRun(run)!.Steps);
+    }
+
+    [Fact]
+    public void A_finished_run_or_one_followed_by_another_run_is_not_continued()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long finished = journal.BeginRun(RunKind.Stop, s_t0, null);
+        journal.FinishRun(finished, At(1), 0);
+        Assert.Null(journal.FindUnfinishedRun(RunKind.Stop));
+
+        // A stop that died, then a start after the reboot: that stop is history now.
+        journal.BeginRun(RunKind.Stop, At(10), null);
+        Assert.NotNull(journal.FindUnfinishedRun(RunKind.Stop));
+        long start = journal.BeginRun(RunKind.Start, At(100), null);
+        journal.FinishRun(start, At(101), 0);
+
+        Assert.Null(journal.FindUnfinishedRun(RunKind.Stop));
+        Assert.Null(journal.FindUnfinishedRun(RunKind.Start));
+    }
+
+    [Fact]
+    public void A_guest_recorded_again_when_a_run_is_continued_keeps_its_first_record()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        var guest = Guest("web", "running", order: 0, restore: true);
+        journal.RecordGuests(run, [guest]);
+
+        journal.RecordGuests(run, [guest with { InitialState = "shutoff", Restore = false }]);
+
+        Assert.Equal(guest, Assert.Single(journal.LoadRun(run)!.Guests));
+    }
+
+    [Fact]
+    public void The_restore_list_is_the_newest_stops_until_a_start_consumes_it()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long old = journal.BeginRun(RunKind.Stop, s_t0, null);
+        journal.RecordGuests(old, [Guest("old", "running", 0, restore: true)]);
+        journal.FinishRun(old, At(1), 0);
+        long stop = journal.BeginRun(RunKind.Stop, At(100), null);
+        var web = Guest("web", "running", order: 20, restore: true);
+        var db = Guest("db", "paused", order: 10, restore: true);
+        journal.RecordGuests(stop, [web, Guest("idle", "shutoff", 0, restore: false), db]);
+        journal.FinishRun(stop, At(101), 0);
+
+        Assert.Equal([web, db], journal.RestoreList());
+
+        long start = journal.BeginRun(RunKind.Start, At(200), null);
+        journal.ConsumeRestoreList(stop, start);
+
+        Assert.Empty(journal.RestoreList());
+        Assert.Empty(journal.RestoreList()); // the older stop's list does not come back either
+    }
+
+    [Fact]
+    public void The_restore_list_is_empty_without_a_stop_and_consuming_a_start_is_refused()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        Assert.Empty(journal.RestoreList());
+
+        long start = journal.BeginRun(RunKind.Start, s_t0, null);
+
+        Assert.Throws<ArgumentException>(() => journal.ConsumeRestoreList(start, start));
+    }
+
+    [Fact]
+    public void Save_speed_is_the_slowest_of_the_last_twenty_successful_saves_of_guests_with_known_memory()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        // 1 GiB in 20 s (51.2 MiB/s), the slowest, but twenty saves came after it.
+        Step(journal, run, "big", "save", At(0), At(20), StepResult.Ok);
+        for (int i = 0; i < 20; i++)
+        {
+            // 100 MiB in 0.5 s: 200 MiB/s, and 100 MiB in 1 s for one: 100 MiB/s.
+            Step(journal, run, "small", "save", At(30 + i), At(30 + i + (i == 7 ? 1 : 0.5)), StepResult.Ok);
+        }
+
+        Step(journal, run, "small", "save", At(40), At(50), StepResult.Error); // failed: not a measure
+        Step(journal, run, "unknown", "save", At(50), At(150), StepResult.Ok); // memory unknown
+        Step(journal, run, "small", "acpi", At(60), At(160), StepResult.Ok);  // not a save
+        Dictionary<string, ulong> memory = new() { ["big"] = 1024 * 1024, ["small"] = 100 * 1024 };
+
+        Assert.Equal(100.0 * 1024 * 1024, journal.SaveBytesPerSecond(memory)!.Value, precision: 3);
+    }
+
+    [Fact]
+    public void Save_speed_is_unknown_without_a_successful_save()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        Step(journal, run, "a", "save", At(0), At(1), StepResult.Error);
+        journal.StepStarted(run, "qemu:///system", "a", "save", At(2)); // never ended
+
+        Assert.Null(journal.SaveBytesPerSecond(new Dictionary<string, ulong> { ["a"] = 1024 }));
+    }
+
+    [Fact]
+    public void A_typical_shutdown_is_the_longest_of_the_guests_last_five_graceful_ones()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        Step(journal, run, "web", "acpi", At(0), At(90), StepResult.Ok);       // the sixth from last: too old
+        double[] seconds = [3, 4, 12.5, 5, 4];
+        for (int i = 0; i < seconds.Length; i++)
+        {
+            Step(journal, run, "web", i % 2 == 0 ? "acpi" : "agent", At(100 * (i + 1)), At((100 * (i + 1)) + seconds[i]), StepResult.Ok);
+        }
+
+        Step(journal, run, "web", "acpi", At(1000), At(1120), StepResult.Timeout); // did not shut down
+        Step(journal, run, "web", "save", At(1200), At(1300), StepResult.Ok);      // not graceful
+        Step(journal, run, "other", "acpi", At(1300), At(1400), StepResult.Ok);   // another guest
+
+        Assert.Equal(TimeSpan.FromSeconds(12.5), journal.TypicalShutdown("web"));
+        Assert.Null(journal.TypicalShutdown("never-stopped"));
+    }
+
+    [Fact]
+    public void Runs_are_listed_newest_first_with_their_guest_counts()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long stop = journal.BeginRun(RunKind.Stop, s_t0, TimeSpan.FromMinutes(5));
+        journal.RecordGuests(stop, [Guest("a", "running", 0, true), Guest("b", "running", 0, true)]);
+        journal.FinishRun(stop, At(30), 3);
+        long start = journal.BeginRun(RunKind.Start, At(100), null);
+
+        Assert.Equal(
+            [
+                new RunSummary(start, RunKind.Start, At(100), null, null, 0),
+                new RunSummary(stop, RunKind.Stop, s_t0, At(30), 3, 2),
+            ],
+            journal.ListRuns());
+        Assert.Equal(start, journal.LastRun()?.Id);
+        Assert.Equal(stop, journal.LastRun(RunKind.Stop)?.Id);
+    }
+
+    [Fact]
+    public void Times_are_kept_as_utc_text_with_milliseconds()
+    {
+        var local = new DateTimeOffset(2026, 3, 29, 3, 30, 15, 123, TimeSpan.FromHours(2)).AddTicks(4567);
+        using (var journal = RunJournal.Open(_state.FullName))
+        {
+            long run = journal.BeginRun(RunKind.Stop, local, null);
+
+            var loaded = journal.LoadRun(run)!;
+
+            Assert.Equal(TimeSpan.Zero, loaded.StartedAt.Offset);
+            Assert.Equal(new DateTimeOffset(2026, 3, 29, 1, 30, 15, 123, TimeSpan.Zero), loaded.StartedAt);
+        }
+
+        Assert.Equal("2026-03-29T01:30:15.123Z", Scalar("SELECT started_at FROM run"));
+    }
+
+    [Fact]
+    public void Open_creates_a_private_state_directory_and_a_versioned_schema_in_wal_mode()
+    {
+        string state = Path.Combine(_state.FullName, "var", "lib", "sundown");
+
+        RunJournal.Open(state).Dispose();
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(state));
+        Assert.Equal(1L, Scalar("PRAGMA user_version", state));
+        Assert.Equal("wal", Scalar("PRAGMA journal_mode", state));
+    }
+
+    [Fact]
+    public void A_journal_from_a_newer_sundown_is_refused_untouched()
+    {
+        RunJournal.Open(_state.FullName).Dispose();
+        Scalar("PRAGMA user_version = 99");
+
+        var error = Assert.Throws<JournalException>(() => RunJournal.Open(_state.FullName));
+
+        Assert.Contains("schema version 99", error.Message);
+        Assert.Equal(99L, Scalar("PRAGMA user_version"));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_journal_is_refused_with_its_path()
+    {
+        string path = Path.Combine(_state.FullName, RunJournal.FileName);
+        File.WriteAllText(path, new string('x', 4096));
+
+        var error = Assert.Throws<JournalException>(() => RunJournal.Open(_state.FullName));
+
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void Writes_from_many_threads_all_land()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        var guests = Enumerable.Range(0, 16).Select(i => Guest($"g{i}", "running", 0, true)).ToArray();
+        journal.RecordGuests(run, guests);
+
+        Parallel.ForEach(guests, new ParallelOptions { MaxDegreeOfParallelism = 8 }, guest =>
+        {
+            long step = journal.StepStarted(run, guest.Uri, guest.Uuid, "acpi", At(1));
+            journal.StepEnded(step, At(2), StepResult.Ok, null);
+            journal.GuestFinished(run, guest.Uri, guest.Uuid, GuestOutcome.Shutdown, 1);
+        });
+
+        var loaded = journal.LoadRun(run)!;
+        Assert.Equal(16, loaded.Steps.Count(step => step.Result == StepResult.Ok));
+        Assert.All(loaded.Guests, guest => Assert.Equal(GuestOutcome.Shutdown, guest.Outcome));
+    }
+
+    [Fact]
+    public void Writes_about_what_is_not_in_the_journal_are_refused()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+
+        Assert.Throws<ArgumentException>(() => journal.StepStarted(run + 1, "qemu:///system", "a", "acpi", s_t0));
+        Assert.Throws<ArgumentException>(() => journal.StepEnded(42, s_t0, StepResult.Ok, null));
+        Assert.Throws<ArgumentException>(() => journal.GuestFinished(run, "qemu:///system", "a", GuestOutcome.Shutdown, 1));
+        Assert.Throws<ArgumentException>(() => journal.FinishRun(run + 1, s_t0, 0));
+        Assert.Empty(journal.LoadRun(run)!.Steps);
+    }
+
+    private static DateTimeOffset At(double seconds) => s_t0.AddSeconds(seconds);
+
+    private static RunGuestRecord Guest(string name, string state, int order, bool restore) =>
+        new("qemu:///system", $"uuid-{name}", name, state, order, restore, null, null);
+
+    private static void Step(RunJournal journal, long run, string uuid, string action, DateTimeOffset started, DateTimeOffset ended, StepResult result) =>
+        journal.StepEnded(journal.StepStarted(run, "qemu:///system", uuid, action, started), ended, result, null);
+
+    /// <summary>Reads the file directly, as the sqlite3 shell would.</summary>
+    private object? Scalar(string sql, string? state = null)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(state ?? _state.FullName, RunJournal.FileName)};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
