@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Sundown.Cli.Commands;
+using Sundown.Core.Config;
 using Sundown.Core.Hosts;
+using Sundown.Engine.Journal;
+using Sundown.Engine.Reports;
 
 namespace Sundown.Cli;
 
@@ -14,7 +17,11 @@ internal static class SundownCli
     {
         var root = new RootCommand("Sundown: safe host shutdown for KVM/libvirt guests.")
         {
+            GlobalOptions.Config,
+            GlobalOptions.StateDirectory,
             ListCommand.Create(),
+            PlanCommand.Create(),
+            StopCommand.Create(),
         };
 
         // Guest names may begin with '@': never read arguments from response files.
@@ -43,12 +50,13 @@ internal static class SundownCli
         {
             return parseResult.Invoke(invocation);
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or ConfigException)
         {
             error.WriteLine($"sundown: {e.Message}");
+            error.WriteLine("Nothing was touched.");
             return ExitCodes.Usage;
         }
-        catch (HostException e)
+        catch (Exception e) when (e is HostException or StateLockedException or JournalException)
         {
             error.WriteLine($"sundown: {e.Message}");
             return ExitCodes.Error;

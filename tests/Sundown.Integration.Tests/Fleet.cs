@@ -28,6 +28,16 @@ internal static class Fleet
         Requires.That(setup.ExitCode == 0, $"fleet.sh setup failed: {setup.Error}");
     }
 
+    /// <summary>
+    /// A stop acts on every guest of the host: refuse to run one where guests live that the
+    /// tests did not create (someone will run the tests on a real host one day).
+    /// </summary>
+    internal static async Task RequireNoForeignGuestsAsync()
+    {
+        var foreign = await ProcessRunner.RunAsync(Script, ["foreign"]);
+        Requires.That(foreign.ExitCode == 0, $"this host holds guests the tests did not create; no stop will run here:\n{foreign.Output}");
+    }
+
     /// <summary>Defines and starts guests from spec lines ("NAME\tOPTIONS"); returns them once they are up.</summary>
     internal static async Task<IReadOnlyList<FleetGuest>> UpAsync(params string[] specLines)
     {

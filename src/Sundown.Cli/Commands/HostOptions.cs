@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Sundown.Core.Config;
+using Sundown.Core.Hosts;
 using Sundown.Engine.Hosts;
 using Sundown.Libvirt;
 
@@ -7,19 +9,33 @@ namespace Sundown.Cli.Commands;
 /// <summary>The <c>-c URI</c> option every host-facing command takes, and opening what it names.</summary>
 internal static class HostOptions
 {
-    internal const string DefaultUri = "qemu:///system";
-
     internal static Option<string[]> CreateConnect() => new("--connect", "-c")
     {
-        Description = $"libvirt connection URI; repeat for several hosts (default {DefaultUri})",
+        Description = $"libvirt connection URI; repeat for several hosts (default: the config's connect, else {SundownConfig.DefaultUri})",
         HelpName = "URI",
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
     };
 
-    internal static HostSet Open(string[]? uris, bool readOnly)
+    internal static Func<string, IGuestHost> Opener(bool readOnly) => uri => LibvirtHost.Open(uri, readOnly);
+
+    internal static HostSet Open(IReadOnlyList<string> uris, bool readOnly) => HostSet.Open(uris, Opener(readOnly));
+
+    internal static Option<string> CreateBudget() => new("--budget")
     {
-        string[] chosen = uris is { Length: > 0 } ? uris : [DefaultUri];
-        return HostSet.Open(chosen, uri => LibvirtHost.Open(uri, readOnly));
+        Description = "the time the whole stop may take, e.g. 90s, 5m (default: the config's budget)",
+        HelpName = "DUR",
+    };
+
+    /// <summary>--budget when given, else the config's.</summary>
+    internal static TimeSpan? Budget(ParseResult parseResult, Option<string> option, SundownConfig config)
+    {
+        if (parseResult.GetValue(option) is not { } text)
+        {
+            return config.Budget;
+        }
+
+        var budget = Durations.TryParse(text, out string? error) ?? throw new UsageException($"--budget: {error}");
+        return budget > TimeSpan.Zero ? budget : throw new UsageException("--budget: it must be more than zero");
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sundown.Cli.Rendering;
+using Sundown.Engine.Reports;
 
 namespace Sundown.Cli.Commands;
 
@@ -13,7 +14,8 @@ internal static class ListCommand
         var command = new Command("list", "List the guests of one or more hosts.") { connect, json };
         command.SetAction(parseResult =>
         {
-            using var hosts = HostOptions.Open(parseResult.GetValue(connect), readOnly: true);
+            var config = GlobalOptions.LoadConfig(parseResult);
+            using var hosts = HostOptions.Open(GlobalOptions.Uris(parseResult, connect, config), readOnly: true);
             var guests = hosts.ListGuests();
             var output = parseResult.InvocationConfiguration.Output;
             if (parseResult.GetValue(json))

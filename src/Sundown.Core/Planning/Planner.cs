@@ -190,7 +190,7 @@ public static class Planner
 
             if (scale < 1 && Graceful > TimeSpan.Zero)
             {
-                notes.Add($"the budget shrinks its graceful steps to {scale:P0} of their timeouts");
+                notes.Add($"the budget shrinks its graceful steps to {scale * 100:0}% of their timeouts");
                 atRisk = true;
             }
 

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Sundown.Cli.Rendering;
+using Sundown.Engine.Reports;
+using Sundown.Engine.Stopping;
+
+namespace Sundown.Cli.Commands;
+
+/// <summary><c>sundown plan</c>: what a stop would do now, as a timeline; touches nothing.</summary>
+internal static class PlanCommand
+{
+    internal static Command Create()
+    {
+        var connect = HostOptions.CreateConnect();
+        var budget = HostOptions.CreateBudget();
+        var json = new Option<bool>("--json") { Description = "print the plan as JSON" };
+        var command = new Command("plan", "Show what a stop would do, step by step, against the budget (a dry run).") { connect, budget, json };
+        command.SetAction(parseResult =>
+        {
+            var config = GlobalOptions.LoadConfig(parseResult);
+            var chosenBudget = HostOptions.Budget(parseResult, budget, config);
+            using var hosts = HostOptions.Open(GlobalOptions.Uris(parseResult, connect, config), readOnly: true);
+            var plan = StopRun.Preview(hosts, config, chosenBudget, null, parseResult.GetValue(GlobalOptions.StateDirectory)!);
+            var output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.GetValue(json))
+            {
+                PlanJson.Write(output, plan);
+            }
+            else
+            {
+                PlanTimeline.Write(output, plan);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

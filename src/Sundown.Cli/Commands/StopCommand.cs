@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Sundown.Cli.Rendering;
+using Sundown.Engine.Stopping;
+
+namespace Sundown.Cli.Commands;
+
+/// <summary><c>sundown stop</c>: every guest to a safe state within the budget.</summary>
+internal static class StopCommand
+{
+    internal static Command Create()
+    {
+        var connect = HostOptions.CreateConnect();
+        var budget = HostOptions.CreateBudget();
+        var only = new Option<string[]>("--only")
+        {
+            Description = "stop only this guest (repeatable); the others are left alone",
+            HelpName = "NAME",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var json = new Option<bool>("--json") { Description = "print the run's report as JSON" };
+        var command = new Command("stop", "Shut down, save or, at their deadline, power off every guest, tier by tier.") { connect, budget, only, json };
+        command.SetAction(async (parseResult, cancellation) =>
+        {
+            // Everything that can be refused is checked before the lock, the journal or any guest.
+            var config = GlobalOptions.LoadConfig(parseResult);
+            var request = new StopRequest(
+                config,
+                GlobalOptions.Uris(parseResult, connect, config),
+                HostOptions.Budget(parseResult, budget, config),
+                parseResult.GetValue(only) is { Length: > 0 } names ? names : null,
+                parseResult.GetValue(GlobalOptions.StateDirectory)!);
+
+            using var interrupt = new CancellationTokenSource();
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+            var output = parseResult.InvocationConfiguration.Output;
+            bool asJson = parseResult.GetValue(json);
+            using var progress = new StopConsole(asJson ? parseResult.InvocationConfiguration.Error : output, TimeProvider.System);
+
+            var result = await StopRun.RunAsync(request, HostOptions.Opener(readOnly: false), TimeProvider.System, progress, interrupt.Token);
+            progress.Finish(result);
+            if (asJson)
+            {
+                RunJson.Write(output, result.Report);
+            }
+
+            return result.ExitCode;
+
+            void Interrupt(PosixSignalContext context)
+            {
+                // Keep the process: stop issuing steps, journal what was done, exit 130.
+                context.Cancel = true;
+                interrupt.Cancel();
+            }
+        });
+        return command;
+    }
+}

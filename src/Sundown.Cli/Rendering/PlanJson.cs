@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Sundown.Core.Model;
+using Sundown.Core.Planning;
+using Sundown.Core.Policy;
+
+namespace Sundown.Cli.Rendering;
+
+/// <summary>
+/// <c>plan --json</c>: <c>{"budgetSeconds","worstCaseSeconds","tiers":[{"order","deadlineSeconds","startSeconds","endSeconds",
+/// "guests":[{"uri","name","uuid","state","atRisk","notes","steps":[{"action","startSeconds","seconds"}]}]}],"alreadyOff":[…]}</c>.
+/// Times are seconds from the start of the stop, worst case.
+/// </summary>
+internal static class PlanJson
+{
+    internal static void Write(TextWriter output, Plan plan) => JsonOutput.Write(output, json =>
+    {
+        json.WriteStartObject();
+        WriteSeconds(json, "budgetSeconds", plan.Budget);
+        json.WriteNumber("worstCaseSeconds", Seconds.Json(plan.WorstCaseEnd));
+        json.WriteStartArray("tiers");
+        foreach (var tier in plan.Tiers)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("order", tier.Order);
+            WriteSeconds(json, "deadlineSeconds", tier.Deadline);
+            json.WriteNumber("startSeconds", Seconds.Json(tier.WorstCaseStart));
+            json.WriteNumber("endSeconds", Seconds.Json(tier.WorstCaseEnd));
+            json.WriteStartArray("guests");
+            foreach (var guest in tier.Guests)
+            {
+                json.WriteStartObject();
+                WriteGuest(json, guest.Guest);
+                json.WriteBoolean("atRisk", guest.AtRisk);
+                json.WriteStartArray("notes");
+                guest.Notes.ToList().ForEach(json.WriteStringValue);
+                json.WriteEndArray();
+                json.WriteStartArray("steps");
+                foreach (var step in guest.Steps)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("action", step.Kind.ToName());
+                    json.WriteNumber("startSeconds", Seconds.Json(step.WorstCaseStart));
+                    json.WriteNumber("seconds", Seconds.Json(step.Duration));
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("alreadyOff");
+        foreach (var guest in plan.AlreadyOff)
+        {
+            json.WriteStartObject();
+            WriteGuest(json, guest);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    });
+
+    private static void WriteGuest(Utf8JsonWriter json, Guest guest)
+    {
+        json.WriteString("uri", guest.Uri);
+        json.WriteString("name", guest.Name);
+        json.WriteString("uuid", guest.Uuid);
+        json.WriteString("state", guest.State.ToContractName());
+    }
+
+    private static void WriteSeconds(Utf8JsonWriter json, string name, TimeSpan? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, Seconds.Json(v));
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Sundown.Engine.Reports;
+
+namespace Sundown.Cli.Rendering;
+
+/// <summary>
+/// The run contract of DESIGN.md, printed by <c>stop --json</c>, <c>start --json</c> and
+/// <c>report --json</c>: <c>{"run","kind","startedAt","finishedAt","budgetSeconds","guests":[…]}</c>.
+/// </summary>
+internal static class RunJson
+{
+    internal static void Write(TextWriter output, RunReport report) => JsonOutput.Write(output, json =>
+    {
+        json.WriteStartObject();
+        json.WriteNumber("run", report.Run);
+        json.WriteString("kind", report.Kind);
+        json.WriteString("startedAt", JsonOutput.Time(report.StartedAt));
+        WriteTime(json, "finishedAt", report.FinishedAt);
+        if (report.BudgetSeconds is { } budget)
+        {
+            json.WriteNumber("budgetSeconds", budget);
+        }
+        else
+        {
+            json.WriteNull("budgetSeconds");
+        }
+
+        json.WriteStartArray("guests");
+        foreach (var guest in report.Guests)
+        {
+            json.WriteStartObject();
+            json.WriteString("uri", guest.Uri);
+            json.WriteString("name", guest.Name);
+            json.WriteString("uuid", guest.Uuid);
+            json.WriteString("initialState", guest.InitialState);
+            WriteString(json, "outcome", guest.Outcome);
+            if (guest.Seconds is { } seconds)
+            {
+                json.WriteNumber("seconds", seconds);
+            }
+            else
+            {
+                json.WriteNull("seconds");
+            }
+
+            json.WriteStartArray("steps");
+            foreach (var step in guest.Steps)
+            {
+                json.WriteStartObject();
+                json.WriteString("action", step.Action);
+                json.WriteString("startedAt", JsonOutput.Time(step.StartedAt));
+                WriteTime(json, "endedAt", step.EndedAt);
+                WriteString(json, "result", step.Result);
+                WriteString(json, "error", step.Error);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    });
+
+    private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? at) => WriteString(json, name, at is { } a ? JsonOutput.Time(a) : null);
+
+    private static void WriteString(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+}

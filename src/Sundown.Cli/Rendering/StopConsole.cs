@@ -1,0 +1,127 @@
+using Sundown.Core.Planning;
+using Sundown.Engine.Execution;
+using Sundown.Engine.Journal;
+using Sundown.Engine.Reports;
+using Sundown.Engine.Stopping;
+
+namespace Sundown.Cli.Rendering;
+
+/// <summary>
+/// A stop as it happens. One line per step and per finished guest, always (a log reads
+/// them, so does a person); on a terminal also a status line kept at the bottom with the
+/// guests still up, the time elapsed and the time left to the deadline.
+/// </summary>
+internal sealed class StopConsole(TextWriter output, TimeProvider time) : IStopObserver, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly bool _live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+    private readonly HashSet<string> _up = [];
+    private DateTimeOffset _start;
+    private TimeSpan? _budget;
+    private int _total;
+    private ITimer? _ticker;
+
+    public void Planned(Plan plan, DateTimeOffset runStart)
+    {
+        lock (_lock)
+        {
+            _start = runStart;
+            _budget = plan.Budget;
+            _total = plan.Guests.Count();
+            foreach (var guest in plan.Guests)
+            {
+                _up.Add(guest.Guest.Uuid);
+            }
+
+            string budget = plan.Budget is { } b ? $" within {Seconds.Format(b)}" : "";
+            WriteLine($"Stopping {_total} guest{(_total == 1 ? "" : "s")}{budget} ({plan.AlreadyOff.Length} already off).");
+            if (_live)
+            {
+                _ticker = time.CreateTimer(_ => Redraw(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+            }
+        }
+    }
+
+    public void Progress(StopProgress progress)
+    {
+        string name = TextTable.Printable(progress.Name);
+        string text = (progress.Action, progress.Result, progress.Outcome) switch
+        {
+            (_, _, { } outcome) => $"{name}: {outcome.ToWord()}",
+            ({ } action, null, _) => $"{name}: {action}…",
+            ({ } action, { } result, _) => $"{name}: {action} {result.ToWord()}{(progress.Error is { } e ? $" ({e})" : "")}",
+            _ => $"{name}",
+        };
+        lock (_lock)
+        {
+            if (progress.Outcome is not null)
+            {
+                _up.Remove(progress.Uuid);
+            }
+
+            WriteLine($"[{Seconds.Format(progress.At - _start),7}] {text}");
+        }
+    }
+
+    /// <summary>The closing summary: what became of the guests and how much of the budget it took.</summary>
+    internal void Finish(StopResult result)
+    {
+        lock (_lock)
+        {
+            _ticker?.Dispose();
+            _ticker = null;
+            var counts = result.Report.Guests
+                .GroupBy(g => g.Outcome ?? "unfinished")
+                .Select(group => $"{group.Count()} {group.Key}");
+            var took = (result.Report.FinishedAt ?? time.GetUtcNow()) - result.Report.StartedAt;
+            string budget = result.Report.BudgetSeconds is { } b ? $" of a {b:0.#}s budget" : "";
+            WriteLine($"Done in {Seconds.Format(took)}{budget}: {string.Join(", ", counts)}.{Verdict(result.ExitCode)}");
+            if (_live)
+            {
+                output.Write("\r\x1b[K");
+            }
+        }
+    }
+
+    public void Dispose() => _ticker?.Dispose();
+
+    private static string Verdict(int exitCode) => exitCode switch
+    {
+        ExitCodes.SomeForced => " Some guests were forced off.",
+        ExitCodes.SomeFailed => " Some guests could not be stopped.",
+        ExitCodes.Interrupted => " Interrupted: run `sundown stop` again to finish.",
+        _ => "",
+    };
+
+    private void WriteLine(string line)
+    {
+        if (_live)
+        {
+            output.Write("\r\x1b[K");
+        }
+
+        output.WriteLine(line);
+        if (_live)
+        {
+            output.Write(Status());
+        }
+
+        output.Flush();
+    }
+
+    private void Redraw()
+    {
+        lock (_lock)
+        {
+            output.Write("\r\x1b[K" + Status());
+            output.Flush();
+        }
+    }
+
+    private string Status()
+    {
+        var elapsed = time.GetUtcNow() - _start;
+        string deadline = _budget is { } b ? $" · {Seconds.Format(b - elapsed)} to the deadline" : "";
+        return $"\x1b[7m {_up.Count} of {_total} still up · {Seconds.Format(elapsed)} elapsed{deadline} \x1b[0m";
+    }
+}

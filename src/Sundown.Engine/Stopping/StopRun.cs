@@ -1,0 +1,139 @@
+using Sundown.Core.Hosts;
+using Sundown.Core.Model;
+using Sundown.Core.Planning;
+using Sundown.Core.Policy;
+using Sundown.Engine.Execution;
+using Sundown.Engine.Hosts;
+using Sundown.Engine.Inventory;
+using Sundown.Engine.Journal;
+using Sundown.Engine.Reports;
+
+namespace Sundown.Engine.Stopping;
+
+/// <summary>
+/// One <c>sundown stop</c>, end to end: the lock, the inventory and policies, the journal
+/// (guests and restore list written before the first step), the plan, the executor, the verdict.
+/// A run that was killed is continued by the next stop, with the restore list it began with.
+/// </summary>
+public static class StopRun
+{
+    public static async Task<StopResult> RunAsync(
+        StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt)
+    {
+        using var stateLock = StateLock.Acquire(request.StateDirectory);
+        using var journal = Journal.Journal.Open(request.StateDirectory);
+        using var hosts = HostSet.Open(request.Uris, open);
+        var entries = GuestsWithPolicies.Read(hosts, request.Config, request.Only);
+        CheckOnly(request.Only, entries);
+
+        var now = time.GetUtcNow();
+        var unfinished = journal.FindUnfinishedRun(RunKind.Stop);
+        long run;
+        TimeSpan? budget;
+        if (unfinished is null)
+        {
+            budget = request.Budget;
+            run = journal.BeginRun(RunKind.Stop, now, budget);
+            journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
+        }
+        else
+        {
+            run = unfinished.Id;
+            entries = Continue(journal, unfinished, entries);
+            budget = unfinished.BudgetSeconds is { } seconds ? Max(TimeSpan.FromSeconds(seconds) - (now - unfinished.StartedAt), TimeSpan.Zero) : null;
+        }
+
+        var plan = Planner.Build(entries, budget, request.Config.Limits, Estimate(journal, entries));
+        var hostsByUri = hosts.Hosts.ToDictionary(host => host.Uri);
+        var executor = new StopExecutor(hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress);
+        var runStart = time.GetUtcNow();
+        observer?.Planned(plan, runStart);
+        var reports = await executor.RunAsync(plan, runStart, interrupt);
+
+        int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted
+            : reports.Any(r => r.Outcome is "failed" or "skipped") ? ExitCodes.SomeFailed
+            : reports.Any(r => r.Outcome == "destroyed") ? ExitCodes.SomeForced
+            : ExitCodes.Ok;
+        // An interrupted run stays open: the next stop continues it, restore list and all.
+        if (exitCode != ExitCodes.Interrupted)
+        {
+            journal.FinishRun(run, time.GetUtcNow(), exitCode);
+        }
+
+        return new StopResult(RunReports.FromRecord(journal.LoadRun(run)!), plan, exitCode, unfinished is not null);
+    }
+
+    /// <summary>The plan a stop would follow now, without touching anything.</summary>
+    public static Plan Preview(HostSet hosts, Core.Config.SundownConfig config, TimeSpan? budget, IReadOnlyCollection<string>? only, string stateDirectory)
+    {
+        var entries = GuestsWithPolicies.Read(hosts, config, only);
+        CheckOnly(only, entries);
+        using var journal = File.Exists(Path.Combine(stateDirectory, Journal.Journal.FileName)) ? Journal.Journal.Open(stateDirectory) : null;
+        return Planner.Build(entries, budget, config.Limits, Estimate(journal, entries));
+    }
+
+    private static void CheckOnly(IReadOnlyCollection<string>? only, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
+    {
+        var missing = only?.Except(entries.Select(e => e.Guest.Name), StringComparer.Ordinal).ToList();
+        if (missing is { Count: > 0 })
+        {
+            throw new Core.Config.ConfigException("--only", 0, 0, $"no guest named {string.Join(", ", missing.Select(name => $"'{name}'"))}");
+        }
+    }
+
+    private static RunGuestRecord Record(Guest guest, GuestPolicy policy)
+    {
+        bool wasUp = guest.State is GuestState.Running or GuestState.Paused or GuestState.PmSuspended or GuestState.Blocked;
+        bool restore = policy.Restore switch
+        {
+            RestoreRule.Always => true,
+            RestoreRule.Never => false,
+            _ => wasUp,
+        };
+        return new RunGuestRecord(guest.Uri, guest.Uuid, guest.Name, guest.State.ToContractName(), policy.Order, restore, null, null);
+    }
+
+    /// <summary>
+    /// Picks up a killed run: guests it had finished stay as they were; guests it had begun and
+    /// that are off or gone now are finished as shut down or saved; guests it never saw are added.
+    /// </summary>
+    private static IReadOnlyList<(Guest Guest, GuestPolicy Policy)> Continue(
+        Journal.Journal journal, RunRecord unfinished, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
+    {
+        var recorded = unfinished.Guests.ToDictionary(g => (g.Uri, g.Uuid));
+        journal.RecordGuests(unfinished.Id, entries.Where(e => !recorded.ContainsKey((e.Guest.Uri, e.Guest.Uuid))).Select(e => Record(e.Guest, e.Policy)));
+        var remaining = new List<(Guest, GuestPolicy)>();
+        foreach (var entry in entries)
+        {
+            if (!recorded.TryGetValue((entry.Guest.Uri, entry.Guest.Uuid), out var before))
+            {
+                remaining.Add(entry);
+            }
+            else if (before.Outcome is null && !entry.Guest.State.IsActive())
+            {
+                journal.GuestFinished(unfinished.Id, entry.Guest.Uri, entry.Guest.Uuid, entry.Guest.ManagedSave ? GuestOutcome.Saved : GuestOutcome.Shutdown, 0);
+            }
+            else if (before.Outcome is null)
+            {
+                remaining.Add(entry);
+            }
+        }
+
+        // Gone from the host since (a transient guest that shut down, or undefined): it is off.
+        var present = entries.Select(e => (e.Guest.Uri, e.Guest.Uuid)).ToHashSet();
+        foreach (var gone in unfinished.Guests.Where(g => g.Outcome is null && !present.Contains((g.Uri, g.Uuid))))
+        {
+            journal.GuestFinished(unfinished.Id, gone.Uri, gone.Uuid, GuestOutcome.Shutdown, 0);
+        }
+
+        return remaining;
+    }
+
+    private static Estimates Estimate(Journal.Journal? journal, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
+    {
+        var memory = entries.GroupBy(e => e.Guest.Uuid).ToDictionary(g => g.Key, g => g.First().Guest.MemoryKiB);
+        return journal?.SaveBytesPerSecond(memory) is { } observed ? new Estimates(observed) : Estimates.Default;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}
