@@ -31,7 +31,9 @@ public sealed class LibvirtException : HostException
         LibvirtErrorCode.NoSupport or LibvirtErrorCode.InvalidArg or LibvirtErrorCode.ConfigUnsupported
             or LibvirtErrorCode.ArgumentUnsupported or LibvirtErrorCode.OperationUnsupported => HostErrorKind.Unsupported,
         LibvirtErrorCode.NoConnect or LibvirtErrorCode.InvalidConn or LibvirtErrorCode.Rpc => HostErrorKind.ConnectionLost,
-        LibvirtErrorCode.SystemError when errorDomain == FromRpc => HostErrorKind.ConnectionLost,
+        // The RPC layer's own errors ("client socket is closed", "End of file while reading
+        // data") mean the daemon went away: a restart of libvirtd, or the network.
+        LibvirtErrorCode.InternalError or LibvirtErrorCode.SystemError when errorDomain == FromRpc => HostErrorKind.ConnectionLost,
         LibvirtErrorCode.OperationDenied or LibvirtErrorCode.AccessDenied or LibvirtErrorCode.AuthFailed => HostErrorKind.Denied,
         _ => HostErrorKind.Failed,
     };

@@ -15,6 +15,8 @@ public sealed partial class LibvirtHost
     private ChannelWriter<LifecycleEvent>[] _sinksSnapshot = [];
     private EventRegistration? _registration;
 
+    public event Action? Disconnected;
+
     public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink)
     {
         lock (_eventsLock)
@@ -83,12 +85,14 @@ public sealed partial class LibvirtHost
         private readonly LibvirtHost _host;
         private readonly IDisposable _loop;
         private readonly int _callbackId;
+        private readonly bool _closeCallback;
 
-        private EventRegistration(LibvirtHost host, IDisposable loop, int callbackId)
+        private EventRegistration(LibvirtHost host, IDisposable loop, int callbackId, bool closeCallback)
         {
             _host = host;
             _loop = loop;
             _callbackId = callbackId;
+            _closeCallback = closeCallback;
         }
 
         internal static unsafe EventRegistration Register(LibvirtHost host)
@@ -108,15 +112,49 @@ public sealed partial class LibvirtHost
                 throw error;
             }
 
-            return new EventRegistration(host, loop, id);
+            // The close callback is what tells a waiting executor that libvirtd went away;
+            // without it, a restart would only be noticed at the next call. A driver that has
+            // none (it fails) just means no early warning.
+            var closeOpaque = GCHandle.Alloc(host, GCHandleType.Weak);
+            // SAFETY: as above; OnFree frees this second handle when the callback is unregistered.
+            bool close = Interop.Libvirt.ConnectRegisterCloseCallback(host._connection, &OnClose, GCHandle.ToIntPtr(closeOpaque), &OnFree) == 0;
+            if (!close)
+            {
+                closeOpaque.Free();
+            }
+
+            return new EventRegistration(host, loop, id, close);
         }
 
-        public void Dispose()
+        public unsafe void Dispose()
         {
             // Runs OnFree synchronously on this thread, which frees the GCHandle. A
             // registration left in place would keep the connection open for ever.
             Interop.Libvirt.ConnectDomainEventDeregisterAny(_host._connection, _callbackId);
+            if (_closeCallback)
+            {
+                // SAFETY: the same static function that was registered.
+                Interop.Libvirt.ConnectUnregisterCloseCallback(_host._connection, &OnClose);
+            }
+
             _loop.Dispose();
+        }
+
+        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+        private static void OnClose(nint connection, int reason, nint opaque)
+        {
+            try
+            {
+                // Never block libvirt's event loop: whoever reconnects does it elsewhere.
+                if (GCHandle.FromIntPtr(opaque).Target is LibvirtHost host)
+                {
+                    ThreadPool.QueueUserWorkItem(_ => host.Disconnected?.Invoke());
+                }
+            }
+            catch (Exception)
+            {
+                // The next call on the connection reports the loss all the same.
+            }
         }
 
         [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]

@@ -57,6 +57,12 @@ public sealed class HostSetTests
 
         public bool Disposed { get; private set; }
 
+        public event Action? Disconnected
+        {
+            add { }
+            remove { }
+        }
+
         public IReadOnlyList<Guest> ListGuests() =>
             [.. names.Select(name => new Guest(uri, name, Guid.NewGuid().ToString(), GuestState.Running, 1, true, false, false, 1024, 1, null, true, false, null))];
 

@@ -120,6 +120,27 @@ public sealed class StopOnFleetTests : IAsyncLifetime
         Assert.DoesNotContain(journal.LoadRun(run.Id)!.Guests, g => g.Outcome is null);
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task A_libvirtd_restart_mid_stop_is_survived_and_every_guest_ends_as_its_ladder_says()
+    {
+        string config = Config("budget = \"60s\"\n[defaults]\nstop = [\"acpi 10s\", \"destroy\"]\n");
+        var stop = Fleet.SundownAsync("stop", "-c", Fleet.Uri, "--config", config, "--state-dir", _stateDir, "--json");
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var kill = await ProcessRunner.RunAsync("pkill", ["-x", "libvirtd"]);
+        Assert.True(kill.ExitCode == 0, "libvirtd was not running");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var restart = await ProcessRunner.RunAsync(Fleet.Script, ["setup"], timeout: TimeSpan.FromMinutes(5));
+        Assert.True(restart.ExitCode == 0, restart.Error);
+        var result = await stop;
+
+        Assert.True(result.ExitCode == 3, $"exit {result.ExitCode}: {result.Error}");
+        using var report = JsonDocument.Parse(result.Output);
+        Assert.All(report.RootElement.GetProperty("guests").EnumerateArray(), guest =>
+            Assert.Equal(guest.GetProperty("name").GetString() == Deaf ? "destroyed" : "shutdown", guest.GetProperty("outcome").GetString()));
+        await AssertAllOffAsync();
+    }
+
     // The binary's own start (connect, list, journal) on a loaded 2-core machine.
     private static TimeSpan StartupAllowance => TimeSpan.FromSeconds(1.5);
 

@@ -51,4 +51,10 @@ public interface IGuestHost : IDisposable
     /// must not block (an unbounded channel is right).
     /// </summary>
     IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink);
+
+    /// <summary>
+    /// Raised (on no particular thread) when the connection is found closed while someone is
+    /// subscribed to events: the daemon restarted, or the network went away.
+    /// </summary>
+    event Action? Disconnected;
 }

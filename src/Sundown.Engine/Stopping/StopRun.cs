@@ -17,12 +17,16 @@ namespace Sundown.Engine.Stopping;
 /// </summary>
 public static class StopRun
 {
+    /// <summary>How long a stop keeps trying to reach a libvirtd that went away.</summary>
+    private static readonly TimeSpan s_reconnectFor = TimeSpan.FromSeconds(60);
+
     public static async Task<StopResult> RunAsync(
         StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt)
     {
         using var stateLock = StateLock.Acquire(request.StateDirectory);
         using var journal = Journal.Journal.Open(request.StateDirectory);
-        using var hosts = HostSet.Open(request.Uris, open);
+        // A libvirtd restart mid-stop must not strand the guests: reconnect, re-read, go on.
+        using var hosts = HostSet.Open(request.Uris, uri => ReconnectingHost.Open(uri, open, s_reconnectFor));
         var entries = GuestsWithPolicies.Read(hosts, request.Config, request.Only);
         CheckOnly(request.Only, entries);
 

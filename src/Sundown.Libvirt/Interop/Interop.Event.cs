@@ -33,6 +33,17 @@ internal static partial class Interop
             nint opaque,
             delegate* unmanaged[Cdecl]<nint, void> freeCallback);
 
+        /// <summary>Registers <c>void (*)(virConnectPtr, int reason, void *opaque)</c>, called when the connection closes.</summary>
+        [LibraryImport(Libraries.Libvirt, EntryPoint = "virConnectRegisterCloseCallback")]
+        internal static unsafe partial int ConnectRegisterCloseCallback(
+            SafeVirConnectHandle conn,
+            delegate* unmanaged[Cdecl]<nint, int, nint, void> callback,
+            nint opaque,
+            delegate* unmanaged[Cdecl]<nint, void> freeCallback);
+
+        [LibraryImport(Libraries.Libvirt, EntryPoint = "virConnectUnregisterCloseCallback")]
+        internal static unsafe partial int ConnectUnregisterCloseCallback(SafeVirConnectHandle conn, delegate* unmanaged[Cdecl]<nint, int, nint, void> callback);
+
         [LibraryImport(Libraries.Libvirt, EntryPoint = "virConnectDomainEventDeregisterAny")]
         internal static partial int ConnectDomainEventDeregisterAny(SafeVirConnectHandle conn, int callbackId);
     }

@@ -41,6 +41,14 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
         internal string? OffBy { get; set; }
     }
 
+    // The simulated host is the guests' world, never disconnected itself; SimulatedConnection
+    // plays a connection to it that can break.
+    public event Action? Disconnected
+    {
+        add { }
+        remove { }
+    }
+
     public string Uri => uri;
 
     internal int MaxConcurrentSaves { get; private set; }

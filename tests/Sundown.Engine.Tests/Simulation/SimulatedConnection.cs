@@ -1,0 +1,75 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Channels;
+using Sundown.Core.Hosts;
+using Sundown.Core.Model;
+
+namespace Sundown.Engine.Tests.Simulation;
+
+/// <summary>
+/// One connection to a <see cref="SimulatedHost"/> that can break as a connection to a
+/// restarting libvirtd does: every call fails with ConnectionLost, and the events the host
+/// sends meanwhile are lost. The guests live on in the host.
+/// </summary>
+internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
+{
+    private volatile bool _broken;
+
+    public event Action? Disconnected;
+
+    public string Uri => host.Uri;
+
+    /// <summary>Breaks the connection; with <paramref name="tell"/> the close callback fires too.</summary>
+    internal void Break(bool tell)
+    {
+        _broken = true;
+        if (tell)
+        {
+            Disconnected?.Invoke();
+        }
+    }
+
+    public IReadOnlyList<Guest> ListGuests() => Live(() => host.ListGuests());
+
+    public GuestStatus GetStatus(string uuid) => Live(() => host.GetStatus(uuid));
+
+    public void Shutdown(string uuid, ShutdownMethod method) => Live(() => host.Shutdown(uuid, method));
+
+    public void Destroy(string uuid) => Live(() => host.Destroy(uuid));
+
+    public void Suspend(string uuid) => Live(() => host.Suspend(uuid));
+
+    public void Resume(string uuid) => Live(() => host.Resume(uuid));
+
+    public void Wakeup(string uuid) => Live(() => host.Wakeup(uuid));
+
+    public void ManagedSave(string uuid) => Live(() => host.ManagedSave(uuid));
+
+    public void Start(string uuid, bool paused = false) => Live(() => host.Start(uuid, paused));
+
+    public string? GetMetadata(string uuid, string namespaceUri) => Live(() => host.GetMetadata(uuid, namespaceUri));
+
+    public void SetMetadata(string uuid, string namespaceUri, string prefix, string? xml) => Live(() => host.SetMetadata(uuid, namespaceUri, prefix, xml));
+
+    public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink) => host.SubscribeLifecycle(new UnlessBroken(this, sink));
+
+    public void Dispose() => _broken = true;
+
+    private void Live(Action call) => Live<bool>(() =>
+    {
+        call();
+        return true;
+    });
+
+    private T Live<T>(Func<T> call) => _broken ? throw Lost() : call();
+
+    [SuppressMessage("Performance", "CA1822", Justification = "reads better beside Live")]
+    private HostException Lost() => new(HostErrorKind.ConnectionLost, "internal error: client socket is closed");
+
+    /// <summary>Forwards events while the connection is up; drops them once it is broken.</summary>
+    private sealed class UnlessBroken(SimulatedConnection connection, ChannelWriter<LifecycleEvent> sink) : ChannelWriter<LifecycleEvent>
+    {
+        public override bool TryWrite(LifecycleEvent item) => !connection._broken && sink.TryWrite(item);
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => sink.WaitToWriteAsync(cancellationToken);
+    }
+}
