@@ -39,6 +39,12 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
 
         /// <summary>shutdown, destroyed or saved.</summary>
         internal string? OffBy { get; set; }
+
+        /// <summary>Whether it was paused when it was saved: a restore brings it back paused.</summary>
+        internal bool SavedPaused { get; set; }
+
+        /// <summary>Fresh boots since it was added; a restore from a saved image is not one.</summary>
+        internal int Boots { get; set; }
     }
 
     // The simulated host is the guests' world, never disconnected itself; SimulatedConnection
@@ -198,12 +204,32 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
                 throw new HostException(HostErrorKind.Failed, "operation failed: domain is not running (destroyed during the save)");
             }
 
+            guest.SavedPaused = guest.Info.State == GuestState.Paused;
             guest.Info = guest.Info with { ManagedSave = true };
             GoOffLocked(guest, reason: 5, detail: 4, by: "saved");
         }
     }
 
-    public void Start(string uuid, bool paused = false) => throw new NotSupportedException("the stop simulation never starts guests");
+    /// <summary>From the managed-save image when there is one, in the state it was saved in; else a boot.</summary>
+    public void Start(string uuid, bool paused = false)
+    {
+        lock (_lock)
+        {
+            var guest = Find(uuid);
+            if (guest.Info.State.IsActive())
+            {
+                throw new HostException(HostErrorKind.InvalidState, "Requested operation is not valid: domain is already running");
+            }
+
+            bool restored = guest.Info.ManagedSave;
+            var state = paused || (restored && guest.SavedPaused) ? GuestState.Paused : GuestState.Running;
+            guest.Info = guest.Info with { State = state, StateReason = restored ? 3 : 1, ManagedSave = false };
+            guest.Boots += restored ? 0 : 1;
+            guest.OffAt = null;
+            guest.OffBy = null;
+            Publish(guest.Info, LifecycleEventKind.Started, restored ? 2 : 0);
+        }
+    }
 
     public string? GetMetadata(string uuid, string namespaceUri) => null;
 

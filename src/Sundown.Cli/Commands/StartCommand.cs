@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Sundown.Cli.Rendering;
+using Sundown.Engine.Starting;
+
+namespace Sundown.Cli.Commands;
+
+/// <summary><c>sundown start</c>: bring back what the last stop recorded as running or paused.</summary>
+internal static class StartCommand
+{
+    internal static Command Create()
+    {
+        var connect = HostOptions.CreateConnect();
+        var dryRun = new Option<bool>("--dry-run") { Description = "say what would be started, and touch nothing" };
+        var json = new Option<bool>("--json") { Description = "print the run's report as JSON" };
+        var command = new Command("start", "Bring back the guests the last stop recorded, tier by tier.") { connect, dryRun, json };
+        command.SetAction(async (parseResult, cancellation) =>
+        {
+            var config = GlobalOptions.LoadConfig(parseResult);
+            var request = new StartRequest(
+                config,
+                GlobalOptions.Uris(parseResult, connect, config),
+                parseResult.GetValue(dryRun),
+                parseResult.GetValue(GlobalOptions.StateDirectory)!);
+
+            using var interrupt = new CancellationTokenSource();
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+            var output = parseResult.InvocationConfiguration.Output;
+            bool asJson = parseResult.GetValue(json);
+            var log = new StartConsole(asJson ? parseResult.InvocationConfiguration.Error : output);
+
+            var result = await StartRun.RunAsync(request, HostOptions.Opener(readOnly: request.DryRun), TimeProvider.System, log.Progress, interrupt.Token);
+            log.Finish(result, request.DryRun);
+            if (asJson && result.Report is not null)
+            {
+                RunJson.Write(output, result.Report);
+            }
+
+            return result.ExitCode;
+
+            void Interrupt(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                interrupt.Cancel();
+            }
+        });
+        return command;
+    }
+}
