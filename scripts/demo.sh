@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo: on a Debian 12 machine with the .NET SDK, as root. Installs what it needs,
 # boots a small fleet of real QEMU guests (tests/fleet), publishes Sundown, shows the plan
-# for a stop within a budget, runs the stop, then removes the guests again: the machine is
-# left as it was found, and the demo can be run again.
+# for a stop within a budget, runs the stop, shows what happened as a timeline (and writes
+# it as an SVG picture to artifacts/demo/timeline.svg), brings the guests back with start,
+# then removes them again: the machine is left as it was found, and the demo can be run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,8 +24,11 @@ if ! $fleet foreign >/dev/null; then
   exit 1
 fi
 
-say "Publishing sundown (Native AOT)"
-scripts/publish.sh | tail -1
+# The test of the demo has published already (scripts/test.sh does it first).
+if [[ -z ${SUNDOWN_DEMO_SKIP_PUBLISH:-} || ! -x $sundown ]]; then
+  say "Publishing sundown (Native AOT)"
+  scripts/publish.sh | tail -1
+fi
 
 cleanup() { $fleet down >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -72,11 +76,20 @@ status=$?
 set -e
 echo "exit status $status (0: every guest ended gracefully)"
 
-say "Afterwards"
+say "sundown report: what happened, as a timeline"
+mkdir -p artifacts/demo
+$sundown report --state-dir "$state" --svg artifacts/demo/timeline.svg
+echo "(the same timeline as a picture: artifacts/demo/timeline.svg)"
+
+say "After the stop"
+$sundown list
+
+say "sundown start: bring back what was running (the saved guest resumes, the paused one is paused again)"
+$sundown start --config "$work/sundown.toml" --state-dir "$state"
 $sundown list
 
 say "Removing the fleet"
-$fleet down >/dev/null
+$fleet down 2>/dev/null
 trap - EXIT
 cleanup
 echo "done"

@@ -13,6 +13,10 @@ step() { printf '\n== %s\n' "$*"; }
 step "fleet: packages, libvirtd, guest kernel and initramfs (cached)"
 tests/fleet/fleet.sh setup
 
+step "chromium (renders the timeline SVG in a test)"
+command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+chromium --version
+
 step "format"
 dotnet format Sundown.slnx --verify-no-changes
 

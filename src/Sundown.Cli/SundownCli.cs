@@ -23,6 +23,7 @@ internal static class SundownCli
             PlanCommand.Create(),
             StopCommand.Create(),
             StartCommand.Create(),
+            ReportCommand.Create(),
         };
 
         // Guest names may begin with '@': never read arguments from response files.

@@ -10,4 +10,15 @@ public sealed record RunReport(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     double? BudgetSeconds,
-    ImmutableArray<GuestReport> Guests);
+    ImmutableArray<GuestReport> Guests)
+{
+    /// <summary>When the last step of the run ended (or the run finished, if later).</summary>
+    public DateTimeOffset EndedAt =>
+        Guests.SelectMany(g => g.Steps).Select(s => s.EndedAt ?? s.StartedAt).Append(FinishedAt ?? StartedAt).Max();
+
+    /// <summary>The guest that held the run up: the one whose last step ended last. Null when no step was taken.</summary>
+    public GuestReport? CriticalGuest => Guests
+        .Where(g => !g.Steps.IsEmpty)
+        .OrderByDescending(g => g.Steps.Max(s => s.EndedAt ?? s.StartedAt))
+        .FirstOrDefault();
+}

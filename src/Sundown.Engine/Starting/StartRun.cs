@@ -92,17 +92,32 @@ public static class StartRun
     /// </summary>
     private static void Start(IGuestHost host, string uuid, bool paused)
     {
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            host.Start(uuid, paused);
-        }
-        catch (HostException e) when (paused && e.Kind == HostErrorKind.Unsupported)
-        {
-            // A driver that cannot start paused (libvirt's test driver): start, then pause.
-            host.Start(uuid);
-            host.Suspend(uuid);
+            try
+            {
+                host.Start(uuid, paused);
+                return;
+            }
+            catch (HostException e) when (paused && e.Kind == HostErrorKind.Unsupported)
+            {
+                // A driver that cannot start paused (libvirt's test driver): start, then pause.
+                host.Start(uuid);
+                host.Suspend(uuid);
+                return;
+            }
+            catch (HostException e) when (e.Kind == HostErrorKind.Failed && attempt < StartAttempts)
+            {
+                // A host busy starting many guests at boot fails some with passing errors
+                // ("failed to load cgroup BPF prog: Resource temporarily unavailable" was seen):
+                // try again after a pause rather than leave the guest off.
+                Thread.Sleep(s_startRetryPause);
+            }
         }
     }
+
+    private const int StartAttempts = 3;
+    private static readonly TimeSpan s_startRetryPause = TimeSpan.FromSeconds(2);
 
     private static GuestReport StartOne(
         RunGuestRecord entry, Guest? guest, IGuestHost? host, bool dryRun, IStepRecorder? recorder, TimeProvider time, Action<StopProgress>? progress)

@@ -43,6 +43,9 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
         /// <summary>Whether it was paused when it was saved: a restore brings it back paused.</summary>
         internal bool SavedPaused { get; set; }
 
+        /// <summary>How many of the next starts fail with a passing error, as a busy host's do.</summary>
+        internal int StartFailures { get; set; }
+
         /// <summary>Fresh boots since it was added; a restore from a saved image is not one.</summary>
         internal int Boots { get; set; }
     }
@@ -219,6 +222,12 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
             if (guest.Info.State.IsActive())
             {
                 throw new HostException(HostErrorKind.InvalidState, "Requested operation is not valid: domain is already running");
+            }
+
+            if (guest.StartFailures > 0)
+            {
+                guest.StartFailures--;
+                throw new HostException(HostErrorKind.Failed, "failed to load cgroup BPF prog: Resource temporarily unavailable");
             }
 
             bool restored = guest.Info.ManagedSave;

@@ -80,6 +80,25 @@ public sealed class StartRunTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_start_that_fails_with_a_passing_error_is_tried_again_and_a_lasting_one_is_reported()
+    {
+        var flaky = _world.Add("flaky", new(AcpiDelay: s_quick));
+        var broken = _world.Add("broken", new(AcpiDelay: s_quick));
+        var config = Config("");
+        await StopAsync(config);
+        _world[flaky.Uuid].StartFailures = 1;
+        _world[broken.Uuid].StartFailures = 10;
+
+        var start = await StartAsync(config);
+
+        Assert.Equal(ExitCodes.SomeFailed, start.ExitCode);
+        Assert.Equal("started", start.Report!.Guests.Single(g => g.Uuid == flaky.Uuid).Outcome);
+        var failed = start.Report.Guests.Single(g => g.Uuid == broken.Uuid);
+        Assert.Equal("failed", failed.Outcome);
+        Assert.Contains("Resource temporarily unavailable", failed.Steps.Single().Error, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Tiers_start_in_ascending_order_with_the_start_delay_between_them()
     {
         var db = _world.Add("db", new(AcpiDelay: s_quick));
