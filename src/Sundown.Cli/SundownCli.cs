@@ -24,6 +24,7 @@ internal static class SundownCli
             StopCommand.Create(),
             StartCommand.Create(),
             ReportCommand.Create(),
+            InstallCommand.Create(),
         };
 
         // Guest names may begin with '@': never read arguments from response files.

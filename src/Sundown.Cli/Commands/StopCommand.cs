@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Sundown.Cli.Rendering;
+using Sundown.Cli.Systemd;
 using Sundown.Engine.Stopping;
 
 namespace Sundown.Cli.Commands;
@@ -36,9 +37,13 @@ internal static class StopCommand
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
             var output = parseResult.InvocationConfiguration.Output;
             bool asJson = parseResult.GetValue(json);
-            using var progress = new StopConsole(asJson ? parseResult.InvocationConfiguration.Error : output, TimeProvider.System);
+            var log = asJson ? parseResult.InvocationConfiguration.Error : output;
+            using var progress = new StopConsole(log, TimeProvider.System, journal: LogPriority.GoesToJournal(log));
+            // Under systemd (ExecStop= of sundown.service): keep its stop timer from firing while the plan runs.
+            using var systemd = SystemdNotifier.FromEnvironment(TimeProvider.System, UnitFile.StopMargin);
+            IStopObserver observer = systemd is null ? progress : new CompositeStopObserver([progress, systemd]);
 
-            var result = await StopRun.RunAsync(request, HostOptions.Opener(readOnly: false), TimeProvider.System, progress, interrupt.Token);
+            var result = await StopRun.RunAsync(request, HostOptions.Opener(readOnly: false), TimeProvider.System, observer, interrupt.Token);
             progress.Finish(result);
             if (asJson)
             {

@@ -1,3 +1,4 @@
+using Sundown.Cli.Systemd;
 using Sundown.Core.Planning;
 using Sundown.Engine.Execution;
 using Sundown.Engine.Journal;
@@ -11,7 +12,8 @@ namespace Sundown.Cli.Rendering;
 /// them, so does a person); on a terminal also a status line kept at the bottom with the
 /// guests still up, the time elapsed and the time left to the deadline.
 /// </summary>
-internal sealed class StopConsole(TextWriter output, TimeProvider time) : IStopObserver, IDisposable
+/// <param name="journal">Lines go to the journal: each begins with its syslog priority.</param>
+internal sealed class StopConsole(TextWriter output, TimeProvider time, bool journal = false) : IStopObserver, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly bool _live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
@@ -59,7 +61,7 @@ internal sealed class StopConsole(TextWriter output, TimeProvider time) : IStopO
                 _up.Remove(progress.Uuid);
             }
 
-            WriteLine($"[{Seconds.Format(progress.At - _start),7}] {text}");
+            WriteLine($"[{Seconds.Format(progress.At - _start),7}] {text}", Priority(progress));
         }
     }
 
@@ -75,7 +77,13 @@ internal sealed class StopConsole(TextWriter output, TimeProvider time) : IStopO
                 .Select(group => $"{group.Count()} {group.Key}");
             var took = (result.Report.FinishedAt ?? time.GetUtcNow()) - result.Report.StartedAt;
             string budget = result.Report.BudgetSeconds is { } b ? $" of a {b:0.#}s budget" : "";
-            WriteLine($"Done in {Seconds.Format(took)}{budget}: {string.Join(", ", counts)}.{Verdict(result.ExitCode)}");
+            int priority = result.ExitCode switch
+            {
+                ExitCodes.Ok => LogPriority.Info,
+                ExitCodes.SomeForced or ExitCodes.Interrupted => LogPriority.Warning,
+                _ => LogPriority.Error,
+            };
+            WriteLine($"Done in {Seconds.Format(took)}{budget}: {string.Join(", ", counts)}.{Verdict(result.ExitCode)}", priority);
             if (_live)
             {
                 output.Write("\r\x1b[K");
@@ -93,14 +101,25 @@ internal sealed class StopConsole(TextWriter output, TimeProvider time) : IStopO
         _ => "",
     };
 
-    private void WriteLine(string line)
+    /// <summary>A failed step, or a guest that failed or was left up, is an error; a timeout, or a power-off (a forced step), a warning.</summary>
+    private static int Priority(StopProgress progress) => (progress.Action, progress.Result, progress.Outcome) switch
+    {
+        (_, _, GuestOutcome.Failed or GuestOutcome.Skipped) => LogPriority.Error,
+        (_, _, GuestOutcome.Destroyed) => LogPriority.Warning,
+        (_, StepResult.Error, _) => LogPriority.Error,
+        (_, StepResult.Timeout, _) => LogPriority.Warning,
+        ("destroy", _, _) => LogPriority.Warning,
+        _ => LogPriority.Info,
+    };
+
+    private void WriteLine(string line, int priority = LogPriority.Info)
     {
         if (_live)
         {
             output.Write("\r\x1b[K");
         }
 
-        output.WriteLine(line);
+        output.WriteLine(journal ? LogPriority.Prefix(priority, line) : line);
         if (_live)
         {
             output.Write(Status());

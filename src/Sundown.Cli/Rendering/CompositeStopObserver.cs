@@ -1,0 +1,25 @@
+using Sundown.Core.Planning;
+using Sundown.Engine.Execution;
+using Sundown.Engine.Stopping;
+
+namespace Sundown.Cli.Rendering;
+
+/// <summary>Several watchers of one stop: the console, and systemd when it runs the stop.</summary>
+internal sealed class CompositeStopObserver(IReadOnlyList<IStopObserver> observers) : IStopObserver
+{
+    public void Planned(Plan plan, DateTimeOffset runStart)
+    {
+        foreach (var observer in observers)
+        {
+            observer.Planned(plan, runStart);
+        }
+    }
+
+    public void Progress(StopProgress progress)
+    {
+        foreach (var observer in observers)
+        {
+            observer.Progress(progress);
+        }
+    }
+}

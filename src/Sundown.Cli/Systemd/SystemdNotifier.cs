@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Sundown.Cli.Rendering;
+using Sundown.Core.Planning;
+using Sundown.Engine.Execution;
+using Sundown.Engine.Stopping;
+
+namespace Sundown.Cli.Systemd;
+
+/// <summary>
+/// Tells systemd how a stop under it is going, with sd_notify(3)'s protocol (datagrams to the
+/// AF_UNIX socket named by <c>$NOTIFY_SOCKET</c>): <c>STOPPING=1</c> at the start,
+/// and every interval <c>STATUS=</c> with the guests still up and <c>EXTEND_TIMEOUT_USEC=</c>, so
+/// systemd's stop timer cannot fire while the stop is within its plan — yet never past the
+/// plan's deadline plus the margin, so a stuck stop is still killed.
+/// </summary>
+/// <remarks>
+/// Best effort: a notification that cannot be sent is dropped; the stop itself never depends on it.
+/// systemd accepts these from ExecStop= only with <c>NotifyAccess=exec</c> (or <c>all</c>).
+/// </remarks>
+internal sealed class SystemdNotifier : IStopObserver, IDisposable
+{
+    internal const string SocketVariable = "NOTIFY_SOCKET";
+
+    /// <summary>Overrides the interval, in milliseconds; for tests, which cannot make a stop slow.</summary>
+    internal const string IntervalVariable = "SUNDOWN_NOTIFY_INTERVAL_MS";
+
+    internal static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _lock = new();
+    private readonly Socket _socket;
+    private readonly UnixDomainSocketEndPoint _endPoint;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _interval;
+    private readonly TimeSpan _margin;
+    private readonly HashSet<string> _up = [];
+    private ITimer? _ticker;
+    private DateTimeOffset _start;
+    private DateTimeOffset? _deadline;
+    private DateTimeOffset _limit;
+    private int _total;
+    private bool _disposed;
+
+    /// <param name="address">A path, or '@' and a name in the abstract namespace, as in <c>$NOTIFY_SOCKET</c>.</param>
+    /// <param name="margin">How long after the plan's deadline the stop may still need: the unit's margin.</param>
+    internal SystemdNotifier(string address, TimeProvider time, TimeSpan interval, TimeSpan margin)
+    {
+        // An abstract socket's name begins with a NUL byte, which sd_notify spells '@'.
+        _endPoint = new UnixDomainSocketEndPoint(address[0] == '@' ? "\0" + address[1..] : address);
+        // Never block a stop on a full queue: a notification that does not fit is dropped.
+        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified) { Blocking = false };
+        _time = time;
+        _interval = interval;
+        _margin = margin;
+    }
+
+    /// <summary>The notifier for this process, or null when no service manager listens.</summary>
+    internal static SystemdNotifier? FromEnvironment(TimeProvider time, TimeSpan margin)
+    {
+        string? address = Environment.GetEnvironmentVariable(SocketVariable);
+        // Only paths and abstract names: systemd 254+ may also name a vsock, which this does not speak.
+        if (string.IsNullOrEmpty(address) || (address[0] != '/' && address[0] != '@'))
+        {
+            return null;
+        }
+
+        var interval = int.TryParse(Environment.GetEnvironmentVariable(IntervalVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int ms) && ms > 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : DefaultInterval;
+        try
+        {
+            return new SystemdNotifier(address, time, interval, margin);
+        }
+        catch (Exception e) when (e is ArgumentException or SocketException)
+        {
+            // A path longer than sun_path: nobody can be reached there.
+            return null;
+        }
+    }
+
+    /// <summary>How much each EXTEND_TIMEOUT_USEC= asks for: two intervals, so one late tick does not let the timer fire.</summary>
+    internal TimeSpan Extension => _interval * 2;
+
+    public void Planned(Plan plan, DateTimeOffset runStart)
+    {
+        lock (_lock)
+        {
+            _start = runStart;
+            _deadline = plan.Budget is { } budget ? runStart + budget : null;
+            // Without a budget the plan's worst case is the deadline: every ladder's timeouts are finite.
+            _limit = runStart + (plan.Budget ?? plan.WorstCaseEnd) + _margin;
+            _total = plan.Guests.Count();
+            foreach (var guest in plan.Guests)
+            {
+                _up.Add(guest.Guest.Uuid);
+            }
+
+            Send($"STOPPING=1\n{Extend()}STATUS={Status()}");
+            _ticker = _time.CreateTimer(_ => Tick(), null, _interval, _interval);
+        }
+    }
+
+    public void Progress(StopProgress progress)
+    {
+        if (progress.Outcome is null)
+        {
+            return;
+        }
+
+        // Counted only: the next tick reports it. A datagram per guest would flood the
+        // manager's queue on a large host, and a full queue drops the next EXTEND_TIMEOUT_USEC=.
+        lock (_lock)
+        {
+            _up.Remove(progress.Uuid);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _ticker?.Dispose();
+            _ticker = null;
+            _socket.Dispose();
+        }
+    }
+
+    private void Tick()
+    {
+        lock (_lock)
+        {
+            Send($"{Extend()}STATUS={Status()}");
+        }
+    }
+
+    /// <summary>The EXTEND_TIMEOUT_USEC= line, capped at the limit; empty once the limit is reached.</summary>
+    private string Extend()
+    {
+        var extension = _limit - _time.GetUtcNow();
+        if (extension > Extension)
+        {
+            extension = Extension;
+        }
+
+        long microseconds = extension.Ticks / TimeSpan.TicksPerMicrosecond;
+        return microseconds > 0 ? $"EXTEND_TIMEOUT_USEC={microseconds.ToString(CultureInfo.InvariantCulture)}\n" : "";
+    }
+
+    private string Status()
+    {
+        var elapsed = _time.GetUtcNow() - _start;
+        string deadline = _deadline is { } d ? $", {Seconds.Format(d - _time.GetUtcNow())} to the deadline" : "";
+        return $"stopping guests: {_up.Count} of {_total} still up, {Seconds.Format(elapsed)} elapsed{deadline}";
+    }
+
+    private void Send(string message)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.SendTo(Encoding.UTF8.GetBytes(message), SocketFlags.None, _endPoint);
+        }
+        catch (SocketException)
+        {
+            // Nobody listening (any more), or the manager is busy: the stop goes on regardless.
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using Sundown.Cli.Systemd;
+
+namespace Sundown.Cli.Tests;
+
+/// <summary><c>sundown install</c> against a scratch unit directory and a fake systemctl that records its calls.</summary>
+public sealed class InstallCommandTests : IDisposable
+{
+    private const string NotBooted = "System has not been booted with systemd as init system (PID 1). Can't operate.";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("sundown-install-").FullName;
+    private readonly string _unitDirectory;
+    private readonly string _unitPath;
+    private readonly string _config;
+
+    public InstallCommandTests()
+    {
+        _unitDirectory = Directory.CreateDirectory(Path.Combine(_directory, "units")).FullName;
+        _unitPath = Path.Combine(_unitDirectory, UnitFile.Name);
+        _config = Path.Combine(_directory, "sundown.toml");
+        File.WriteAllText(_config, "budget = \"5m\"\n");
+        File.SetUnixFileMode(_config, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Calls => Path.Combine(_directory, "systemctl.calls");
+
+    [Fact(Timeout = 60_000)]
+    public async Task Install_writes_the_unit_reloads_systemd_and_enables_it() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+
+        var result = Install(systemctl, "--enable");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}"], File.ReadAllLines(Calls));
+        string unit = File.ReadAllText(_unitPath);
+        Assert.StartsWith(UnitFile.Marker, unit, StringComparison.Ordinal);
+        Assert.Contains("TimeoutStopSec=330\n", unit, StringComparison.Ordinal);
+        Assert.Contains($"--config {_config} ", unit, StringComparison.Ordinal);
+        Assert.Equal(unit, CliRunner.Run("install", "--print", "--config", _config, "--state-dir", "/var/lib/sundown").Output);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(_unitPath));
+        Assert.Contains("Enabled sundown.service", result.Output, StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Install_refuses_to_overwrite_a_unit_it_did_not_write() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        const string Foreign = "[Unit]\nDescription=someone else's sundown\n\n[Service]\nExecStop=/usr/local/bin/my-shutdown\n";
+        File.WriteAllText(_unitPath, Foreign);
+
+        var result = Install(systemctl, "--enable");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("was not written by `sundown install`", result.Error, StringComparison.Ordinal);
+        Assert.Equal(Foreign, File.ReadAllText(_unitPath));
+        Assert.False(File.Exists(Calls));
+        Assert.Equal([UnitFile.Name], Directory.GetFiles(_unitDirectory).Select(Path.GetFileName));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Install_replaces_a_unit_it_wrote_before() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        File.WriteAllText(_unitPath, $"{UnitFile.Marker} for /old/sundown, budget 1m.\n[Service]\nTimeoutStopSec=90\n");
+
+        var result = Install(systemctl);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("TimeoutStopSec=330\n", File.ReadAllText(_unitPath), StringComparison.Ordinal);
+        Assert.Equal(["daemon-reload"], File.ReadAllLines(Calls));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Print_writes_the_unit_to_standard_output_and_touches_nothing() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+
+        var result = Install(systemctl, "--print", "--enable");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith(UnitFile.Marker, result.Output, StringComparison.Ordinal);
+        Assert.Contains("ExecStop=", result.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_unitDirectory));
+        Assert.False(File.Exists(Calls));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Without_systemd_as_pid_1_the_unit_is_written_and_enabled_offline_but_the_exit_is_nonzero() => await Task.Run(() =>
+    {
+        // What systemctl does in a container or chroot: daemon-reload fails, enable works on the files.
+        string systemctl = FakeSystemctl($"""
+            if [ "$1" = daemon-reload ]; then
+              echo "{NotBooted}" >&2
+              echo "Failed to connect to bus: Host is down" >&2
+              exit 1
+            fi
+            exit 0
+            """);
+
+        var result = Install(systemctl, "--enable");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("systemd is not running as PID 1", result.Error, StringComparison.Ordinal);
+        Assert.Contains(NotBooted, result.Error, StringComparison.Ordinal);
+        Assert.True(File.Exists(_unitPath));
+        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}"], File.ReadAllLines(Calls));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_failing_daemon_reload_is_reported_and_nothing_is_enabled() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("""
+            echo "Access denied" >&2
+            exit 4
+            """);
+
+        var result = Install(systemctl, "--enable");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("daemon-reload` failed (exit 4)", result.Error, StringComparison.Ordinal);
+        Assert.Contains("Access denied", result.Error, StringComparison.Ordinal);
+        Assert.Equal(["daemon-reload"], File.ReadAllLines(Calls));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_bad_config_is_refused_before_anything_is_written() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        File.WriteAllText(_config, "budget = \"soon\"\n");
+
+        var result = Install(systemctl);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'soon' is not a duration", result.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_unitDirectory));
+        Assert.False(File.Exists(Calls));
+    });
+
+    private CliRunner.Result Install(string systemctl, params string[] flags) =>
+        CliRunner.Run(["install", "--unit-dir", _unitDirectory, "--systemctl", systemctl, "--config", _config, "--state-dir", "/var/lib/sundown", .. flags]);
+
+    /// <summary>A systemctl that appends its arguments to <see cref="Calls"/>, then runs <paramref name="body"/>.</summary>
+    private string FakeSystemctl(string body)
+    {
+        string path = Path.Combine(_directory, "systemctl");
+        File.WriteAllText(path, $"#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{Calls}'\n{body}\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Time.Testing;
+using Sundown.Cli.Systemd;
+using Sundown.Core.Model;
+using Sundown.Core.Planning;
+using Sundown.Core.Policy;
+using Sundown.Engine.Execution;
+using Sundown.Engine.Journal;
+using Sundown.Libvirt.Tests;
+
+namespace Sundown.Cli.Tests.Systemd;
+
+/// <summary>sd_notify messages during a stop: the notifier over a real socket on virtual time, and a whole stop in-process.</summary>
+[Collection(nameof(NotifySocketCollection))]
+public sealed class SystemdNotifierTests
+{
+    private static readonly TimeSpan s_interval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_margin = TimeSpan.FromSeconds(30);
+
+    [Fact(Timeout = 30_000)]
+    public void Stop_sends_stopping_then_extends_the_timeout_every_interval_but_never_past_the_deadline_plus_margin()
+    {
+        using var listener = NotifyListener.AtPath();
+        var time = new FakeTimeProvider();
+        using var notifier = new SystemdNotifier(listener.Address, time, s_interval, s_margin);
+
+        notifier.Planned(PlanOf(TimeSpan.FromSeconds(30), "a", "b"), time.GetUtcNow());
+        var first = Lines(listener.WaitFor(1));
+        time.Advance(s_interval);
+        var tick = Lines(listener.WaitFor(2));
+        for (int count = 3; count <= 11; count++)         // 50 s in: 10 s left before 30 s + 30 s
+        {
+            time.Advance(s_interval);
+            listener.WaitFor(count);
+        }
+
+        var nearLimit = Lines(listener.Messages[10]);
+        time.Advance(s_interval);                         // 55 s in: 5 s left
+        var lastExtension = Lines(listener.WaitFor(12));
+        time.Advance(s_interval);                         // 60 s in: the limit
+        var atLimit = Lines(listener.WaitFor(13));
+
+        Assert.Equal("STOPPING=1", first[0]);
+        Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", first);
+        Assert.Contains(first, line => line.StartsWith("STATUS=stopping guests: 2 of 2 still up", StringComparison.Ordinal));
+        Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", tick);
+        Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", nearLimit);
+        Assert.Contains("EXTEND_TIMEOUT_USEC=5000000", lastExtension);
+        Assert.DoesNotContain(atLimit, line => line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal));
+        Assert.Contains(atLimit, line => line.StartsWith("STATUS=", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public void Status_counts_the_guests_still_up_on_an_abstract_socket()
+    {
+        using var listener = NotifyListener.Abstract();
+        var time = new FakeTimeProvider();
+        using var notifier = new SystemdNotifier(listener.Address, time, s_interval, s_margin);
+        notifier.Planned(PlanOf(null, "a", "b"), time.GetUtcNow());
+
+        notifier.Progress(new StopProgress(time.GetUtcNow(), "test:///default", "uuid-a", "a", "acpi", null, null, null));
+        notifier.Progress(new StopProgress(time.GetUtcNow(), "test:///default", "uuid-a", "a", null, null, GuestOutcome.Shutdown, null));
+        time.Advance(s_interval);
+
+        Assert.Contains("STATUS=stopping guests: 1 of 2 still up, 5.0s elapsed", Lines(listener.WaitFor(2)));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public void Without_a_budget_the_plans_worst_case_bounds_the_extensions()
+    {
+        using var listener = NotifyListener.AtPath();
+        var time = new FakeTimeProvider();
+        using var notifier = new SystemdNotifier(listener.Address, time, s_interval, s_margin);
+
+        notifier.Planned(PlanOf(null, "a"), time.GetUtcNow());   // worst case 2 min: the limit is 2 min 30 s
+        for (int count = 2; count <= 30; count++)                // one message per tick: a datagram queue holds few
+        {
+            time.Advance(s_interval);
+            listener.WaitFor(count);
+        }
+
+        Assert.Contains("EXTEND_TIMEOUT_USEC=5000000", Lines(listener.Messages[29]));   // 145 s in
+        time.Advance(s_interval);
+        Assert.DoesNotContain(Lines(listener.WaitFor(31)), line => line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_NOTIFY_SOCKET_there_is_no_notifier()
+    {
+        string? saved = Environment.GetEnvironmentVariable(SystemdNotifier.SocketVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(SystemdNotifier.SocketVariable, null);
+            Assert.Null(SystemdNotifier.FromEnvironment(TimeProvider.System, s_margin));
+            Environment.SetEnvironmentVariable(SystemdNotifier.SocketVariable, "vsock:2:1234");
+            Assert.Null(SystemdNotifier.FromEnvironment(TimeProvider.System, s_margin));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(SystemdNotifier.SocketVariable, saved);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_stop_under_systemd_sends_stopping_and_extends_its_timeout() => await Task.Run(() =>
+    {
+        using var listener = NotifyListener.AtPath();
+        using var file = TestHostFile.Create(50);
+        string stateDir = Directory.CreateTempSubdirectory("sundown-state-").FullName;
+        string? savedSocket = Environment.GetEnvironmentVariable(SystemdNotifier.SocketVariable);
+        string? savedInterval = Environment.GetEnvironmentVariable(SystemdNotifier.IntervalVariable);
+        CliRunner.Result result;
+        try
+        {
+            Environment.SetEnvironmentVariable(SystemdNotifier.SocketVariable, listener.Address);
+            // The test driver stops a guest at once: a short interval lets ticks happen all the same.
+            Environment.SetEnvironmentVariable(SystemdNotifier.IntervalVariable, "5");
+            result = CliRunner.Run("stop", "-c", file.Uri, "--budget", "30s", "--state-dir", stateDir);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(SystemdNotifier.SocketVariable, savedSocket);
+            Environment.SetEnvironmentVariable(SystemdNotifier.IntervalVariable, savedInterval);
+            Directory.Delete(stateDir, recursive: true);
+        }
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        listener.WaitFor(2);
+        var messages = listener.Messages;
+        Assert.StartsWith("STOPPING=1\n", messages[0], StringComparison.Ordinal);
+        var extensions = messages.SelectMany(Lines).Where(line => line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal)).ToList();
+        Assert.True(extensions.Count >= 2, $"{extensions.Count} extension(s) in: {string.Join(" | ", messages)}");
+        Assert.All(messages, message => Assert.Contains("STATUS=stopping guests: ", message, StringComparison.Ordinal));
+        // The console shows what it always does: no priority prefixes, nothing about systemd.
+        Assert.StartsWith("Stopping ", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("<6>", result.Output, StringComparison.Ordinal);
+    });
+
+    private static string[] Lines(string message) => message.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A plan of guests that each run one two-minute ACPI step.</summary>
+    private static Plan PlanOf(TimeSpan? budget, params string[] names)
+    {
+        var guests = names.Select(name => new PlannedGuest(
+            new Guest("test:///default", name, $"uuid-{name}", GuestState.Running, 1, true, false, false, 1024, 1, null, true, false, null),
+            GuestPolicy.Default,
+            [new PlannedStep(StepKind.Acpi, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(2), TimeSpan.Zero)],
+            false,
+            [])).ToImmutableArray();
+        var worstCase = TimeSpan.FromMinutes(2);
+        return new Plan(budget, [new PlanTier(0, budget, TimeSpan.Zero, TimeSpan.Zero, worstCase, guests)], []);
+    }
+}

@@ -1,0 +1,209 @@
+using Sundown.Cli.Systemd;
+using Sundown.Testing;
+
+namespace Sundown.Cli.Tests.Systemd;
+
+/// <summary>The generated <c>sundown.service</c>: what systemd makes of it, and its ordering and timeouts.</summary>
+public sealed class UnitFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sundown-unit-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory(Timeout = 60_000)]
+    [InlineData(null)]
+    [InlineData("5m")]
+    public async Task Generated_unit_passes_systemd_analyze_verify(string? budget)
+    {
+        Requires.Program("systemd-analyze");
+        // A directory name with what systemd's syntax treats specially: verify resolves the
+        // executable, so a quoting mistake shows up as "not executable".
+        string binary = FakeBinary("my bin %d $x ü");
+        var unit = new UnitFile(binary, "/etc/sundown/my config $HOME %n.toml", "/var/lib/sun down", budget is null ? null : Core.Config.Durations.Parse(budget));
+
+        var problems = await VerifyAsync(unit);
+
+        Assert.Empty(problems);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Verify_catches_a_unit_whose_executable_is_missing()
+    {
+        // The check above must be able to fail: the same verify on a unit that cannot work.
+        Requires.Program("systemd-analyze");
+        var unit = new UnitFile(Path.Combine(_directory, "no such dir", "sundown"), null, "/var/lib/sundown", null);
+
+        var problems = await VerifyAsync(unit);
+
+        Assert.Contains(problems, line => line.Contains("is not executable", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Unit_stops_before_libvirt_and_network_storage_and_instead_of_libvirt_guests()
+    {
+        var unit = new UnitFile("/usr/local/bin/sundown", "/etc/sundown/sundown.toml", "/var/lib/sundown", TimeSpan.FromMinutes(5));
+
+        var settings = Settings(unit.Render());
+
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "libvirtd.service", "virtqemud.service", "libvirtd.socket", "virtqemud.socket", "virt-guest-shutdown.target",
+                "network-online.target", "remote-fs.target", "iscsi.service", "iscsid.service", "open-iscsi.service",
+                "libvirt-guests.service",
+            },
+            Values(settings, "After"));
+        Assert.Superset(new HashSet<string> { "network-online.target", "virt-guest-shutdown.target" }, Values(settings, "Wants"));
+        Assert.Equal(["libvirt-guests.service"], Values(settings, "Conflicts"));
+        Assert.Equal(["oneshot"], Values(settings, "Type"));
+        Assert.Equal(["yes"], Values(settings, "RemainAfterExit"));
+        Assert.Equal(["exec"], Values(settings, "NotifyAccess"));
+        Assert.Equal(["multi-user.target"], Values(settings, "WantedBy"));
+        Assert.Equal(["-/usr/local/bin/sundown start --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStart"]);
+        Assert.Equal(["/usr/local/bin/sundown stop --budget 5m --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStop"]);
+    }
+
+    [Fact]
+    public void The_first_line_marks_the_unit_as_generated_for_this_binary_and_config()
+    {
+        var unit = new UnitFile("/opt/sundown/sundown", "/etc/sundown/host.toml", "/var/lib/sundown", TimeSpan.FromMinutes(5));
+
+        string first = unit.Render().Split('\n')[0];
+
+        Assert.StartsWith(UnitFile.Marker, first, StringComparison.Ordinal);
+        Assert.Contains("/opt/sundown/sundown", first, StringComparison.Ordinal);
+        Assert.Contains("/etc/sundown/host.toml", first, StringComparison.Ordinal);
+        Assert.True(UnitFile.IsGenerated(unit.Render()));
+        Assert.False(UnitFile.IsGenerated("[Unit]\nDescription=mine\n"));
+    }
+
+    [Theory]
+    [InlineData("5m", "330", "5m")]
+    [InlineData("90s", "120", "1m30s")]
+    [InlineData("1h", "3630", "1h")]
+    public void Stop_timeout_is_the_budget_plus_the_margin(string budget, string timeoutStopSec, string stopBudget)
+    {
+        var unit = new UnitFile("/usr/bin/sundown", null, "/var/lib/sundown", Core.Config.Durations.Parse(budget));
+
+        var settings = Settings(unit.Render());
+
+        Assert.Equal([timeoutStopSec], settings["TimeoutStopSec"]);
+        Assert.Contains($" stop --budget {stopBudget} ", settings["ExecStop"].Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_a_budget_both_timeouts_are_finite_and_the_stop_is_bounded_within_them()
+    {
+        var unit = new UnitFile("/usr/bin/sundown", null, "/var/lib/sundown", null);
+
+        var settings = Settings(unit.Render());
+
+        Assert.Equal(["600"], settings["TimeoutStopSec"]);
+        Assert.Contains(" stop --budget 9m30s ", settings["ExecStop"].Single(), StringComparison.Ordinal);
+        long start = long.Parse(settings["TimeoutStartSec"].Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(start, 1, 3600);
+    }
+
+    [Fact]
+    public void Without_a_config_given_the_unit_passes_none_so_an_absent_default_file_stays_the_defaults()
+    {
+        var unit = new UnitFile("/usr/bin/sundown", null, "/var/lib/sundown", null);
+
+        var settings = Settings(unit.Render());
+
+        Assert.DoesNotContain("--config", settings["ExecStart"].Single(), StringComparison.Ordinal);
+        Assert.DoesNotContain("--config", settings["ExecStop"].Single(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/var/lib/sundown", "/var/lib/sundown")]
+    [InlineData("/var/lib/sun down", "\"/var/lib/sun down\"")]
+    [InlineData("/srv/$HOME/100%", "/srv/$$HOME/100%%")]
+    [InlineData("/srv/it's \"q\" \\ ;", "\"/srv/it's \\\"q\\\" \\\\ ;\"")]
+    [InlineData("/srv/ünï", "\"/srv/ünï\"")]
+    public void Arguments_are_quoted_as_systemd_reads_them(string path, string expected) =>
+        Assert.Equal(expected, UnitFile.Argument(path));
+
+    [Theory]
+    [InlineData("/usr/bin/sundown", "/usr/bin/sundown")]
+    [InlineData("/opt/my tools/100%/$x/sundown", "\"/opt/my tools/100%%/$x/sundown\"")]
+    public void The_executable_doubles_percent_signs_but_not_dollars(string path, string expected) =>
+        Assert.Equal(expected, UnitFile.ExecutablePath(path));
+
+    [Theory]
+    [InlineData("/opt/it's/sundown")]
+    [InlineData("/opt/a\\b/sundown")]
+    [InlineData("sundown")]
+    [InlineData("/opt/new\nline/sundown")]
+    public void An_executable_systemd_cannot_run_is_refused(string path) =>
+        Assert.Throws<UsageException>(() => new UnitFile(path, null, "/var/lib/sundown", null).Render());
+
+    [Fact]
+    public void A_relative_or_control_character_path_is_refused() =>
+        Assert.All(["var/lib/sundown", "/var/lib/sun\tdown"], path =>
+            Assert.Throws<UsageException>(() => new UnitFile("/usr/bin/sundown", null, path, null).Render()));
+
+    /// <summary>A copy of /bin/true named sundown in a directory of the given name.</summary>
+    private string FakeBinary(string directoryName)
+    {
+        string directory = Path.Combine(_directory, directoryName);
+        Directory.CreateDirectory(directory);
+        string binary = Path.Combine(directory, "sundown");
+        File.Copy("/bin/true", binary);
+        File.SetUnixFileMode(binary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return binary;
+    }
+
+    /// <summary>
+    /// What <c>systemd-analyze verify</c> says about the unit. It also reports problems in
+    /// other units it loads (libvirt's, say); only those about this one count. It exits 0 on
+    /// settings it ignores ("Unknown key", "Failed to parse"), so every line about the unit is a problem.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> VerifyAsync(UnitFile unit)
+    {
+        string path = Path.Combine(_directory, UnitFile.Name);
+        File.WriteAllText(path, unit.Render());
+
+        var result = await ProcessRunner.RunAsync("systemd-analyze", ["verify", path], timeout: TimeSpan.FromSeconds(45));
+
+        string all = result.Output + result.Error;
+        TestContext.Current.TestOutputHelper?.WriteLine($"systemd-analyze verify exited {result.ExitCode}:\n{all}");
+        var problems = all.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => line.Contains(UnitFile.Name, StringComparison.Ordinal) || line.Contains(path, StringComparison.Ordinal))
+            .ToList();
+        if (result.ExitCode != 0 && problems.Count == 0)
+        {
+            problems.Add($"exit {result.ExitCode}: {all}");
+        }
+
+        return problems;
+    }
+
+    private static Dictionary<string, List<string>> Settings(string unit)
+    {
+        var settings = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (string line in unit.Split('\n'))
+        {
+            int equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (line.StartsWith('#') || line.StartsWith('[') || equals <= 0)
+            {
+                continue;
+            }
+
+            string key = line[..equals];
+            if (!settings.TryGetValue(key, out var values))
+            {
+                settings[key] = values = [];
+            }
+
+            values.Add(line[(equals + 1)..]);
+        }
+
+        return settings;
+    }
+
+    private static HashSet<string> Values(Dictionary<string, List<string>> settings, string key) =>
+        settings.TryGetValue(key, out var values)
+            ? values.SelectMany(value => value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal)
+            : [];
+}
