@@ -22,6 +22,7 @@ internal static class SundownCli
             ListCommand.Create(),
             PlanCommand.Create(),
             StopCommand.Create(),
+            DoctorCommand.Create(),
         };
 
         // Guest names may begin with '@': never read arguments from response files.
