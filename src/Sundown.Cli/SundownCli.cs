@@ -25,6 +25,7 @@ internal static class SundownCli
             StartCommand.Create(),
             ReportCommand.Create(),
             InstallCommand.Create(),
+            DoctorCommand.Create(),
         };
 
         // Guest names may begin with '@': never read arguments from response files.

@@ -19,7 +19,9 @@ internal sealed class TestHostFile : IDisposable
     }
 
     /// <summary>What one generated guest is, so a test can compare what it reads with it.</summary>
-    internal sealed record Spec(string Name, GuestState State, bool Transient, bool ManagedSave, ulong MemoryKiB, int Vcpus, string? Os);
+    /// <param name="Acpi">Whether its definition has <c>&lt;features&gt;&lt;acpi/&gt;&lt;/features&gt;</c>.</param>
+    /// <param name="AgentChannel">Whether its definition has a QEMU guest-agent channel.</param>
+    internal sealed record Spec(string Name, GuestState State, bool Transient, bool ManagedSave, ulong MemoryKiB, int Vcpus, string? Os, bool Acpi = false, bool AgentChannel = false);
 
     internal string Path { get; }
 
@@ -103,6 +105,19 @@ internal sealed class TestHostFile : IDisposable
                 s_libosinfo + "libosinfo",
                 new XAttribute(XNamespace.Xmlns + "libosinfo", s_libosinfo),
                 new XElement(s_libosinfo + "os", new XAttribute("id", spec.Os)))));
+        }
+
+        if (spec.Acpi)
+        {
+            domain.Add(new XElement("features", new XElement("acpi")));
+        }
+
+        if (spec.AgentChannel)
+        {
+            domain.Add(new XElement("devices", new XElement(
+                "channel",
+                new XAttribute("type", "unix"),
+                new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", "org.qemu.guest_agent.0")))));
         }
 
         if (spec.Transient)

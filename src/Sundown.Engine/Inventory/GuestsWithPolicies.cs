@@ -9,8 +9,13 @@ namespace Sundown.Engine.Inventory;
 /// <summary>Every guest of the hosts with its resolved policy: what the planner starts from.</summary>
 public static class GuestsWithPolicies
 {
-    /// <exception cref="ConfigException">A guest's own metadata is invalid: refused before anything is touched.</exception>
-    public static IReadOnlyList<(Guest Guest, GuestPolicy Policy)> Read(HostSet hosts, SundownConfig config, IReadOnlyCollection<string>? only = null)
+    /// <param name="invalidPolicy">
+    /// Given, a guest whose own metadata is invalid is reported to it and kept with the config's
+    /// policy (doctor lists every such guest); not given, the first one is refused.
+    /// </param>
+    /// <exception cref="ConfigException">A guest's own metadata is invalid (and no <paramref name="invalidPolicy"/>): refused before anything is touched.</exception>
+    public static IReadOnlyList<(Guest Guest, GuestPolicy Policy)> Read(
+        HostSet hosts, SundownConfig config, IReadOnlyCollection<string>? only = null, Action<Guest, string>? invalidPolicy = null)
     {
         var result = new List<(Guest, GuestPolicy)>();
         foreach (var host in hosts.Hosts)
@@ -35,6 +40,11 @@ public static class GuestsWithPolicies
                 try
                 {
                     result.Add((guest, PolicyResolver.Resolve(guest, config, metadata)));
+                }
+                catch (FormatException e) when (invalidPolicy is not null)
+                {
+                    invalidPolicy(guest, e.Message);
+                    result.Add((guest, PolicyResolver.Resolve(guest, config, null)));
                 }
                 catch (FormatException e)
                 {

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Sundown.Cli.Rendering;
+using Sundown.Engine.Doctor;
+
+namespace Sundown.Cli.Commands;
+
+/// <summary>
+/// <c>sundown doctor</c>: audits the machine and every guest for what would go wrong at shutdown.
+/// Exit 0 when nothing is wrong (information allowed), 1 with warnings only, 2 with errors.
+/// </summary>
+internal static class DoctorCommand
+{
+    internal static Command Create()
+    {
+        var connect = HostOptions.CreateConnect();
+        var json = new Option<bool>("--json") { Description = "print the findings as JSON" };
+        // Tests point the file checks (/etc, systemd's directories, the save directory) at a directory of their own.
+        var root = new Option<string>("--root")
+        {
+            Description = "read the machine's files under DIR instead of /",
+            HelpName = "DIR",
+            Hidden = true,
+            DefaultValueFactory = _ => DoctorPaths.Host.Root,
+        };
+        var command = new Command("doctor", "Audit the host and its guests for what would go wrong at shutdown.") { connect, json, root };
+        command.SetAction(parseResult =>
+        {
+            var request = new DoctorRequest(
+                parseResult.GetValue(GlobalOptions.Config),
+                parseResult.GetValue(connect) ?? [],
+                new DoctorPaths(parseResult.GetValue(root)!),
+                parseResult.GetValue(GlobalOptions.StateDirectory)!,
+                Environment.ProcessPath);
+            var report = DoctorRun.Examine(request, HostOptions.Opener(readOnly: true));
+            var output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.GetValue(json))
+            {
+                DoctorJson.Write(output, report);
+            }
+            else
+            {
+                DoctorList.Write(output, report);
+            }
+
+            return report.ExitCode;
+        });
+        return command;
+    }
+}

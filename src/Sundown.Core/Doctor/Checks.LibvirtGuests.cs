@@ -1,0 +1,58 @@
+namespace Sundown.Core.Doctor;
+
+public static partial class Checks
+{
+    // libvirt-guests(8)'s own defaults, for when neither its settings file nor its script sets them.
+    private const string UpstreamOnShutdown = "suspend";
+    private const string UpstreamOnBoot = "start";
+
+    /// <summary>libvirt-guests enabled beside Sundown: two tools stopping (and starting) the same guests.</summary>
+    private static void LibvirtGuests(HostFacts facts, List<Finding> findings)
+    {
+        var service = facts.LibvirtGuests;
+        if (!service.Active)
+        {
+            return;
+        }
+
+        var (onShutdown, shutdownSource) = LibvirtGuestsSetting(service, "ON_SHUTDOWN", UpstreamOnShutdown);
+        var (onBoot, bootSource) = LibvirtGuestsSetting(service, "ON_BOOT", UpstreamOnBoot);
+        // The script shuts guests down only for "shutdown"; any other value suspends them.
+        string action = onShutdown == "shutdown"
+            ? "asks every running guest to shut down (one at a time unless PARALLEL_SHUTDOWN is set) and waits up to SHUTDOWN_TIMEOUT for each"
+            : "suspends every running guest to disk (managed save), one at a time";
+        string problem = $"{LibvirtGuestsFacts.UnitName} is enabled ({service.EnabledBy}): when the host shuts down it {action} (ON_SHUTDOWN={onShutdown}, {shutdownSource})";
+        if (onBoot == "start")
+        {
+            problem += $"; when it boots it starts them all again (ON_BOOT=start, {bootSource}), outside Sundown's order and restore rules";
+        }
+
+        findings.Add(new Finding(
+            DoubleHandling(facts), FindingCodes.LibvirtGuestsActive, FindingSubject.Machine,
+            problem + DoubleHandlingConsequence(facts),
+            $"systemctl disable {LibvirtGuestsFacts.UnitName} — but do not stop it: stopping it runs its shutdown action on every running guest now"));
+    }
+
+    /// <summary>Another tool acting on the guests at shutdown is an error beside an enabled Sundown, and a warning until then.</summary>
+    private static Severity DoubleHandling(HostFacts facts) => facts.SundownUnit.Enabled ? Severity.Error : Severity.Warning;
+
+    private static string DoubleHandlingConsequence(HostFacts facts) => facts.SundownUnit.Enabled
+        ? ". Sundown's stop acts on the same guests at the same time: steps collide, and its order, ladders and budget no longer hold"
+        : $". {SundownUnitFacts.UnitName} is not enabled, so for now this is what handles the guests; once it is, both act on the same guests at once";
+
+    /// <summary>A libvirt-guests setting as its script ends up with it: the settings file, else the script's default, else the man page's.</summary>
+    private static (string Value, string Source) LibvirtGuestsSetting(LibvirtGuestsFacts service, string name, string upstream)
+    {
+        if (service.Defaults.Text is { } text && ShellAssignments.Parse(text).TryGetValue(name, out var set))
+        {
+            return (set.Value, $"set in {service.Defaults.Path}:{set.Line}");
+        }
+
+        if (service.Script is { Text: { } script } && ShellAssignments.Parse(script).TryGetValue(name, out var scriptDefault))
+        {
+            return (scriptDefault.Value, $"the default of {service.Script.Path}");
+        }
+
+        return (upstream, "libvirt-guests' default");
+    }
+}

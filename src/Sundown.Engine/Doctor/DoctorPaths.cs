@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+
+namespace Sundown.Engine.Doctor;
+
+/// <summary>
+/// Where doctor reads the machine's files: under <c>/</c> on a host, under a test directory in
+/// tests (<c>sundown doctor --root DIR</c>), so that every check can be tried without the real /etc.
+/// </summary>
+public sealed record DoctorPaths(string Root)
+{
+    public static DoctorPaths Host { get; } = new("/");
+
+    /// <summary>libvirt-guests' settings on Debian and Ubuntu.</summary>
+    public string EtcDefault => Under("etc/default/libvirt-guests");
+
+    /// <summary>libvirt-guests' settings on Fedora, RHEL and SUSE.</summary>
+    public string Sysconfig => Under("etc/sysconfig/libvirt-guests");
+
+    /// <summary>The libvirt-guests script (Debian's, then upstream's place): its first lines hold the defaults.</summary>
+    public ImmutableArray<string> LibvirtGuestsScripts => [Under("usr/lib/libvirt/libvirt-guests.sh"), Under("usr/libexec/libvirt-guests.sh")];
+
+    /// <summary>The QEMU driver's config, read by libvirtd and virtqemud alike.</summary>
+    public string QemuConf => Under("etc/libvirt/qemu.conf");
+
+    /// <summary>Where units are installed, enabled (<c>*.wants/</c>) and masked by the administrator.</summary>
+    public string SystemdDir => Under("etc/systemd/system");
+
+    /// <summary>Where packages put units; a package may enable one there too.</summary>
+    public ImmutableArray<string> VendorSystemdDirs => [Under("usr/lib/systemd/system"), Under("lib/systemd/system")];
+
+    /// <summary>systemd's own settings, for DefaultTimeoutStopSec=.</summary>
+    public string SystemConf => Under("etc/systemd/system.conf");
+
+    /// <summary>Where the system QEMU driver writes managed-save images (not configurable in qemu.conf).</summary>
+    public string SaveDir => Under("var/lib/libvirt/qemu/save");
+
+    private string Under(string relative) => Path.Combine(Root, relative);
+}

@@ -1,0 +1,7 @@
+namespace Sundown.Engine.Doctor;
+
+/// <summary>What <c>sundown doctor</c> was asked to examine.</summary>
+/// <param name="ConfigPath">--config, or null for the default file (absent = defaults).</param>
+/// <param name="Uris">The -c hosts; empty for the config's.</param>
+/// <param name="RunningBinary">The sundown binary running now, to compare with the one the unit runs; null when unknown.</param>
+public sealed record DoctorRequest(string? ConfigPath, IReadOnlyList<string> Uris, DoctorPaths Paths, string StateDirectory, string? RunningBinary);

@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using Sundown.Core.Config;
+using Sundown.Core.Doctor;
+using Sundown.Core.Hosts;
+using Sundown.Core.Model;
+using Sundown.Core.Policy;
+using Sundown.Engine.Config;
+using Sundown.Engine.Hosts;
+using Sundown.Engine.Inventory;
+
+namespace Sundown.Engine.Doctor;
+
+/// <summary>
+/// One <c>sundown doctor</c>: reads the config, every host and guest, the machine's files and
+/// the journal, and hands them to <see cref="Checks"/>. Read-only throughout. What cannot be
+/// read (a bad config, an unreachable host, a guest's invalid metadata) is a finding, and the
+/// rest is examined all the same: an audit says everything that is wrong at once.
+/// </summary>
+public static class DoctorRun
+{
+    public static DoctorReport Examine(DoctorRequest request, Func<string, IGuestHost> open)
+    {
+        SundownConfig config;
+        string? configProblem = null;
+        try
+        {
+            config = ConfigFile.Load(request.ConfigPath);
+        }
+        catch (ConfigException e)
+        {
+            config = SundownConfig.Default;
+            configProblem = e.Message;
+        }
+
+        var uris = request.Uris.Count > 0 ? request.Uris : config.Connect;
+        var guests = new List<(Guest Guest, GuestPolicy Policy)>();
+        var unreachable = ImmutableArray.CreateBuilder<HostProblem>();
+        var invalid = ImmutableArray.CreateBuilder<GuestProblem>();
+        var saveDirectories = ImmutableArray.CreateBuilder<SaveDirectory>();
+        foreach (string uri in uris.Distinct(StringComparer.Ordinal))
+        {
+            // One host at a time: one that cannot be reached does not hide the others.
+            try
+            {
+                using var hosts = HostSet.Open([uri], open);
+                guests.AddRange(GuestsWithPolicies.Read(hosts, config, invalidPolicy: (guest, message) => invalid.Add(new GuestProblem(guest, message))));
+                foreach (var host in hosts.Hosts)
+                {
+                    if (SaveDirectoryOf(host.Uri, request.Paths) is { } directory)
+                    {
+                        saveDirectories.Add(HostFactsReader.SaveDirectory(host.Uri, directory));
+                    }
+                }
+            }
+            catch (HostException e)
+            {
+                unreachable.Add(new HostProblem(uri, e.Message));
+            }
+        }
+
+        var facts = new HostFacts(
+            HostFactsReader.Read(request.Paths.QemuConf),
+            HostFactsReader.LibvirtGuests(request.Paths),
+            HostFactsReader.SundownUnit(request.Paths, request.RunningBinary),
+            saveDirectories.ToImmutable(),
+            HostFactsReader.History(request.StateDirectory, guests.Select(g => g.Guest)),
+            configProblem,
+            unreachable.ToImmutable(),
+            invalid.ToImmutable());
+        return new DoctorReport(Checks.Run(facts, guests, config));
+    }
+
+    /// <summary>
+    /// Where a host's managed saves go, when doctor can look: only the local system QEMU driver's.
+    /// A remote host's directory is on another machine, a session daemon's in its user's home.
+    /// </summary>
+    private static string? SaveDirectoryOf(string uri, DoctorPaths paths) => uri == "qemu:///system" ? paths.SaveDir : null;
+}

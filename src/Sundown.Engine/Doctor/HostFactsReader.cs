@@ -1,0 +1,191 @@
+using System.Collections.Immutable;
+using Sundown.Core.Doctor;
+using Sundown.Core.Model;
+using Sundown.Engine.Journal;
+using RunJournal = Sundown.Engine.Journal.Journal;
+
+namespace Sundown.Engine.Doctor;
+
+/// <summary>
+/// Reads the machine's side of <see cref="HostFacts"/>: files under the root, systemd's links,
+/// free space, the journal. It only reads, and only what is there: systemctl is not needed
+/// (nor is systemd as PID 1), and a file it may not read is reported as such, not as absent.
+/// </summary>
+internal static class HostFactsReader
+{
+    internal static FileText Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return FileText.Absent(path);
+        }
+
+        try
+        {
+            return new FileText(path, File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new FileText(path, null, e.Message);
+        }
+    }
+
+    internal static LibvirtGuestsFacts LibvirtGuests(DoctorPaths paths)
+    {
+        var defaults = Read(paths.EtcDefault) is { Exists: true } debian ? debian : Read(paths.Sysconfig) is { Exists: true } fedora ? fedora : FileText.Absent(paths.EtcDefault);
+        var script = paths.LibvirtGuestsScripts.Select(Read).FirstOrDefault(file => file.Exists);
+        const string Unit = LibvirtGuestsFacts.UnitName;
+        return new LibvirtGuestsFacts(defaults, script, EnablingLink(paths, Unit), IsMasked(paths, Unit));
+    }
+
+    internal static SundownUnitFacts SundownUnit(DoctorPaths paths, string? runningBinary)
+    {
+        const string Unit = SundownUnitFacts.UnitName;
+        var unit = UnitDirectories(paths).Select(dir => Path.Combine(dir, Unit)).Select(Read).FirstOrDefault(file => file.Exists)
+            ?? FileText.Absent(Path.Combine(paths.SystemdDir, Unit));
+        string? binary = unit.Text is { } text ? SundownUnitFile.Binary(text, unit.Path) : null;
+        bool binaryExists = binary is not null && File.Exists(binary);
+        return new SundownUnitFacts(
+            unit,
+            DropIns(paths, Unit),
+            EnablingLink(paths, Unit),
+            IsMasked(paths, Unit),
+            [Read(paths.SystemConf), .. ConfFiles(paths.SystemConf + ".d").Select(Read)],
+            binary is not null && binaryExists ? Canonical(binary) : binary,
+            binaryExists,
+            runningBinary is null ? null : Canonical(runningBinary));
+    }
+
+    internal static SaveDirectory SaveDirectory(string uri, string path) => new(uri, path, AvailableBytes(path));
+
+    /// <summary>The typical shutdown of each guest and the save speed, from the journal when there is one (it is never created here).</summary>
+    internal static JournalHistory History(string stateDirectory, IEnumerable<Guest> guests)
+    {
+        if (!File.Exists(Path.Combine(stateDirectory, RunJournal.FileName)))
+        {
+            return JournalHistory.None;
+        }
+
+        try
+        {
+            using var journal = RunJournal.Open(stateDirectory);
+            var memory = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            var typical = ImmutableDictionary.CreateBuilder<string, TimeSpan>(StringComparer.Ordinal);
+            foreach (var guest in guests)
+            {
+                memory.TryAdd(guest.Uuid, guest.MemoryKiB);
+                if (!typical.ContainsKey(guest.Uuid) && journal.TypicalShutdown(guest.Uuid) is { } shutdown)
+                {
+                    typical[guest.Uuid] = shutdown;
+                }
+            }
+
+            return new JournalHistory(typical.ToImmutable(), journal.SaveBytesPerSecond(memory));
+        }
+        catch (JournalException e)
+        {
+            return new JournalHistory(ImmutableDictionary<string, TimeSpan>.Empty, null, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The link that enables a unit: <c>UNIT</c> in any <c>*.wants/</c> or <c>*.requires/</c>
+    /// directory (multi-user.target.wants, or another target's) of /etc or a vendor directory.
+    /// </summary>
+    internal static string? EnablingLink(DoctorPaths paths, string unit)
+    {
+        foreach (string directory in UnitDirectories(paths).Where(Directory.Exists))
+        {
+            IEnumerable<string> targets;
+            try
+            {
+                targets = Directory.EnumerateDirectories(directory).Where(d => d.EndsWith(".wants", StringComparison.Ordinal) || d.EndsWith(".requires", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            foreach (string target in targets)
+            {
+                string link = Path.Combine(target, unit);
+                // A link whose target is missing here (a test root) still enables the unit.
+                if (File.Exists(link) || new FileInfo(link).LinkTarget is not null)
+                {
+                    return link;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Masked in /etc: a link to /dev/null or an empty file, which systemd never loads.</summary>
+    internal static bool IsMasked(DoctorPaths paths, string unit)
+    {
+        var file = new FileInfo(Path.Combine(paths.SystemdDir, unit));
+        return file.LinkTarget == "/dev/null" || (file.LinkTarget is null && file.Exists && file.Length == 0);
+    }
+
+    /// <summary>Free bytes where the directory is, or would be: its nearest existing parent's filesystem.</summary>
+    internal static long? AvailableBytes(string path)
+    {
+        try
+        {
+            var directory = new DirectoryInfo(path);
+            while (directory is not null && !directory.Exists)
+            {
+                directory = directory.Parent;
+            }
+
+            // DriveInfo reads statvfs(2) of any path on Linux, not only of mount points.
+            return directory is null ? null : new DriveInfo(directory.FullName).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A path with its symbolic links resolved, so that /usr/local/bin/sundown and what it links to compare equal.</summary>
+    internal static string Canonical(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Path.GetFullPath(path);
+        }
+    }
+
+    private static IEnumerable<string> UnitDirectories(DoctorPaths paths) => [paths.SystemdDir, .. paths.VendorSystemdDirs];
+
+    /// <summary>A unit's drop-ins, <c>UNIT.d/*.conf</c>, ordered by file name as systemd does; one in /etc replaces a vendor one of the same name.</summary>
+    private static ImmutableArray<FileText> DropIns(DoctorPaths paths, string unit)
+    {
+        var byName = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string directory in UnitDirectories(paths).Reverse())
+        {
+            foreach (string file in ConfFiles(Path.Combine(directory, unit + ".d")))
+            {
+                byName[Path.GetFileName(file)] = file;
+            }
+        }
+
+        return [.. byName.Values.Select(Read)];
+    }
+
+    private static IEnumerable<string> ConfFiles(string directory)
+    {
+        try
+        {
+            return Directory.Exists(directory) ? Directory.GetFiles(directory, "*.conf").Order(StringComparer.Ordinal) : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+}

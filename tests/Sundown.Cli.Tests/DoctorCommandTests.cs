@@ -1,0 +1,223 @@
+using System.Text.Json;
+using Sundown.Core.Model;
+using Sundown.Libvirt.Tests;
+
+namespace Sundown.Cli.Tests;
+
+/// <summary>
+/// <c>sundown doctor</c> through the command line: guests on libvirt's test driver, and the
+/// machine's files in a test directory given with --root.
+/// </summary>
+public sealed class DoctorCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("sundown-root-").FullName;
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("sundown-state-").FullName;
+    private readonly string _config;
+
+    public DoctorCommandTests()
+    {
+        _config = Path.Combine(Directory.CreateTempSubdirectory("sundown-config-").FullName, "sundown.toml");
+        WriteConfig("budget = \"5m\"\n");
+        // A machine with nothing wrong: Sundown's unit there, enabled, for this binary, with
+        // room for the budget; libvirt-guests disabled; libvirt's own auto-shutdown off.
+        WriteUnit(Environment.ProcessPath!, "TimeoutStopSec=6min");
+        Link("etc/systemd/system/multi-user.target.wants/sundown.service", "../sundown.service");
+        Write("etc/default/libvirt-guests", "#ON_SHUTDOWN=shutdown\n");
+        Write("etc/libvirt/qemu.conf", "auto_shutdown_try_save = \"none\"\nauto_shutdown_try_shutdown = \"none\"\nauto_shutdown_poweroff = \"none\"\n");
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_root, recursive: true);
+        Directory.Delete(_stateDir, recursive: true);
+        Directory.Delete(Path.GetDirectoryName(_config)!, recursive: true);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_on_a_clean_host_finds_nothing_and_exits_0() => await Task.Run(() =>
+    {
+        using var host = CleanGuests();
+
+        var result = Doctor(host.Uri);
+
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Equal("Nothing wrong.", result.Output.Trim());
+        Assert.Equal("", result.Error);
+    });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_finds_libvirt_guests_enabled_beside_sundown_and_exits_2() => await Task.Run(() =>
+    {
+        using var host = CleanGuests();
+        Link("etc/systemd/system/multi-user.target.wants/libvirt-guests.service", "/lib/systemd/system/libvirt-guests.service");
+        Write("etc/default/libvirt-guests", "ON_SHUTDOWN=shutdown\nON_BOOT=ignore\n");
+
+        var result = Doctor(host.Uri);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("Errors (1):\n  [libvirt-guests-active] this machine\n", result.Output, StringComparison.Ordinal);
+        Assert.Contains("    fix: systemctl disable libvirt-guests.service", result.Output, StringComparison.Ordinal);
+        Assert.EndsWith("1 error, 0 warnings, 0 notes.\n", result.Output, StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_finds_libvirts_own_auto_shutdown_and_the_keys_it_ignores() => await Task.Run(() =>
+    {
+        using var host = CleanGuests();
+        Write("etc/libvirt/qemu.conf", "auto_shutdown_try_shutdown = \"all\"\n# from a guide:\nshutdown_timeout = 300\n");
+
+        var result = Doctor(host.Uri, "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal(
+            [("error", "libvirt-auto-shutdown-active"), ("warning", "qemu-conf-ignored-key")],
+            Findings(json).Select(f => (f.GetProperty("severity").GetString(), f.GetProperty("code").GetString())));
+        Assert.Contains("libvirt ignores this key", Findings(json)[1].GetProperty("problem").GetString(), StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_warns_about_guests_without_acpi_or_agent_and_exits_1() => await Task.Run(() =>
+    {
+        using var host = TestHostFile.Write(
+        [
+            new("deaf linux", GuestState.Running, false, false, 512 * 1024, 1, "http://debian.org/debian/12", Acpi: false),
+            new("windows", GuestState.Running, false, false, 2048 * 1024, 2, "http://microsoft.com/win/11", Acpi: true, AgentChannel: false),
+            new("fine", GuestState.Running, false, false, 512 * 1024, 1, null, Acpi: true),
+        ]);
+
+        var result = Doctor(host.Uri, "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal(
+            [("no-acpi", "deaf linux"), ("windows-without-agent", "windows")],
+            Findings(json).Select(f => (f.GetProperty("code").GetString(), f.GetProperty("subject").GetString())));
+        Assert.All(Findings(json), f => Assert.Equal(host.Uri, f.GetProperty("uri").GetString()));
+        Assert.Equal((0, 2), (json.RootElement.GetProperty("errors").GetInt32(), json.RootElement.GetProperty("warnings").GetInt32()));
+    });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_json_follows_the_contract() => await Task.Run(() =>
+    {
+        using var host = TestHostFile.Write([new("scratch", GuestState.Running, true, false, 512 * 1024, 1, null, Acpi: true)]);
+        File.Delete(Path.Combine(_root, "etc/systemd/system/multi-user.target.wants/sundown.service"));
+
+        var result = Doctor(host.Uri, "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal(["findings", "errors", "warnings"], json.RootElement.EnumerateObject().Select(p => p.Name));
+        var findings = Findings(json);
+        Assert.All(findings, f => Assert.Equal(["severity", "code", "subject", "uri", "uuid", "problem", "fix"], f.EnumerateObject().Select(p => p.Name)));
+        var machine = findings[0];
+        Assert.Equal(("warning", "sundown-unit-not-enabled", "host"), (machine.GetProperty("severity").GetString(), machine.GetProperty("code").GetString(), machine.GetProperty("subject").GetString()));
+        Assert.Equal(JsonValueKind.Null, machine.GetProperty("uri").ValueKind);
+        Assert.Equal(JsonValueKind.Null, machine.GetProperty("uuid").ValueKind);
+        var guest = findings[1];
+        Assert.Equal(("info", "transient-guest", "scratch"), (guest.GetProperty("severity").GetString(), guest.GetProperty("code").GetString(), guest.GetProperty("subject").GetString()));
+        Assert.Equal(36, guest.GetProperty("uuid").GetString()!.Length);
+        Assert.Equal((0, 1), (json.RootElement.GetProperty("errors").GetInt32(), json.RootElement.GetProperty("warnings").GetInt32()));
+    });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_notes_a_transient_guest_and_still_exits_0() => await Task.Run(() =>
+    {
+        using var host = TestHostFile.Write([new("scratch", GuestState.Running, true, false, 512 * 1024, 1, null, Acpi: true)]);
+
+        var result = Doctor(host.Uri);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.StartsWith("Notes (1):\n  [transient-guest] guest scratch (", result.Output, StringComparison.Ordinal);
+        Assert.EndsWith("Nothing wrong (1 note).\n", result.Output, StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_finds_a_stale_unit_whose_timeout_is_below_the_budget_and_exits_2() => await Task.Run(() =>
+    {
+        using var host = CleanGuests();
+        WriteUnit("/opt/sundown-0.1/sundown", "TimeoutStopSec=2min");
+
+        var result = Doctor(host.Uri, "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal(["sundown-unit-stale", "sundown-unit-timeout"], Findings(json).Select(f => f.GetProperty("code").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(2, json.RootElement.GetProperty("errors").GetInt32());
+    });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_warns_when_there_is_no_unit_at_all() => await Task.Run(() =>
+    {
+        using var host = CleanGuests();
+        Directory.Delete(Path.Combine(_root, "etc/systemd"), recursive: true);
+
+        var result = Doctor(host.Uri);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("[sundown-unit-missing] this machine", result.Output, StringComparison.Ordinal);
+        Assert.Contains("fix: sundown install --enable", result.Output, StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_reports_an_unreachable_host_and_a_bad_config_and_checks_the_rest() => await Task.Run(() =>
+    {
+        using var host = TestHostFile.Write([new("deaf", GuestState.Running, false, false, 512 * 1024, 1, null, Acpi: false)]);
+        WriteConfig("budget = \"soon\"\n");
+
+        var result = Doctor(host.Uri, "-c", "nosuchdriver:///x", "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal(
+            [("config-invalid", null), ("host-unreachable", "nosuchdriver:///x"), ("sundown-unit-no-budget", null), ("no-acpi", host.Uri)],
+            Findings(json).Select(f => (f.GetProperty("code").GetString(), f.GetProperty("uri").GetString())));
+    });
+
+    private static List<JsonElement> Findings(JsonDocument json) => [.. json.RootElement.GetProperty("findings").EnumerateArray()];
+
+    /// <summary>Guests with nothing to find: ACPI, and the Windows one with its agent channel.</summary>
+    private static TestHostFile CleanGuests() => TestHostFile.Write(
+    [
+        new("web", GuestState.Running, false, false, 512 * 1024, 1, "http://debian.org/debian/12", Acpi: true),
+        new("it's \"windows\"", GuestState.Running, false, false, 2048 * 1024, 2, "http://microsoft.com/win/11", Acpi: true, AgentChannel: true),
+        new("cold", GuestState.Shutoff, false, false, 512 * 1024, 1, null, Acpi: true),
+    ]);
+
+    private CliRunner.Result Doctor(string uri, params string[] more) =>
+        CliRunner.Run(["doctor", "-c", uri, "--root", _root, "--config", _config, "--state-dir", _stateDir, .. more]);
+
+    private void WriteUnit(string binary, string timeout) => Write("etc/systemd/system/sundown.service", $"""
+        # Generated by sundown install for {binary}
+        [Unit]
+        Description=Stop the guests safely at shutdown
+        [Service]
+        Type=oneshot
+        RemainAfterExit=yes
+        ExecStart={binary} start
+        ExecStop={binary} stop
+        {timeout}
+        [Install]
+        WantedBy=multi-user.target
+        """);
+
+    private void WriteConfig(string toml)
+    {
+        File.WriteAllText(_config, toml);
+        File.SetUnixFileMode(_config, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+    }
+
+    private void Write(string relative, string text)
+    {
+        string path = Path.Combine(_root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private void Link(string relative, string target)
+    {
+        string path = Path.Combine(_root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.CreateSymbolicLink(path, target);
+    }
+}
