@@ -46,6 +46,9 @@ public sealed partial class LibvirtHost : IGuestHost
         return new LibvirtHost(connection, actualUri);
     }
 
+    /// <summary>The libvirt library's version, e.g. 9000000 for 9.0.0.</summary>
+    public static ulong LibraryVersion => LibvirtRuntime.LibraryVersion();
+
     public bool IsAlive => Interop.Libvirt.ConnectIsAlive(_connection) == 1;
 
     public IReadOnlyList<Guest> ListGuests()

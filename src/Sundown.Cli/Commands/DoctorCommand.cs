@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sundown.Cli.Rendering;
 using Sundown.Engine.Doctor;
+using Sundown.Libvirt;
 
 namespace Sundown.Cli.Commands;
 
@@ -30,7 +31,10 @@ internal static class DoctorCommand
                 parseResult.GetValue(connect) ?? [],
                 new DoctorPaths(parseResult.GetValue(root)!),
                 parseResult.GetValue(GlobalOptions.StateDirectory)!,
-                Environment.ProcessPath);
+                Environment.ProcessPath)
+            {
+                LibvirtVersion = LibvirtHost.LibraryVersion,
+            };
             var report = DoctorRun.Examine(request, HostOptions.Opener(readOnly: true));
             var output = parseResult.InvocationConfiguration.Output;
             if (parseResult.GetValue(json))

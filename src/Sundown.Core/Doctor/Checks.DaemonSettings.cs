@@ -24,7 +24,8 @@ public static partial class Checks
 
     /// <summary>Whether qemu.conf switches on any of the daemon's own shutdown actions.</summary>
     private static bool DaemonAutoShutdownActive(HostFacts facts) =>
-        facts.QemuConf.Text is { } text
+        facts.HasDaemonAutoShutdown
+        && facts.QemuConf.Text is { } text
         && QemuConf.Parse(text) is var conf
         && s_autoShutdownKeys.Any(k => conf.Find(k.Key) is { IsString: true, Value: not "none" });
 
@@ -58,6 +59,15 @@ public static partial class Checks
                 continue;
             }
 
+            if (!facts.HasDaemonAutoShutdown)
+            {
+                findings.Add(new Finding(
+                    Severity.Warning, FindingCodes.QemuConfIgnoredKey, FindingSubject.Machine,
+                    $"{file.Path}:{entry.Line}: {key} = \"{entry.Value}\": this libvirt ({Version(facts.LibvirtVersion!.Value)}) ignores the key: the daemon's own auto-shutdown arrived in libvirt 11.0",
+                    $"remove it: Sundown stops the guests at shutdown, and after an upgrade to libvirt 11 the key would switch on a second, unordered shutdown"));
+                continue;
+            }
+
             string guests = entry.Value switch
             {
                 "all" => "every running guest",
@@ -88,4 +98,6 @@ public static partial class Checks
             }
         }
     }
+
+    private static string Version(ulong version) => $"{version / 1_000_000}.{version / 1000 % 1000}.{version % 1000}";
 }

@@ -19,4 +19,17 @@ public sealed record HostFacts(
     JournalHistory History,
     string? ConfigProblem,
     ImmutableArray<HostProblem> Unreachable,
-    ImmutableArray<GuestProblem> InvalidPolicies);
+    ImmutableArray<GuestProblem> InvalidPolicies)
+{
+    /// <summary>
+    /// The libvirt library's version (e.g. 9000000 for 9.0.0) when known. The daemon's own
+    /// auto_shutdown_* settings arrived in libvirt 11.0: older ones ignore those keys.
+    /// </summary>
+    public ulong? LibvirtVersion { get; init; }
+
+    /// <summary>libvirt 11.0.0, the first with the daemon's own auto-shutdown (auto_shutdown_try_save …).</summary>
+    public const ulong AutoShutdownSince = 11_000_000;
+
+    /// <summary>Whether this libvirt reads the auto_shutdown_* keys: unknown versions are assumed to.</summary>
+    public bool HasDaemonAutoShutdown => LibvirtVersion is not { } version || version >= AutoShutdownSince;
+}

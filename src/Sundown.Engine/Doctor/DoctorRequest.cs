@@ -4,4 +4,8 @@ namespace Sundown.Engine.Doctor;
 /// <param name="ConfigPath">--config, or null for the default file (absent = defaults).</param>
 /// <param name="Uris">The -c hosts; empty for the config's.</param>
 /// <param name="RunningBinary">The sundown binary running now, to compare with the one the unit runs; null when unknown.</param>
-public sealed record DoctorRequest(string? ConfigPath, IReadOnlyList<string> Uris, DoctorPaths Paths, string StateDirectory, string? RunningBinary);
+public sealed record DoctorRequest(string? ConfigPath, IReadOnlyList<string> Uris, DoctorPaths Paths, string StateDirectory, string? RunningBinary)
+{
+    /// <summary>The libvirt library's version, when the caller knows it (the binding does).</summary>
+    public ulong? LibvirtVersion { get; init; }
+}

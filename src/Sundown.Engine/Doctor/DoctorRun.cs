@@ -66,7 +66,10 @@ public static class DoctorRun
             HostFactsReader.History(request.StateDirectory, guests.Select(g => g.Guest)),
             configProblem,
             unreachable.ToImmutable(),
-            invalid.ToImmutable());
+            invalid.ToImmutable())
+        {
+            LibvirtVersion = request.LibvirtVersion,
+        };
         return new DoctorReport(Checks.Run(facts, guests, config));
     }
 
