@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Sundown.Cli.Rendering;
 using Sundown.Engine.Starting;
 
@@ -23,9 +22,7 @@ internal static class StartCommand
                 parseResult.GetValue(dryRun),
                 parseResult.GetValue(GlobalOptions.StateDirectory)!);
 
-            using var interrupt = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+            using var interrupt = new Interruption();
             var output = parseResult.InvocationConfiguration.Output;
             bool asJson = parseResult.GetValue(json);
             var log = new StartConsole(asJson ? parseResult.InvocationConfiguration.Error : output);
@@ -38,12 +35,6 @@ internal static class StartCommand
             }
 
             return result.ExitCode;
-
-            void Interrupt(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                interrupt.Cancel();
-            }
         });
         return command;
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Sundown.Cli.Rendering;
 using Sundown.Cli.Systemd;
 using Sundown.Engine.Stopping;
@@ -32,9 +31,7 @@ internal static class StopCommand
                 parseResult.GetValue(only) is { Length: > 0 } names ? names : null,
                 parseResult.GetValue(GlobalOptions.StateDirectory)!);
 
-            using var interrupt = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+            using var interrupt = new Interruption();
             var output = parseResult.InvocationConfiguration.Output;
             bool asJson = parseResult.GetValue(json);
             var log = asJson ? parseResult.InvocationConfiguration.Error : output;
@@ -51,13 +48,6 @@ internal static class StopCommand
             }
 
             return result.ExitCode;
-
-            void Interrupt(PosixSignalContext context)
-            {
-                // Keep the process: stop issuing steps, journal what was done, exit 130.
-                context.Cancel = true;
-                interrupt.Cancel();
-            }
         });
         return command;
     }
