@@ -36,7 +36,9 @@ public static class Planner
         for (int i = 0; i < tiers.Count; i++)
         {
             var tier = tiers[i];
-            TimeSpan? deadline = budget is { } b ? b - tiers.Skip(i + 1).Sum(t => t.Need(scale, dropSaves)) : null;
+            // Clamped to the tier's start: with a budget too short for even the destroys'
+            // allowances, every tier's deadline is "now" and everything is destroyed at once.
+            TimeSpan? deadline = budget is { } b ? Max(b - tiers.Skip(i + 1).Sum(t => t.Need(scale, dropSaves)), clock) : null;
             var saveReserve = dropSaves ? TimeSpan.Zero : tier.SaveNeed;
             var guestsOfTier = tier.Guests.Select(p => p.Finish(clock, deadline, saveReserve, scale, dropSaves)).ToImmutableArray();
             var end = guestsOfTier.Max(g => g.WorstCaseEnd);
@@ -95,6 +97,8 @@ public static class Planner
     }
 
     private static TimeSpan? Min(TimeSpan a, TimeSpan? b) => b is { } v && v < a ? v : a;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static TimeSpan Sum<T>(this IEnumerable<T> items, Func<T, TimeSpan> selector) =>
         items.Aggregate(TimeSpan.Zero, (total, item) => total + selector(item));
@@ -253,9 +257,10 @@ public static class Planner
                     return TimeSpan.Zero;
                 }
 
-                var longest = saves.Max();
-                var queued = limits.Saves > 0 ? saves.Sum(s => s) / limits.Saves : longest;
-                return longest > queued ? longest : queued;
+                // Saves run in rounds of `saves` at once: the last round ends after as many
+                // of the longest saves (conservative: rounds of shorter saves end sooner).
+                int rounds = limits.Saves > 0 ? (saves.Count + limits.Saves - 1) / limits.Saves : 1;
+                return saves.Max() * rounds;
             }
         }
 

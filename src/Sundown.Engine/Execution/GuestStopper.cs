@@ -26,11 +26,22 @@ internal sealed class GuestStopper(
 
     internal async Task<GuestReport> RunAsync(CancellationToken interrupt)
     {
-        var outcome = await ClimbAsync(interrupt);
+        GuestOutcome outcome;
+        try
+        {
+            outcome = await ClimbAsync(interrupt);
+        }
+        catch (Exception e)
+        {
+            // Whatever broke (a host gone for good, a full journal disk), this guest must not
+            // stay up, and the other guests and tiers must go on: power it off and say so.
+            outcome = await LastResortAsync(e);
+        }
+
         double seconds = Math.Round((executor.Time.GetUtcNow() - _guestStart).TotalSeconds, 3);
-        executor.Recorder.GuestFinished(Guest.Uri, Guest.Uuid, outcome, seconds);
+        Record(() => executor.Recorder.GuestFinished(Guest.Uri, Guest.Uuid, outcome, seconds));
         executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, null, outcome, null));
-        return new GuestReport(Guest.Uri, Guest.Name, Guest.Uuid, Guest.State.ToContractName(), JournalWords.ToWord(outcome), seconds, [.. _steps]);
+        return new GuestReport(Guest.Uri, Guest.Name, Guest.Uuid, Guest.State.ToContractName(), outcome.ToWord(), seconds, [.. _steps]);
     }
 
     private async Task<GuestOutcome> ClimbAsync(CancellationToken interrupt)
@@ -68,7 +79,7 @@ internal sealed class GuestStopper(
 
             if (watch.Off.IsCompleted)
             {
-                return watch.Off.Result ? GuestOutcome.Saved : GuestOutcome.Shutdown;
+                return watch.Off.Result;
             }
         }
 
@@ -78,27 +89,37 @@ internal sealed class GuestStopper(
     /// <summary>Asks the guest to shut down and waits for it until the step's time is up.</summary>
     private async Task<GuestOutcome?> ShutDownAsync(ScheduledStep step, CancellationToken interrupt)
     {
-        var end = step.EndBy ?? Elapsed + step.Wait;
-        using var giveUp = Until(end, interrupt);
-        if (!await executor.ShutdownSlots.EnterAsync(giveUp.Token))
+        // A guest queued behind the shutdowns limit waits for a slot as long as its graceful
+        // time lasts, then gets its full wait from when it was let in (never past that time).
+        using (var slotWait = Until(step.StartBy, interrupt))
         {
-            Skip(step.Kind, "no shutdown slot came free before its time was up");
-            return null;
+            if (!await executor.ShutdownSlots.EnterAsync(slotWait.Token))
+            {
+                Skip(step.Kind, "no shutdown slot came free before its time was up");
+                return null;
+            }
         }
 
         try
         {
-            var (id, at) = Begin(step.Kind);
-            string? error = await CallAsync(() => Shutdown(step.Kind));
-            if (error is not null)
+            var end = Elapsed + step.Wait;
+            if (step.StartBy is { } gracefulEnd && gracefulEnd < end)
             {
-                return await IsOffAsync() ? End(id, at, StepResult.Ok, null, GuestOutcome.Shutdown) : End(id, at, StepResult.Error, error, null);
+                end = gracefulEnd;
             }
 
-            bool off = await WaitOffAsync(end, interrupt) || await IsOffAsync();
-            if (off)
+            var (id, at) = Begin(step.Kind);
+            // The request itself is held to the step's time: an agent that hangs, or a domain
+            // job that holds libvirt's lock, must not carry the guest past its deadline.
+            string? error = await CallAsync(() => Shutdown(step.Kind), end, interrupt);
+            if (error is not null)
             {
-                return End(id, at, StepResult.Ok, null, watch.Off.Result ? GuestOutcome.Saved : GuestOutcome.Shutdown);
+                return await IsOffAsync() ? End(id, at, StepResult.Ok, null, watch.Off.Result) : End(id, at, StepResult.Error, error, null);
+            }
+
+            if (await WaitOffAsync(end, interrupt) || await IsOffAsync())
+            {
+                return End(id, at, StepResult.Ok, null, watch.Off.Result);
             }
 
             return interrupt.IsCancellationRequested
@@ -134,18 +155,19 @@ internal sealed class GuestStopper(
     /// <summary>Managed save; at the step's end the next step (destroy) begins, even if the save still runs.</summary>
     private async Task<GuestOutcome?> SaveAsync(ScheduledStep step, CancellationToken interrupt)
     {
-        using var giveUp = Until(step.StartBy, interrupt);
-        if (!await executor.SaveSlots.EnterAsync(giveUp.Token))
+        using (var slotWait = Until(step.StartBy, interrupt))
         {
-            Skip(step.Kind, "no save slot came free in time");
-            return null;
+            if (!await executor.SaveSlots.EnterAsync(slotWait.Token))
+            {
+                Skip(step.Kind, "no save slot came free in time");
+                return null;
+            }
         }
 
         var (id, at) = Begin(step.Kind);
         var save = Task.Run(() => host.ManagedSave(Guest.Uuid));
         // The slot is held for as long as QEMU is really saving, even after we move on.
         _ = save.ContinueWith(_ => executor.SaveSlots.Exit(), TaskScheduler.Default);
-
         using var cut = Until(step.EndBy, interrupt);
         await Task.WhenAny(save, Task.Delay(Timeout.InfiniteTimeSpan, executor.Time, cut.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         if (save.IsCompletedSuccessfully)
@@ -156,7 +178,7 @@ internal sealed class GuestStopper(
         if (save.IsFaulted)
         {
             string error = save.Exception!.InnerException?.Message ?? save.Exception.Message;
-            return await IsOffAsync() ? End(id, at, StepResult.Ok, null, watch.Off.Result ? GuestOutcome.Saved : GuestOutcome.Shutdown) : End(id, at, StepResult.Error, error, null);
+            return await IsOffAsync() ? End(id, at, StepResult.Ok, null, watch.Off.Result) : End(id, at, StepResult.Error, error, null);
         }
 
         return interrupt.IsCancellationRequested
@@ -167,7 +189,7 @@ internal sealed class GuestStopper(
     private async Task<GuestOutcome?> DestroyAsync()
     {
         var (id, at) = Begin(StepKind.Destroy);
-        string? error = await CallAsync(() => host.Destroy(Guest.Uuid));
+        string? error = await CallAsync(() => host.Destroy(Guest.Uuid), until: null, CancellationToken.None);
         if (error is null)
         {
             return End(id, at, StepResult.Ok, null, GuestOutcome.Destroyed);
@@ -175,35 +197,73 @@ internal sealed class GuestStopper(
 
         // Off by itself a moment before the destroy: not an error.
         return await IsOffAsync()
-            ? End(id, at, StepResult.Ok, null, watch.Off.Result ? GuestOutcome.Saved : GuestOutcome.Shutdown)
+            ? End(id, at, StepResult.Ok, null, watch.Off.Result)
             : End(id, at, StepResult.Error, error, GuestOutcome.Failed);
+    }
+
+    /// <summary>After an unexpected failure: power the guest off if it is still up.</summary>
+    private async Task<GuestOutcome> LastResortAsync(Exception failure)
+    {
+        try
+        {
+            if (await IsOffAsync())
+            {
+                return watch.Off.Result;
+            }
+
+            await Task.Run(() => host.Destroy(Guest.Uuid));
+            return GuestOutcome.Destroyed;
+        }
+        catch (Exception)
+        {
+            executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, StepResult.Error, null, failure.Message));
+            return GuestOutcome.Failed;
+        }
     }
 
     /// <summary>Resume or wakeup: it makes the guest able to hear the next step.</summary>
     private async Task<GuestOutcome?> PrepareAsync(StepKind kind)
     {
         var (id, at) = Begin(kind);
-        string? error = await CallAsync(() =>
-        {
-            if (kind == StepKind.Wakeup)
+        string? error = await CallAsync(
+            () =>
             {
-                host.Wakeup(Guest.Uuid);
-            }
-            else
-            {
-                host.Resume(Guest.Uuid);
-            }
-        });
+                if (kind == StepKind.Wakeup)
+                {
+                    host.Wakeup(Guest.Uuid);
+                }
+                else
+                {
+                    host.Resume(Guest.Uuid);
+                }
+            },
+            until: null,
+            CancellationToken.None);
         End(id, at, error is null ? StepResult.Ok : StepResult.Error, error, null);
         return null;
     }
 
-    /// <summary>Runs a host call off the caller's thread; a failure comes back as its message.</summary>
-    private static async Task<string?> CallAsync(Action call)
+    /// <summary>
+    /// Runs a host call off the caller's thread; a failure comes back as its message. With
+    /// <paramref name="until"/>, the wait for it ends then (the call goes on in the background).
+    /// </summary>
+    private async Task<string?> CallAsync(Action call, TimeSpan? until, CancellationToken interrupt)
     {
+        var task = Task.Run(call);
+        if (until is not null)
+        {
+            using var cut = Until(until, interrupt);
+            await Task.WhenAny(task, Task.Delay(Timeout.InfiniteTimeSpan, executor.Time, cut.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+            if (!task.IsCompleted)
+            {
+                _ = task.ContinueWith(t => t.Exception, TaskScheduler.Default);
+                return "libvirt did not answer before the step's time was up";
+            }
+        }
+
         try
         {
-            await Task.Run(call);
+            await task;
             return null;
         }
         catch (HostException e)
@@ -225,8 +285,7 @@ internal sealed class GuestStopper(
             var status = await Task.Run(() => host.GetStatus(Guest.Uuid));
             if (status.State == GuestState.Shutoff)
             {
-                // SHUTOFF reason SAVED is 5.
-                watch.MarkOff(saved: status.Reason == 5);
+                watch.MarkOff(status.Reason);
                 return true;
             }
 
@@ -234,8 +293,13 @@ internal sealed class GuestStopper(
         }
         catch (HostException e) when (e.Kind == HostErrorKind.GuestNotFound)
         {
-            watch.MarkOff(saved: false);
+            watch.MarkGone();
             return true;
+        }
+        catch (HostException)
+        {
+            // Unknown: the ladder goes on, and its destroy settles it.
+            return false;
         }
     }
 
@@ -254,7 +318,7 @@ internal sealed class GuestStopper(
     private (long Id, DateTimeOffset At) Begin(StepKind kind)
     {
         var at = executor.Time.GetUtcNow();
-        long id = executor.Recorder.StepStarted(Guest.Uri, Guest.Uuid, kind.ToName(), at);
+        long id = Record(() => executor.Recorder.StepStarted(Guest.Uri, Guest.Uuid, kind.ToName(), at));
         executor.Report(new StopProgress(at, Guest.Uri, Guest.Uuid, Guest.Name, kind.ToName(), null, null, null));
         _steps.Add(new StepReport(kind.ToName(), at, null, null, null));
         return (id, at);
@@ -263,9 +327,9 @@ internal sealed class GuestStopper(
     private GuestOutcome? End(long id, DateTimeOffset at, StepResult result, string? error, GuestOutcome? outcome)
     {
         var now = executor.Time.GetUtcNow();
-        executor.Recorder.StepEnded(id, now, result, error);
+        Record(() => executor.Recorder.StepEnded(id, now, result, error));
         var step = _steps[^1];
-        _steps[^1] = step with { EndedAt = now, Result = JournalWords.ToWord(result), Error = error };
+        _steps[^1] = step with { EndedAt = now, Result = result.ToWord(), Error = error };
         executor.Report(new StopProgress(now, Guest.Uri, Guest.Uuid, Guest.Name, step.Action, result, null, error));
         return outcome;
     }
@@ -274,5 +338,28 @@ internal sealed class GuestStopper(
     {
         var (id, at) = Begin(kind);
         End(id, at, StepResult.Skipped, why, null);
+    }
+
+    private void Record(Action write) => Record(() =>
+    {
+        write();
+        return 0L;
+    });
+
+    /// <summary>
+    /// A journal that cannot be written (a full disk) must not stop the guests from being
+    /// stopped: the step goes ahead, and the console still shows it.
+    /// </summary>
+    private long Record(Func<long> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (Exception e) when (e is JournalException or IOException)
+        {
+            executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, StepResult.Error, null, $"journal: {e.Message}"));
+            return -1;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Sundown.Core.Hosts;
+using Sundown.Engine.Journal;
 
 namespace Sundown.Engine.Execution;
 
@@ -9,27 +10,46 @@ namespace Sundown.Engine.Execution;
 /// </summary>
 internal sealed class GuestWatch
 {
-    // STOPPED detail SAVED (virDomainEventStoppedDetailType).
+    // virDomainEventStoppedDetailType and virDomainShutoffReason values that are not a
+    // clean shutdown.
+    private const int StoppedDestroyed = 1;
+    private const int StoppedCrashed = 2;
     private const int StoppedSaved = 4;
+    private const int ShutoffDestroyed = 2;
+    private const int ShutoffCrashed = 3;
+    private const int ShutoffSaved = 5;
 
-    private readonly TaskCompletionSource<bool> _off = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<GuestOutcome> _off = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes when the guest is off; true when it was saved.</summary>
-    internal Task<bool> Off => _off.Task;
+    /// <summary>Completes when the guest is off, with how it went off.</summary>
+    internal Task<GuestOutcome> Off => _off.Task;
 
     internal void OnEvent(LifecycleEvent lifecycleEvent)
     {
         switch (lifecycleEvent.Kind)
         {
             case LifecycleEventKind.Stopped:
-                _off.TrySetResult(lifecycleEvent.Detail == StoppedSaved);
+                _off.TrySetResult(lifecycleEvent.Detail switch
+                {
+                    StoppedSaved => GuestOutcome.Saved,
+                    StoppedDestroyed or StoppedCrashed => GuestOutcome.Destroyed,
+                    _ => GuestOutcome.Shutdown,
+                });
                 break;
             case LifecycleEventKind.Undefined:
-                _off.TrySetResult(false);
+                _off.TrySetResult(GuestOutcome.Shutdown);
                 break;
         }
     }
 
-    /// <summary>For a state read directly from the host, when an event may have been missed.</summary>
-    internal void MarkOff(bool saved) => _off.TrySetResult(saved);
+    /// <summary>For a SHUTOFF state read from the host, when an event may have been missed.</summary>
+    internal void MarkOff(int shutoffReason) => _off.TrySetResult(shutoffReason switch
+    {
+        ShutoffSaved => GuestOutcome.Saved,
+        ShutoffDestroyed or ShutoffCrashed => GuestOutcome.Destroyed,
+        _ => GuestOutcome.Shutdown,
+    });
+
+    /// <summary>The guest is gone from the host (a transient guest that stopped, or undefined).</summary>
+    internal void MarkGone() => _off.TrySetResult(GuestOutcome.Shutdown);
 }

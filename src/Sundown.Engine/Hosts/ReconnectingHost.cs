@@ -18,7 +18,10 @@ public sealed class ReconnectingHost : IGuestHost
     private readonly Func<string, IGuestHost> _open;
     private readonly string _requestedUri;
     private readonly TimeSpan _giveUpAfter;
+    // _lock guards the fields and is held only briefly; _reconnecting serialises reconnects,
+    // which take seconds (libvirtd coming back), so that other calls are not held up by them.
     private readonly Lock _lock = new();
+    private readonly Lock _reconnecting = new();
     private readonly Dictionary<ChannelWriter<LifecycleEvent>, IDisposable> _subscriptions = [];
     private HashSet<string> _known = [];
     private IGuestHost _current;
@@ -113,8 +116,9 @@ public sealed class ReconnectingHost : IGuestHost
         {
             return call(host);
         }
-        catch (HostException e) when (e.Kind == HostErrorKind.ConnectionLost)
+        catch (Exception e) when (e is HostException { Kind: HostErrorKind.ConnectionLost } or ObjectDisposedException)
         {
+            // ObjectDisposedException: another thread replaced the connection under this call.
             return call(Reconnect(host));
         }
     }
@@ -143,25 +147,38 @@ public sealed class ReconnectingHost : IGuestHost
     /// <summary>Replaces <paramref name="broken"/> with a new connection, unless another thread already has.</summary>
     private IGuestHost Reconnect(IGuestHost broken)
     {
-        lock (_lock)
+        lock (_reconnecting)
         {
-            if (!ReferenceEquals(_current, broken))
+            var current = Current();
+            if (!ReferenceEquals(current, broken))
             {
-                return _current;
+                return current;
             }
 
             var fresh = OpenAgain();
-            broken.Disconnected -= OnDisconnected;
-            foreach (var sink in _subscriptions.Keys.ToList())
+            List<(ChannelWriter<LifecycleEvent> Sink, IDisposable Old)> moved;
+            lock (_lock)
             {
-                _subscriptions[sink].Dispose();
-                _subscriptions[sink] = fresh.SubscribeLifecycle(sink);
+                moved = [.. _subscriptions.Select(pair => (pair.Key, pair.Value))];
+                foreach (var (sink, _) in moved)
+                {
+                    _subscriptions[sink] = fresh.SubscribeLifecycle(sink);
+                }
+
+                broken.Disconnected -= OnDisconnected;
+                fresh.Disconnected += OnDisconnected;
+                _current = fresh;
+                Reconnects++;
             }
 
+            foreach (var (_, old) in moved)
+            {
+                old.Dispose();
+            }
+
+            // Calls still running on the old connection fail with ObjectDisposedException and
+            // are retried on the new one.
             broken.Dispose();
-            fresh.Disconnected += OnDisconnected;
-            _current = fresh;
-            Reconnects++;
             ReportWhatChanged(fresh);
             return fresh;
         }
@@ -192,21 +209,37 @@ public sealed class ReconnectingHost : IGuestHost
     {
         var guests = fresh.ListGuests();
         var present = guests.Select(g => g.Uuid).ToHashSet();
-        var events = guests
-            .Where(g => g.State == GuestState.Shutoff)
-            .Select(g => new LifecycleEvent(Uri, g.Uuid, g.Name, LifecycleEventKind.Stopped, g.StateReason == ShutoffSaved ? StoppedSaved : StoppedShutdown))
-            .Concat(_known.Where(uuid => !present.Contains(uuid)).Select(uuid => new LifecycleEvent(Uri, uuid, "", LifecycleEventKind.Undefined, 0)))
-            .ToList();
-        _known = present;
-        foreach (var sink in _subscriptions.Keys)
+        lock (_lock)
         {
-            events.ForEach(lifecycleEvent => sink.TryWrite(lifecycleEvent));
+            var events = guests
+                .Where(g => g.State == GuestState.Shutoff)
+                .Select(g => new LifecycleEvent(Uri, g.Uuid, g.Name, LifecycleEventKind.Stopped, StoppedDetail(g.StateReason)))
+                .Concat(_known.Where(uuid => !present.Contains(uuid)).Select(uuid => new LifecycleEvent(Uri, uuid, "", LifecycleEventKind.Undefined, 0)))
+                .ToList();
+            _known = present;
+            foreach (var sink in _subscriptions.Keys)
+            {
+                events.ForEach(lifecycleEvent => sink.TryWrite(lifecycleEvent));
+            }
         }
     }
 
-    // libvirt's SHUTOFF reason SAVED, and the STOPPED event details SHUTDOWN and SAVED.
+    /// <summary>The STOPPED event detail that goes with a SHUTOFF reason: saved, destroyed, crashed or shut down.</summary>
+    private static int StoppedDetail(int shutoffReason) => shutoffReason switch
+    {
+        ShutoffDestroyed => StoppedDestroyed,
+        ShutoffCrashed => StoppedCrashed,
+        ShutoffSaved => StoppedSaved,
+        _ => StoppedShutdown,
+    };
+
+    // libvirt's SHUTOFF reasons and the STOPPED event details that go with them.
+    private const int ShutoffDestroyed = 2;
+    private const int ShutoffCrashed = 3;
     private const int ShutoffSaved = 5;
     private const int StoppedShutdown = 0;
+    private const int StoppedDestroyed = 1;
+    private const int StoppedCrashed = 2;
     private const int StoppedSaved = 4;
 
     private sealed class Subscription(ReconnectingHost host, ChannelWriter<LifecycleEvent> sink) : IDisposable

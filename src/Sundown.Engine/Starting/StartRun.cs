@@ -48,29 +48,41 @@ public static class StartRun
         var reports = ImmutableArray.CreateBuilder<GuestReport>();
         using var slots = new SemaphoreSlim(request.Config.Limits.Starts > 0 ? request.Config.Limits.Starts : int.MaxValue);
         var tiers = restoreList.GroupBy(g => g.Order).OrderBy(tier => tier.Key).ToList();
-        for (int i = 0; i < tiers.Count && !interrupt.IsCancellationRequested; i++)
+        try
         {
-            var starts = tiers[i].OrderBy(g => g.Name, StringComparer.Ordinal).Select(async entry =>
-            {
-                await slots.WaitAsync(interrupt);
-                try
-                {
-                    present.TryGetValue((entry.Uri, entry.Uuid), out var found);
-                    hostsByUri.TryGetValue(entry.Uri, out var host);
-                    return await Task.Run(() => StartOne(entry, found.Guest, host, request.DryRun, recorder, time, progress));
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            });
-            reports.AddRange(await Task.WhenAll(starts));
+            await StartTiersAsync();
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            // Interrupted while waiting for a slot or a start delay: what started is journaled.
+        }
 
-            // The next tier waits for this tier's longest start delay: time for its services to come up.
-            var delay = tiers[i].Select(g => present.TryGetValue((g.Uri, g.Uuid), out var p) ? p.Policy.StartDelay : TimeSpan.Zero).DefaultIfEmpty().Max();
-            if (i < tiers.Count - 1 && delay > TimeSpan.Zero && !request.DryRun)
+        async Task StartTiersAsync()
+        {
+            for (int i = 0; i < tiers.Count && !interrupt.IsCancellationRequested; i++)
             {
-                await Task.Delay(delay, time, interrupt);
+                var starts = tiers[i].OrderBy(g => g.Name, StringComparer.Ordinal).Select(async entry =>
+                {
+                    await slots.WaitAsync(interrupt);
+                    try
+                    {
+                        present.TryGetValue((entry.Uri, entry.Uuid), out var found);
+                        hostsByUri.TryGetValue(entry.Uri, out var host);
+                        return await Task.Run(() => StartOne(entry, found.Guest, host, request.DryRun, recorder, time, progress));
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                });
+                reports.AddRange(await Task.WhenAll(starts));
+
+                // The next tier waits for this tier's longest start delay: time for its services to come up.
+                var delay = tiers[i].Select(g => present.TryGetValue((g.Uri, g.Uuid), out var p) ? p.Policy.StartDelay : TimeSpan.Zero).DefaultIfEmpty().Max();
+                if (i < tiers.Count - 1 && delay > TimeSpan.Zero && !request.DryRun)
+                {
+                    await Task.Delay(delay, time, interrupt);
+                }
             }
         }
 

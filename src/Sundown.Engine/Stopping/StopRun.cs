@@ -31,7 +31,8 @@ public static class StopRun
         CheckOnly(request.Only, entries);
 
         var now = time.GetUtcNow();
-        var unfinished = journal.FindUnfinishedRun(RunKind.Stop);
+        // A run killed before this boot is history, not work: its budget ran out long ago.
+        var unfinished = journal.FindUnfinishedRun(RunKind.Stop) is { } killed && killed.StartedAt >= BootTime(now) ? killed : null;
         long run;
         TimeSpan? budget;
         if (unfinished is null)
@@ -52,11 +53,13 @@ public static class StopRun
         var executor = new StopExecutor(hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress);
         var runStart = time.GetUtcNow();
         observer?.Planned(plan, runStart);
-        var reports = await executor.RunAsync(plan, runStart, interrupt);
+        await executor.RunAsync(plan, runStart, interrupt);
 
+        // The verdict is the whole run's, a continued one's earlier part included.
+        var outcomes = journal.LoadRun(run)!.Guests.Select(g => g.Outcome).ToList();
         int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted
-            : reports.Any(r => r.Outcome is "failed" or "skipped") ? ExitCodes.SomeFailed
-            : reports.Any(r => r.Outcome == "destroyed") ? ExitCodes.SomeForced
+            : outcomes.Any(o => o is GuestOutcome.Failed or GuestOutcome.Skipped or null) ? ExitCodes.SomeFailed
+            : outcomes.Any(o => o == GuestOutcome.Destroyed) ? ExitCodes.SomeForced
             : ExitCodes.Ok;
         // An interrupted run stays open: the next stop continues it, restore list and all.
         if (exitCode != ExitCodes.Interrupted)
@@ -98,8 +101,9 @@ public static class StopRun
     }
 
     /// <summary>
-    /// Picks up a killed run: guests it had finished stay as they were; guests it had begun and
-    /// that are off or gone now are finished as shut down or saved; guests it never saw are added.
+    /// Picks up a killed or interrupted run: every guest that is up now is stopped, whatever the
+    /// run had recorded for it; guests it had begun and that are off or gone now are finished by
+    /// how they went off; guests it never saw are added.
     /// </summary>
     private static IReadOnlyList<(Guest Guest, GuestPolicy Policy)> Continue(
         Journal.Journal journal, RunRecord unfinished, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
@@ -109,17 +113,13 @@ public static class StopRun
         var remaining = new List<(Guest, GuestPolicy)>();
         foreach (var entry in entries)
         {
-            if (!recorded.TryGetValue((entry.Guest.Uri, entry.Guest.Uuid), out var before))
+            if (!recorded.TryGetValue((entry.Guest.Uri, entry.Guest.Uuid), out var before) || entry.Guest.State.IsActive())
             {
                 remaining.Add(entry);
-            }
-            else if (before.Outcome is null && !entry.Guest.State.IsActive())
-            {
-                journal.GuestFinished(unfinished.Id, entry.Guest.Uri, entry.Guest.Uuid, entry.Guest.ManagedSave ? GuestOutcome.Saved : GuestOutcome.Shutdown, 0);
             }
             else if (before.Outcome is null)
             {
-                remaining.Add(entry);
+                journal.GuestFinished(unfinished.Id, entry.Guest.Uri, entry.Guest.Uuid, OffOutcome(entry.Guest), 0);
             }
         }
 
@@ -131,6 +131,28 @@ public static class StopRun
         }
 
         return remaining;
+    }
+
+    /// <summary>How a guest found off went off, from libvirt's SHUTOFF reason.</summary>
+    private static GuestOutcome OffOutcome(Guest guest) => guest.StateReason switch
+    {
+        _ when guest.ManagedSave => GuestOutcome.Saved,
+        2 or 3 => GuestOutcome.Destroyed,
+        _ => GuestOutcome.Shutdown,
+    };
+
+    /// <summary>When this machine booted (from /proc/uptime); the epoch where that cannot be read.</summary>
+    private static DateTimeOffset BootTime(DateTimeOffset now)
+    {
+        try
+        {
+            string uptime = File.ReadAllText("/proc/uptime").Split(' ')[0];
+            return now - TimeSpan.FromSeconds(double.Parse(uptime, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return DateTimeOffset.UnixEpoch;
+        }
     }
 
     private static Estimates Estimate(Journal.Journal? journal, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)

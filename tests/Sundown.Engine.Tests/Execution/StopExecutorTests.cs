@@ -145,6 +145,25 @@ public sealed class StopExecutorTests
         Assert.True(_recorder.StepsOf(db.Uuid)[0].StartedAt >= host[app.Uuid].OffAt);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_guest_queued_behind_the_shutdowns_limit_still_gets_its_own_wait()
+    {
+        var host = new SimulatedHost(_time);
+        var deaf = host.Add("a deaf", new(AcpiDelay: null));
+        var polite = host.Add("b polite", new(AcpiDelay: TimeSpan.FromSeconds(1)));
+        var policy = GuestPolicy.Default with { Stop = StopLadder.Create("acpi 10s") };
+        var limits = Limits.Default with { Shutdowns = 1 };
+        var plan = Planner.Build([.. host.ListGuests().Select(g => (g, policy))], TimeSpan.FromSeconds(60), limits, Estimates.Default);
+        var executor = new StopExecutor(new Dictionary<string, Sundown.Core.Hosts.IGuestHost> { [host.Uri] = host }, limits, _recorder, _time);
+
+        var report = await VirtualClock.RunAsync(_time, () => executor.RunAsync(plan, _time.GetUtcNow(), CancellationToken.None), s_limit);
+
+        // The polite guest waited 10 s for the slot the deaf one held, then was asked and went.
+        Assert.Equal("destroyed", Single(report, deaf).Outcome);
+        Assert.Equal("shutdown", Single(report, polite).Outcome);
+        Assert.InRange(OffAfter(host, polite), 0.9, 1.3);
+    }
+
     private async Task<IReadOnlyList<GuestReport>> StopAsync(SimulatedHost host, string[] ladder, TimeSpan? budget) =>
         await RunAsync(host, Plan(host, ladder, budget));
 
