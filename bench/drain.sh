@@ -48,7 +48,14 @@ $fleet foreign >/dev/null || { echo "drain: the host has guests that are not the
 
 work=$(mktemp -d)
 # However we exit: no guests left behind, no temp files.
-trap '$fleet down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+# libvirt-guests' stop leaves its list of guests behind (/var/lib/libvirt/libvirt-guests),
+# which would make the host's next real stop a no-op: keep the host's own, if it had one.
+lg_list=/var/lib/libvirt/libvirt-guests
+[[ -e $lg_list ]] && cp -p "$lg_list" "$work/lg-list.saved"
+restore_lg_list() {
+  if [[ -e $work/lg-list.saved ]]; then cp -p "$work/lg-list.saved" "$lg_list"; else rm -f "$lg_list"; fi
+}
+trap '$fleet down >/dev/null 2>&1 || true; restore_lg_list; rm -rf "$work"' EXIT
 
 # The fleet; names with spaces on purpose.
 if ((smoke)); then
@@ -97,7 +104,7 @@ run_lg() {
   shift
   # A stop that was not followed by a start leaves this list behind, and the next stop
   # then silently does nothing ("last stop was not followed by start").
-  rm -f /var/lib/libvirt/libvirt-guests /var/lock/libvirt-guests
+  rm -f "$lg_list" /var/lock/libvirt-guests
   unshare -m --propagation private bash -c '
     mount --bind "$1" /etc/default/libvirt-guests || exit 1
     shift; "$@"' _ "$defaults" "$@"
@@ -116,7 +123,7 @@ run_contender() {  # NAME
 # traced, exported for the namespace's bash.
 traced_lg() { traced "$lg" stop; }
 export -f traced traced_lg
-export work lg
+export work lg lg_list
 
 contenders=("virsh loop" "libvirt-guests serial" "libvirt-guests parallel" sundown)
 : >"$work/rows"
