@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: format check, warning-free build, the Native AOT publish, the unit tests,
-# the binding tests on libvirt's test driver, and the integration tests on a fleet of
-# real QEMU guests. Run as root on Debian 12 with the .NET SDK; it installs the packages
+# the binding tests on libvirt's test driver, the integration tests on a fleet of real
+# QEMU guests, and smoke runs of the benchmarks. Run as root on Debian 12 with the .NET SDK; it installs the packages
 # it needs and starts virtlogd and libvirtd itself. Under CI=true a test that would skip
 # for lack of root, libvirtd or a tool fails instead.
 set -euo pipefail
@@ -39,6 +39,13 @@ sum() { grep -E "^\s+$1: [0-9]+" "$log" | awk '{ n += $2 } END { print n + 0 }';
 passed=$(sum succeeded) failed=$(sum failed) skipped=$(sum skipped)
 echo
 echo "tests: $passed passed, $failed failed, $skipped skipped"
+
+# Tiny sizes: they prove the benchmarks still run (and leave no guests behind: drain.sh
+# tears its fleet down however it exits), not how fast anything is.
+step "benchmark smoke runs"
+bench/list.sh --smoke
+bench/scale.sh --smoke
+bench/drain.sh --smoke
 if [[ ${CI:-} == true && $skipped -gt 0 ]]; then
   echo "CI=true: $skipped skipped tests; CI must run every test" >&2
   exit 1
