@@ -18,7 +18,7 @@ internal static class GlobalOptions
 
     internal static readonly Option<string> StateDirectory = new("--state-dir")
     {
-        Description = $"where the journal lives (default {DefaultStateDirectory})",
+        Description = "where the journal and the lock live",
         HelpName = "DIR",
         Recursive = true,
         DefaultValueFactory = _ => DefaultStateDirectory,
