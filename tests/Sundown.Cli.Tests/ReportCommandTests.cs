@@ -31,8 +31,10 @@ public sealed class ReportCommandTests : IDisposable
     public async Task Report_shows_each_guest_the_critical_path_and_the_list_of_runs() => await Task.Run(() =>
     {
         using var file = TestHostFile.Create(6);
-        CliRunner.Run("stop", "-c", file.Uri, "--state-dir", _stateDir);
-        CliRunner.Run("stop", "-c", file.Uri, "--state-dir", _stateDir);
+        var first = CliRunner.Run("stop", "-c", file.Uri, "--state-dir", _stateDir);
+        var second = CliRunner.Run("stop", "-c", file.Uri, "--state-dir", _stateDir);
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.True(second.ExitCode == 0, second.Error);
 
         var report = CliRunner.Run("report", "--state-dir", _stateDir);
         var list = CliRunner.Run("report", "--list", "--state-dir", _stateDir);

@@ -26,9 +26,12 @@ public sealed class StateLock : IDisposable
 
     public string FilePath { get; }
 
-    /// <summary>Takes the lock at once, creating the directory (0700) and the file as needed; never waits.</summary>
+    /// <summary>Takes the lock, creating the directory (0700) and the file as needed; waits a second at most.</summary>
     /// <exception cref="StateLockedException">Another process holds it.</exception>
     /// <exception cref="JournalException">The directory or the file cannot be created or written.</exception>
+    private const int LockAttempts = 10;
+    private static readonly TimeSpan s_lockRetryPause = TimeSpan.FromMilliseconds(100);
+
     public static StateLock Acquire(string stateDirectory)
     {
         StateDirectory.Create(stateDirectory);
@@ -47,12 +50,24 @@ public sealed class StateLock : IDisposable
         var file = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            if (Interop.Libc.Flock(fd, Interop.Libc.LockExclusive | Interop.Libc.LockNonBlocking) != 0)
+            // A few short tries before giving up: a process we forked holds a copy of the
+            // descriptor until it execs (close-on-exec acts only then), and a sundown that is
+            // just finishing lets go in a moment. Another run in progress is still refused
+            // within a second.
+            for (int attempt = 1; Interop.Libc.Flock(fd, Interop.Libc.LockExclusive | Interop.Libc.LockNonBlocking) != 0; attempt++)
             {
                 int error = Marshal.GetLastPInvokeError();
-                throw error == Interop.Libc.ErrorWouldBlock
-                    ? new StateLockedException(stateDirectory, ReadHolderPid(file))
-                    : new JournalException($"cannot lock {path}: {Marshal.GetPInvokeErrorMessage(error)}");
+                if (error != Interop.Libc.ErrorWouldBlock)
+                {
+                    throw new JournalException($"cannot lock {path}: {Marshal.GetPInvokeErrorMessage(error)}");
+                }
+
+                if (attempt == LockAttempts)
+                {
+                    throw new StateLockedException(stateDirectory, ReadHolderPid(file));
+                }
+
+                Thread.Sleep(s_lockRetryPause);
             }
 
             RandomAccess.SetLength(file, 0);
