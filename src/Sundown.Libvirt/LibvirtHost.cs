@@ -211,7 +211,10 @@ public sealed partial class LibvirtHost : IGuestHost
         var facts = DomainXml.Parse(TakeString(xml)!);
         return new Guest(
             Uri, name, UuidOf(domain), status.State, status.Reason, persistent == 1, autostart, managedSave,
-            info.MaxMem.Value, info.NrVirtCpu, facts.Os, facts.HasAcpi, facts.HasAgentChannel, facts.Title);
+            info.MaxMem.Value, info.NrVirtCpu, facts.Os, facts.HasAcpi, facts.HasAgentChannel, facts.Title)
+        {
+            PolicyMetadata = facts.PolicyXml,
+        };
     }
 
     private static GuestStatus ReadStatus(SafeVirDomainHandle domain) => ReadStatus(domain, NameOf(domain));

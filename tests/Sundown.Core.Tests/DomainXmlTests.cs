@@ -31,6 +31,23 @@ public sealed class DomainXmlTests
     }
 
     [Fact]
+    public void Parse_keeps_the_guests_own_policy_element_and_it_resolves()
+    {
+        const string xml = """
+            <domain><name>db</name><metadata>
+              <sundown:policy xmlns:sundown="https://sundown.dev/xmlns/policy/1" order="10" stop="acpi 5m"/>
+            </metadata></domain>
+            """;
+
+        var facts = DomainXml.Parse(xml);
+
+        Assert.NotNull(facts.PolicyXml);
+        var overrides = Sundown.Core.Policy.PolicyMetadata.Parse(facts.PolicyXml);
+        Assert.Equal(10, overrides.Order);
+        Assert.Equal("acpi 5m → destroy", overrides.Stop!.ToString());
+    }
+
+    [Fact]
     public void Parse_of_a_bare_domain_finds_nothing()
     {
         var facts = DomainXml.Parse("<domain type='qemu'><name>x</name><devices><disk><target dev='vda'/></disk></devices></domain>");

@@ -63,6 +63,19 @@ public sealed class LibvirtHostOperationTests : IDisposable
     });
 
     [Fact(Timeout = 30_000)]
+    public async Task A_guests_policy_metadata_comes_with_it_in_the_listing() => await Task.Run(() =>
+    {
+        using var host = LibvirtHost.Open(_file.Uri);
+        string web = UuidOf(host, "web");
+
+        host.SetMetadata(web, Sundown.Core.Policy.PolicyMetadata.Namespace, "sundown", "<policy order=\"10\"/>");
+        var listed = host.ListGuests().Single(guest => guest.Uuid == web);
+
+        Assert.Equal(10, Sundown.Core.Policy.PolicyMetadata.Parse(listed.PolicyMetadata!).Order);
+        Assert.Null(host.ListGuests().Single(guest => guest.Name == "db").PolicyMetadata);
+    });
+
+    [Fact(Timeout = 30_000)]
     public async Task Errors_carry_libvirts_code_and_the_kind_the_engine_acts_on() => await Task.Run(() =>
     {
         using var host = LibvirtHost.Open(_file.Uri);

@@ -29,6 +29,7 @@ public static class DomainXml
     {
         string? os = null;
         string? title = null;
+        string? policy = null;
         bool hasAcpi = false;
         bool hasAgent = false;
         var path = new string[MaxDepth];
@@ -64,6 +65,11 @@ public static class DomainXml
                     case (2, "features", "acpi", ""):
                         hasAcpi = true;
                         break;
+                    case (2, "metadata", "policy", Policy.PolicyMetadata.Namespace):
+                        // Read with the rest of the definition, so that a policy costs no
+                        // libvirt call of its own per guest. Reading moves past the element.
+                        policy = reader.ReadOuterXml();
+                        continue;
                     case (3, "libosinfo", "os", LibosinfoNamespace):
                         os = reader.GetAttribute("id");
                         break;
@@ -80,6 +86,6 @@ public static class DomainXml
             throw new FormatException($"the domain XML is not well-formed: {e.Message}", e);
         }
 
-        return new DomainFacts(os, hasAcpi, hasAgent, string.IsNullOrEmpty(title) ? null : title);
+        return new DomainFacts(os, hasAcpi, hasAgent, string.IsNullOrEmpty(title) ? null : title) { PolicyXml = policy };
     }
 }

@@ -22,4 +22,8 @@ public sealed record Guest(
     string? Os,
     bool HasAcpi,
     bool HasAgentChannel,
-    string? Title);
+    string? Title)
+{
+    /// <summary>The guest's own Sundown policy element from its domain XML; null without one.</summary>
+    public string? PolicyMetadata { get; init; }
+}

@@ -27,19 +27,10 @@ public static class GuestsWithPolicies
                     continue;
                 }
 
-                string? metadata;
+                // The policy element came with the guest's definition in ListGuests: no call per guest.
                 try
                 {
-                    metadata = host.GetMetadata(guest.Uuid, PolicyMetadata.Namespace);
-                }
-                catch (HostException e) when (e.Kind == HostErrorKind.GuestNotFound)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    result.Add((guest, PolicyResolver.Resolve(guest, config, metadata)));
+                    result.Add((guest, PolicyResolver.Resolve(guest, config, guest.PolicyMetadata)));
                 }
                 catch (FormatException e) when (invalidPolicy is not null)
                 {
