@@ -6,7 +6,7 @@ namespace Sundown.Core.Policy;
 /// <summary>
 /// A guest's own policy, kept in its domain XML so that it travels with the guest:
 /// <code>
-/// virsh metadata GUEST --uri https://sundown.dev/xmlns/policy/1 --key sundown --config \
+/// virsh metadata GUEST --uri https://sundown.dev/xmlns/policy/1 --key sundown --live --config \
 ///   --set '&lt;policy order="10" stop="acpi 5m, save, destroy" restore="always" start_delay="30s"/&gt;'
 /// </code>
 /// Every attribute is optional; what it sets overrides the config file.
