@@ -145,10 +145,10 @@ internal static class InstallCommand
         }
     }
 
-    /// <summary>daemon-reload, then enable when asked. Without systemd as PID 1 the unit stays written and enable still works offline.</summary>
+    /// <summary>daemon-reload, then enable when asked. Without systemd as PID 1 there is nothing to reload, and enable works offline.</summary>
     private static int Activate(Systemctl systemctl, bool enable, TextWriter output, TextWriter error)
     {
-        int exitCode = ExitCodes.Ok;
+        bool booted = true;
         var (reloadStatus, reloadOutput) = systemctl.Run("daemon-reload");
         if (reloadStatus != 0)
         {
@@ -159,19 +159,21 @@ internal static class InstallCommand
                 return ExitCodes.Error;
             }
 
-            error.WriteLine("sundown: systemd is not running as PID 1 here, so it could not reload its units; the unit is written and takes effect at the next boot under systemd.");
-            WriteIndented(error, reloadOutput);
-            exitCode = ExitCodes.Error;
+            // A chroot, a container or an image being built: there is nothing to reload, and the
+            // unit takes effect at the first boot, as `systemctl enable` does offline. Not an error,
+            // or building a host image with sundown in it would fail here.
+            output.WriteLine("systemd is not running as PID 1 here (an image or a chroot?): nothing to reload; the unit takes effect at the next boot under systemd.");
+            booted = false;
         }
 
         if (!enable)
         {
-            if (exitCode == ExitCodes.Ok)
+            if (booted)
             {
                 output.WriteLine($"Reloaded systemd. Enable it with `sundown install --enable` or `systemctl enable {UnitFile.Name}`.");
             }
 
-            return exitCode;
+            return ExitCodes.Ok;
         }
 
         var (enableStatus, enableOutput) = systemctl.Run("enable", UnitFile.Name);
@@ -185,8 +187,12 @@ internal static class InstallCommand
         // Not started here: while libvirt-guests.service is active, starting this unit would stop
         // it, and its stop action would shut down or suspend the guests now.
         output.WriteLine($"Enabled {UnitFile.Name}: from the next boot on, it stops the guests at shutdown and restores them at boot.");
-        output.WriteLine($"To cover the next shutdown already: `systemctl start {UnitFile.Name}` (only once libvirt-guests.service is not active).");
-        return exitCode;
+        if (booted)
+        {
+            output.WriteLine($"To cover the next shutdown already: `systemctl start {UnitFile.Name}` (only once libvirt-guests.service is not active).");
+        }
+
+        return ExitCodes.Ok;
     }
 
     private static string Status(int exitCode) => exitCode < 0 ? "it did not run" : $"exit {exitCode}";
