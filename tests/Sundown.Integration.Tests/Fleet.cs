@@ -10,12 +10,11 @@ internal static class Fleet
 {
     internal const string Uri = "qemu:///system";
 
-    internal static string RepositoryRoot { get; } = FindRepositoryRoot();
+    internal static string RepositoryRoot => Repository.Root;
 
     internal static string Script => Path.Combine(RepositoryRoot, "tests", "fleet", "fleet.sh");
 
-    /// <summary>The published binary that users run; scripts/test.sh publishes it before the tests.</summary>
-    internal static string SundownBinary => Path.Combine(RepositoryRoot, "artifacts", "bin", "sundown");
+    internal static string SundownBinary => Repository.SundownBinary;
 
     internal sealed record FleetGuest(string Uuid, string Name, string LogPath);
 
@@ -56,17 +55,4 @@ internal static class Fleet
 
     internal static Task<ProcessRunner.Result> SundownAsync(params string[] args) =>
         ProcessRunner.RunAsync(SundownBinary, args, timeout: TimeSpan.FromMinutes(2));
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sundown.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Sundown.slnx above {AppContext.BaseDirectory}");
-    }
 }
