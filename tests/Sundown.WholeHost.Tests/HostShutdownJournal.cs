@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace Sundown.WholeHost.Tests;
+
+/// <summary>
+/// The systemd journal of a host's last boot (journalctl -o short-precise), read for when units
+/// began and finished stopping. Lines look like
+/// <c>Nov 30 04:29:00.440444 host systemd[1]: Stopping sundown.service - Sundown: …</c>.
+/// </summary>
+internal sealed class HostShutdownJournal(string text)
+{
+    private readonly string[] _lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    internal string Text => text;
+
+    /// <summary>The first line from systemd (PID 1) that starts with <paramref name="message"/>, and its index.</summary>
+    internal (int Index, TimeSpan At)? FindSystemd(string message)
+    {
+        for (int i = 0; i < _lines.Length; i++)
+        {
+            int colon = _lines[i].IndexOf("systemd[1]: ", StringComparison.Ordinal);
+            if (colon >= 0 && _lines[i].AsSpan(colon + "systemd[1]: ".Length).StartsWith(message, StringComparison.Ordinal))
+            {
+                return (i, TimeOfDay(_lines[i]));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>From "Stopping UNIT" to "Stopped UNIT": how long systemd waited for the unit's stop.</summary>
+    internal TimeSpan StopDuration(string unit)
+    {
+        var stopping = FindSystemd($"Stopping {unit}") ?? throw new InvalidOperationException($"the journal never says 'Stopping {unit}'");
+        var stopped = FindSystemd($"Stopped {unit}") ?? throw new InvalidOperationException($"the journal never says 'Stopped {unit}'");
+        return Elapsed(stopping.At, stopped.At);
+    }
+
+    /// <summary>The indexes of the lines that mention <paramref name="text"/>, in order.</summary>
+    internal IReadOnlyList<int> IndexesOf(string text) =>
+        [.. Enumerable.Range(0, _lines.Length).Where(i => _lines[i].Contains(text, StringComparison.Ordinal))];
+
+    internal string Line(int index) => _lines[index];
+
+    /// <summary>Lines that mention <paramref name="text"/>.</summary>
+    internal IEnumerable<string> LinesWith(string text) => _lines.Where(line => line.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Time from one journal time of day to a later one; a shutdown may cross midnight.</summary>
+    internal static TimeSpan Elapsed(TimeSpan from, TimeSpan to) => to >= from ? to - from : to + TimeSpan.FromDays(1) - from;
+
+    private static TimeSpan TimeOfDay(string line)
+    {
+        // "Nov 30 04:29:00.440444 ...": the third field.
+        string[] fields = line.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+        return TimeSpan.ParseExact(fields[2], @"hh\:mm\:ss\.ffffff", CultureInfo.InvariantCulture);
+    }
+}

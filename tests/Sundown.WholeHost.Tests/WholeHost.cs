@@ -1,0 +1,131 @@
+using System.Globalization;
+using Sundown.Testing;
+
+namespace Sundown.WholeHost.Tests;
+
+/// <summary>
+/// One whole host, driven through <c>tests/wholehost/host.sh</c>: Debian 12 with systemd as PID 1,
+/// its own libvirtd and QEMU guests, booted in a container. From outside, <see cref="Root"/> is its
+/// file system: serial logs, libvirt's QEMU logs, Sundown's journal and the systemd journal.
+/// </summary>
+internal sealed class WholeHost : IAsyncDisposable
+{
+    /// <summary>The guests' serial logs inside the host (tests/fleet/fleet.sh).</summary>
+    internal const string SerialLogDirectory = "/var/log/sundown-fleet";
+
+    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(5);
+
+    private WholeHost(string directory) => Directory = directory;
+
+    internal static string Script => Path.Combine(Repository.Root, "tests", "wholehost", "host.sh");
+
+    /// <summary>host.sh's directory for this host: the overlay, the console log.</summary>
+    internal string Directory { get; }
+
+    /// <summary>The host's root file system, seen from outside.</summary>
+    internal string Root => Path.Combine(Directory, "root");
+
+    /// <summary>Sundown's state directory inside the host (the unit's default).</summary>
+    internal string StateDirectory => InRoot("/var/lib/sundown");
+
+    internal sealed record Guest(string Uuid, string Name, string SerialLog);
+
+    /// <summary>Skips (or, in CI, fails) unless this machine can run a whole host.</summary>
+    internal static async Task RequireAsync()
+    {
+        Requires.Root();
+        Requires.File(Repository.SundownBinary, "run scripts/publish.sh first");
+        var fleet = await ProcessRunner.RunAsync(Path.Combine(Repository.Root, "tests", "fleet", "fleet.sh"), ["setup"], timeout: TimeSpan.FromMinutes(10));
+        Requires.That(fleet.ExitCode == 0, $"fleet.sh setup failed (the guests' kernel and initramfs): {fleet.Error}");
+        var image = await ProcessRunner.RunAsync(Script, ["image"], timeout: TimeSpan.FromMinutes(10));
+        Requires.That(image.ExitCode == 0, $"host.sh image failed: {image.Error}");
+    }
+
+    /// <summary>A new host with the published sundown installed (not enabled), not booted.</summary>
+    internal static async Task<WholeHost> CreateAsync()
+    {
+        // Under /var/tmp, not /tmp: a tmpfs /tmp would hold every guest's writes in memory.
+        string directory = Path.Combine("/var/tmp", $"sundown-host-{Guid.NewGuid():N}");
+        var host = new WholeHost(directory);
+        await host.ScriptAsync("create");
+        return host;
+    }
+
+    internal string InRoot(string path) => Path.Combine(Root, path.TrimStart('/'));
+
+    /// <summary>Writes a file into the host, owned by root, not writable by others (what sundown demands of its config).</summary>
+    internal void WriteFile(string path, string text)
+    {
+        string full = InRoot(path);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text);
+        File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+    }
+
+    /// <summary>Runs a command in the host's root while it is not booted (systemctl enable works offline).</summary>
+    internal Task<ProcessRunner.Result> OfflineAsync(params string[] command) => ScriptAsync(["offline", .. command]);
+
+    /// <summary>Boots the host and waits until its systemd is up.</summary>
+    internal async Task BootAsync() => await ScriptAsync("boot");
+
+    /// <summary>Runs a command inside the booted host.</summary>
+    internal Task<ProcessRunner.Result> RunAsync(string[] command, string? stdin = null) =>
+        ProcessRunner.RunAsync(Script, ["run", Directory, .. command], stdin, s_commandTimeout);
+
+    /// <summary>Like <see cref="RunAsync"/>, failing the test on a non-zero exit.</summary>
+    internal async Task<string> CheckedRunAsync(params string[] command)
+    {
+        var result = await RunAsync(command);
+        Assert.True(result.ExitCode == 0, $"`{string.Join(' ', command)}` in the host: exit {result.ExitCode}\n{result.Output}\n{result.Error}");
+        return result.Output;
+    }
+
+    /// <summary>Starts guests inside the host from fleet.sh spec lines; returns them once they are up.</summary>
+    internal async Task<IReadOnlyDictionary<string, Guest>> UpAsync(params string[] specLines)
+    {
+        var up = await RunAsync(["fleet.sh", "up", "-"], string.Join('\n', specLines) + "\n");
+        Assert.True(up.ExitCode == 0, $"fleet.sh up in the host failed: {up.Error}");
+        return up.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .Select(parts => new Guest(parts[0], parts[1], InRoot(parts[2])))
+            .ToDictionary(g => g.Name);
+    }
+
+    /// <summary>`systemctl poweroff` inside; returns once the host is off, with the time that took.</summary>
+    internal async Task<TimeSpan> PowerOffAsync()
+    {
+        var result = await ScriptAsync("poweroff");
+        return TimeSpan.FromSeconds(double.Parse(result.Output.Trim(), CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The systemd journal of the host's last boot, one line per entry with microsecond times.</summary>
+    internal async Task<string> LastBootJournalAsync()
+    {
+        var journal = await ProcessRunner.RunAsync("journalctl", ["-D", InRoot("/var/log/journal"), "-b", "0", "--no-pager", "-o", "short-precise"]);
+        Assert.True(journal.ExitCode == 0, $"journalctl: {journal.Error}");
+        return journal.Output;
+    }
+
+    /// <summary>libvirt's log of one guest's QEMU: its command line, and how and why it ended.</summary>
+    internal string QemuLog(string guestName) => File.ReadAllText(InRoot($"/var/log/libvirt/qemu/{guestName}.log"));
+
+    public async ValueTask DisposeAsync()
+    {
+        // Kept for a look when SUNDOWN_KEEP_HOST=1: the overlay holds every log of the run.
+        if (Environment.GetEnvironmentVariable("SUNDOWN_KEEP_HOST") == "1")
+        {
+            return;
+        }
+
+        await ScriptAsync("remove");
+    }
+
+    private Task<ProcessRunner.Result> ScriptAsync(string command) => ScriptAsync([command]);
+
+    private async Task<ProcessRunner.Result> ScriptAsync(string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync(Script, [arguments[0], Directory, .. arguments[1..]], timeout: TimeSpan.FromMinutes(11));
+        Assert.True(result.ExitCode == 0, $"host.sh {string.Join(' ', arguments)}: exit {result.ExitCode}\n{result.Output}\n{result.Error}");
+        return result;
+    }
+}

@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# host.sh - a whole Debian 12 host with systemd as PID 1, libvirtd and QEMU guests, booted
+# in a container on this machine: Sundown's systemd unit meets a real shutdown and boot.
+#
+#   host.sh image              build (or reuse) the cached host image; prints its directory
+#   host.sh create DIR         a new host in DIR (an overlay on the image): the fleet's guest
+#                              image and fleet.sh, and the published sundown installed the way
+#                              the README says; nothing enabled, nothing booted
+#   host.sh offline DIR CMD..  runs CMD in the host's root while it is not booted (systemctl
+#                              enable/disable work offline)
+#   host.sh boot DIR           boots it in the background and waits until systemd is up
+#   host.sh run DIR CMD...     runs CMD inside the booted host (stdin passes through)
+#   host.sh poweroff DIR       `systemctl poweroff` inside; waits until the container has
+#                              exited; prints the seconds that took
+#   host.sh remove DIR         kills it if it still runs, unmounts and deletes DIR
+#
+# The host is built with debootstrap (Debian's packages only) and cached under
+# SUNDOWN_HOST_CACHE (default /var/cache/sundown-host), keyed by its inputs. It boots
+# with systemd-nspawn --boot, so systemd really orders the stop of sundown.service, libvirtd,
+# virt-guest-shutdown.target and the guests' machine scopes. The guests run inside the
+# container's own libvirtd: nothing on this machine's libvirtd is touched, so the test can
+# run beside other guests. From outside, DIR/root is the host's file system (serial logs,
+# Sundown's journal, the systemd journal); DIR/console.log is its console.
+#
+# Needs root, debootstrap and systemd-container (installed by `image`), and the fleet's
+# guest image (tests/fleet/fleet.sh setup). stdout carries results only.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache_root=${SUNDOWN_HOST_CACHE:-/var/cache/sundown-host}
+fleet_cache=${SUNDOWN_FLEET_CACHE:-/var/cache/sundown-fleet}
+suite=bookworm
+mirror=http://deb.debian.org/debian
+# libpam-systemd: polkitd (pulled in by libvirt-daemon-system) needs logind.
+include=systemd,systemd-sysv,dbus,libpam-systemd,libvirt-daemon-system,qemu-system-x86
+# Booting, and the container's systemd reaching "running": about 4 s here.
+boot_timeout=60
+
+say() { printf 'host: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- image
+
+# What the image is made of, after debootstrap. Part of the cache key: change this and the
+# next run builds a new image.
+configure_image() {
+  local root=$1
+  # Inside a container the cgroup tree is read-only: libvirt must not try to make its own
+  # cgroups per guest, or no guest starts.
+  printf '\n# host.sh: cgroups are read-only in the container\ncgroup_controllers = [ ]\n' \
+    >>"$root/etc/libvirt/qemu.conf"
+  # A persistent systemd journal: the test reads the last boot's shutdown from outside.
+  mkdir -p "$root/var/log/journal"
+  echo sundown-test-host >"$root/etc/hostname"
+  # The fleet's guests log their serial consoles here.
+  mkdir -p "$root/var/log/sundown-fleet"
+}
+
+image_key() {
+  {
+    echo "$suite $mirror $include"
+    dpkg-query -W -f='debootstrap=${Version}\n' debootstrap
+    declare -f configure_image
+  } | sha256sum | cut -c1-16
+}
+
+install_tools() {
+  local p missing=()
+  for p in debootstrap systemd-container; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q ' installed$' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${missing[@]}" >&2
+}
+
+cmd_image() {
+  [[ $EUID -eq 0 ]] || die "image needs root"
+  install_tools
+  mkdir -p "$cache_root"
+  local dir
+  dir=$cache_root/$(image_key)
+  if [[ -d $dir/root ]]; then
+    say "host image cached"
+  else
+    say "building the host image into $dir (debootstrap, about a minute)"
+    local build
+    build=$(mktemp -d "$cache_root/.build.XXXXXX")
+    # An interrupted build leaves only a .build directory, never a half-made image.
+    if ! debootstrap --variant=minbase --include="$include" "$suite" "$build/root" "$mirror" \
+      >"$build/debootstrap.log" 2>&1; then
+      tail -n 20 "$build/debootstrap.log" >&2
+      die "debootstrap failed (whole log: $build/debootstrap.log)"
+    fi
+    configure_image "$build/root"
+    mv "$build" "$dir"
+    # Older images and interrupted builds: about 500 MB each.
+    find "$cache_root" -mindepth 1 -maxdepth 1 ! -name "${dir##*/}" -exec rm -rf {} +
+  fi
+  printf '%s\n' "$dir"
+}
+
+# ---------------------------------------------------------------- one host
+
+# The container's systemd (PID 1 inside), from the nspawn process recorded at boot.
+host_pid() {
+  local dir=$1 nspawn
+  nspawn=$(cat "$dir/nspawn.pid" 2>/dev/null) || return 1
+  kill -0 "$nspawn" 2>/dev/null || return 1
+  pgrep -P "$nspawn" | head -n 1
+}
+
+cmd_create() {
+  local dir=$1
+  [[ ! -e $dir/root ]] || die "$dir already holds a host"
+  local image guest
+  image=$(cmd_image)
+  guest=$(readlink -f "$fleet_cache/current") || true
+  [[ -f $guest/initrd.gz ]] || die "no fleet guest image in $fleet_cache: run tests/fleet/fleet.sh setup"
+  local sundown=$repo/artifacts/bin
+  [[ -x $sundown/sundown ]] || die "$sundown/sundown is missing: run scripts/publish.sh"
+
+  # An overlay: every host starts from the same image, and what it writes (guests, logs,
+  # journals) stays in DIR/upper across its reboots.
+  mkdir -p "$dir"/{upper,work,root}
+  mount -t overlay overlay -o "lowerdir=$image/root,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
+  local root=$dir/root
+
+  # The guests' kernel and initramfs, where fleet.sh looks for them.
+  mkdir -p "$root/var/cache/sundown-fleet"
+  cp -r "$guest" "$root/var/cache/sundown-fleet/"
+  ln -sfn "${guest##*/}" "$root/var/cache/sundown-fleet/current"
+  install -m 755 "$repo/tests/fleet/fleet.sh" "$root/usr/local/bin/fleet.sh"
+
+  # Sundown, as README.md's "Install on a host" says.
+  install -d "$root/usr/local/lib/sundown"
+  install -m 755 "$sundown"/* "$root/usr/local/lib/sundown/"
+  ln -sfn /usr/local/lib/sundown/sundown "$root/usr/local/bin/sundown"
+  install -d -m 755 "$root/etc/sundown"
+}
+
+cmd_offline() {
+  local dir=$1
+  shift
+  [[ -d $dir/root/etc ]] || die "no host in $dir"
+  host_pid "$dir" >/dev/null && die "the host in $dir is booted; use run"
+  systemd-nspawn -q -D "$dir/root" --register=no --keep-unit --private-network --pipe -- "$@"
+}
+
+cmd_boot() {
+  local dir=$1
+  [[ -d $dir/root/etc ]] || die "no host in $dir"
+  host_pid "$dir" >/dev/null && die "the host in $dir is already booted"
+  # --register=no, --keep-unit: this machine has no systemd (or its machined) to register
+  # with. --private-network: the host's libvirtd gets no way to touch this machine's
+  # network. setsid: the container must not share our process group or terminal.
+  setsid systemd-nspawn -D "$dir/root" --boot --register=no --keep-unit --private-network \
+    --console=read-only </dev/null >>"$dir/console.log" 2>&1 &
+  echo $! >"$dir/nspawn.pid"
+  local pid state deadline=$((SECONDS + boot_timeout))
+  while ((SECONDS < deadline)); do
+    if pid=$(host_pid "$dir") && [[ -n $pid ]]; then
+      # "degraded" is up too: a unit failed, which the caller may want to see.
+      state=$(nsenter -t "$pid" -a systemctl is-system-running 2>/dev/null) || true
+      [[ $state == running || $state == degraded ]] && return 0
+    elif ! kill -0 "$(cat "$dir/nspawn.pid")" 2>/dev/null; then
+      tail -n 20 "$dir/console.log" >&2
+      die "the container exited while booting"
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "$dir/console.log" >&2
+  die "systemd inside did not come up within $boot_timeout s (last state: ${state:-none})"
+}
+
+cmd_run() {
+  local dir=$1 pid
+  shift
+  pid=$(host_pid "$dir") || die "the host in $dir is not booted"
+  exec nsenter -t "$pid" -a -- "$@"
+}
+
+cmd_poweroff() {
+  local dir=$1 pid nspawn start
+  pid=$(host_pid "$dir") || die "the host in $dir is not booted"
+  nspawn=$(cat "$dir/nspawn.pid")
+  start=${EPOCHREALTIME//[!0-9]/}
+  nsenter -t "$pid" -a systemctl poweroff
+  # Longer than any TimeoutStopSec= the tests write, so that systemd, not we, decides.
+  local deadline=$((SECONDS + 600))
+  while kill -0 "$nspawn" 2>/dev/null; do
+    ((SECONDS < deadline)) || die "the host did not power off within 600 s"
+    sleep 0.05
+  done
+  local us=$((${EPOCHREALTIME//[!0-9]/} - start))
+  rm -f "$dir/nspawn.pid"
+  printf '%d.%06d\n' $((us / 1000000)) $((us % 1000000))
+}
+
+cmd_remove() {
+  local dir=$1 pid nspawn
+  if pid=$(host_pid "$dir") && [[ -n $pid ]]; then
+    nspawn=$(cat "$dir/nspawn.pid")
+    # SIGKILL to a PID namespace's init ends every process in it, QEMU included.
+    kill -KILL "$pid"
+    while kill -0 "$nspawn" 2>/dev/null; do sleep 0.05; done
+  fi
+  if mountpoint -q "$dir/root"; then
+    umount "$dir/root"
+  fi
+  rm -rf "$dir"
+}
+
+# ---------------------------------------------------------------- main
+
+case ${1:-} in
+  image) cmd_image ;;
+  create | offline | boot | run | poweroff | remove)
+    [[ -n ${2:-} ]] || die "usage: host.sh $1 DIR"
+    "cmd_$1" "$2" "${@:3}"
+    ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+esac
