@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: format check, warning-free build, the Native AOT publish, the unit tests,
 # the binding tests on libvirt's test driver, the integration tests on a fleet of real
-# QEMU guests, and smoke runs of the benchmarks. Run as root on Debian 12 with the .NET SDK; it installs the packages
-# it needs and starts virtlogd and libvirtd itself. Under CI=true a test that would skip
+# QEMU guests, a whole host's shutdown and boot under systemd, and smoke runs of the
+# benchmarks. Run as root on Debian 12 with the .NET SDK; it installs the packages it
+# needs and starts virtlogd and libvirtd itself. Under CI=true a test that would skip
 # for lack of root, libvirtd or a tool fails instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "fleet: packages, libvirtd, guest kernel and initramfs (cached)"
 tests/fleet/fleet.sh setup
+
+step "whole host: debootstrap, systemd-nspawn, the Debian 12 host image (cached)"
+tests/wholehost/host.sh image
 
 step "chromium (renders the timeline SVG in a test)"
 command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -39,13 +43,21 @@ run_tests() {
 
 step "tests: model, planner, engine, binding, CLI"
 for project in tests/Sundown.*.Tests; do
-  [[ $project == tests/Sundown.Integration.Tests ]] || run_tests "$project"
+  case $project in
+    tests/Sundown.Integration.Tests | tests/Sundown.WholeHost.Tests) ;;
+    *) run_tests "$project" ;;
+  esac
 done
 
 # Alone, after the others: TCG guests that boot while the CPU is busy compiling or running
 # other tests can crash in early boot ("IO-APIC + timer doesn't work").
 step "tests: the real fleet (libvirtd + QEMU guests, the published binary, the demo)"
 run_tests tests/Sundown.Integration.Tests
+
+# Last and alone too: a Debian 12 host with systemd as PID 1 (debootstrap, cached; booted
+# with systemd-nspawn), its own libvirtd and guests, powered off and booted for real.
+step "tests: a whole host powered off and booted (systemd, libvirtd, QEMU guests, sundown.service)"
+run_tests tests/Sundown.WholeHost.Tests
 
 # One closing line in the plain form CI reads: sum the per-run summaries.
 sum() { grep -E "^\s+$1: [0-9]+" "$log" | awk '{ n += $2 } END { print n + 0 }'; }
