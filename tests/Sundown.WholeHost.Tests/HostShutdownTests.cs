@@ -163,6 +163,36 @@ public sealed class HostShutdownTests
     }
 
     [Fact(Timeout = 600_000)]
+    public async Task EXTEND_TIMEOUT_USEC_keeps_systemd_from_killing_a_stop_that_outlives_TimeoutStopSec()
+    {
+        await WholeHost.RequireAsync();
+        await using var host = await WholeHost.CreateAsync();
+        await InstallSundownAsync(host, """
+            budget = "15s"
+            [defaults]
+            stop = ["acpi 2m", "destroy"]
+            """);
+        // A drop-in that gives the stop less time than its budget, as an operator's edit or a
+        // continued run would: only sundown's EXTEND_TIMEOUT_USEC= (the first after 5 s, each for
+        // 10 s more) keeps systemd from killing it at 8 s.
+        host.WriteFile("/etc/systemd/system/sundown.service.d/short-timeout.conf", "[Service]\nTimeoutStopSec=8s\n");
+        await host.BootAsync();
+        Assert.Equal("8s", (await host.CheckedRunAsync("systemctl", "show", "-p", "TimeoutStopUSec", "--value", "sundown.service")).Trim());
+        var guests = await host.UpAsync("glacial\tdelay=40");
+
+        await host.PowerOffAsync();
+
+        var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
+        Assert.Empty(journal.LinesWith("sundown.service: Stopping timed out"));
+        var unitStop = journal.StopDuration("sundown.service");
+        Assert.True(unitStop > TimeSpan.FromSeconds(12), $"sundown.service stopped after {unitStop}: the stop did not outlive its 8 s TimeoutStopSec");
+        var stop = LastRun(host, RunKind.Stop);
+        Assert.NotNull(stop.FinishedAt);
+        Assert.Equal(GuestOutcome.Destroyed, stop.Guests.Single().Outcome);
+        Assert.Equal(GuestFate.ForcedOff, GuestFates.Read(host.QemuLog("glacial"), out _));
+    }
+
+    [Fact(Timeout = 600_000)]
     public async Task The_peer_libvirt_guests_on_the_same_host_is_measured_for_the_benchmark_table()
     {
         await WholeHost.RequireAsync();
