@@ -3,14 +3,15 @@
 # peak RSS of the published binary on libvirt's test driver with 1,000 and 5,000 guests
 # (bench/make-test-host.sh). Each process that opens test:///FILE gets its own fresh copy
 # of the host, so every stop starts from the same guests. The issue's target: stop on
-# 5,000 guests in under 5 s and 100 MB.
+# 5,000 guests in under 5 s and 100 MB. Then the planner alone on a simulated host of
+# 10,000 guests (bench/PlannerBench: policy resolution, plan and schedule; no libvirt).
 #
 #   bench/scale.sh [N]...          e.g. bench/scale.sh 1000 5000 (the default)
-#   bench/scale.sh --smoke         50 guests, for scripts/test.sh
+#   bench/scale.sh --smoke         50 guests, and the planner on 200, for scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ${1:-} == --smoke ]]; then sizes=(50); else sizes=("${@:-1000}"); ((${#@})) || sizes=(1000 5000); fi
+if [[ ${1:-} == --smoke ]]; then sizes=(50) planner=(--smoke); else sizes=("${@:-1000}"); ((${#@})) || sizes=(1000 5000); planner=(10000); fi
 sundown=$PWD/artifacts/bin/sundown
 [[ -x $sundown ]] || { echo "scale: $sundown is missing: run scripts/publish.sh" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
@@ -54,3 +55,12 @@ for n in "${sizes[@]}"; do
     printf '| %8s | %-7s | %8s | %14s |\n' "$n" "$cmd" "$wall" "$rss"
   done
 done
+
+# The planner alone: its own small program, built here (Release) so that its figure is
+# never a stale build's. The median of 5 runs after a warm-up, in-process.
+dotnet build bench/PlannerBench -c Release -o "$work/planner" -nologo -v quiet -clp:NoSummary >"$work/build" 2>&1 ||
+  { cat "$work/build" >&2; echo "scale: the planner benchmark does not build" >&2; exit 1; }
+echo
+printf '| %-8s | %5s | %9s | %15s |\n' guests tiers "wall (ms)" "allocated (MiB)"
+printf '|%s|%s|%s|%s|\n' ---------: ------: ----------: ----------------:
+dotnet "$work/planner/sundown-planner-bench.dll" "${planner[@]}"

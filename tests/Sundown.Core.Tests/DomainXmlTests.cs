@@ -70,6 +70,29 @@ public sealed class DomainXmlTests
         Assert.False(facts.HasAgentChannel);
     }
 
+    [Fact]
+    public void Parse_refuses_a_document_type_declaration_and_expands_no_entity()
+    {
+        const string xml = """
+            <!DOCTYPE domain [<!ENTITY os "http://microsoft.com/win/11">]>
+            <domain><metadata><libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0"><libosinfo:os id="&os;"/></libosinfo:libosinfo></metadata></domain>
+            """;
+
+        Assert.Throws<FormatException>(() => DomainXml.Parse(xml));
+    }
+
+    [Fact]
+    public void Parse_reads_one_definition_after_another_with_the_same_names()
+    {
+        string Domain(string os) => $"""<domain><metadata><libosinfo:libosinfo xmlns:libosinfo="{DomainXml.LibosinfoNamespace}"><libosinfo:os id="{os}"/></libosinfo:libosinfo></metadata><features><acpi/></features></domain>""";
+
+        var first = DomainXml.Parse(Domain("http://microsoft.com/win/11"));
+        var second = DomainXml.Parse(Domain("http://debian.org/debian/12"));
+
+        Assert.Equal(("http://microsoft.com/win/11", true), (first.Os, first.HasAcpi));
+        Assert.Equal(("http://debian.org/debian/12", true), (second.Os, second.HasAcpi));
+    }
+
     [Theory]
     [InlineData("not xml at all")]
     [InlineData("<domain><name>unclosed</domain>")]

@@ -44,6 +44,30 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void Each_tiers_deadline_leaves_exactly_what_the_tiers_after_it_need_under_the_limits()
+    {
+        // Shutdowns one at a time, saves two at a time: the needs count the queueing.
+        var limits = new Limits(Shutdowns: 1, Saves: 2, Starts: 4);
+        var plan = Planner.Build(
+        [
+            Entry("web-1", order: 30, ladder: ["acpi 20s"]),
+            Entry("web-2", order: 30, ladder: ["acpi 40s"]),
+            Entry("app-1", order: 20, memoryMiB: 1000, ladder: ["acpi 10s", "save"]),
+            Entry("app-2", order: 20, memoryMiB: 1000, ladder: ["acpi 10s", "save"]),
+            Entry("app-3", order: 20, memoryMiB: 1000, ladder: ["acpi 10s", "save"]),
+            Entry("db", order: 10, ladder: ["acpi 60s"]),
+        ], budget: TimeSpan.FromMinutes(10), limits, s_estimates);
+
+        // db needs 60 + 1 s; the apps 3 × 10 s of acpi, 2 rounds of 11 s saves, + 1 s = 53 s.
+        Assert.Equal([30, 20, 10], plan.Tiers.Select(t => t.Order));
+        Assert.Equal(
+            [TimeSpan.FromSeconds(600 - 53 - 61), TimeSpan.FromSeconds(600 - 61), TimeSpan.FromSeconds(600)],
+            plan.Tiers.Select(t => t.Deadline!.Value));
+        Assert.Equal(TimeSpan.FromSeconds(22), plan.Tiers[1].SaveReserve);
+        Assert.All(plan.Guests, g => Assert.False(g.AtRisk));
+    }
+
+    [Fact]
     public void A_short_budget_shrinks_graceful_steps_marks_guests_at_risk_and_still_ends_in_time()
     {
         var budget = TimeSpan.FromSeconds(60);

@@ -10,6 +10,7 @@ internal static class GuestJson
         json.WriteStartArray();
         foreach (var guest in guests)
         {
+            JsonOutput.FlushIfFull(json);
             json.WriteStartObject();
             json.WriteString("uri", guest.Uri);
             json.WriteString("name", guest.Name);

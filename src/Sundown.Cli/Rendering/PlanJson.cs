@@ -28,6 +28,7 @@ internal static class PlanJson
             json.WriteStartArray("guests");
             foreach (var guest in tier.Guests)
             {
+                JsonOutput.FlushIfFull(json);
                 json.WriteStartObject();
                 WriteGuest(json, guest.Guest);
                 json.WriteBoolean("atRisk", guest.AtRisk);
@@ -56,6 +57,7 @@ internal static class PlanJson
         json.WriteStartArray("alreadyOff");
         foreach (var guest in plan.AlreadyOff)
         {
+            JsonOutput.FlushIfFull(json);
             json.WriteStartObject();
             WriteGuest(json, guest);
             json.WriteEndObject();

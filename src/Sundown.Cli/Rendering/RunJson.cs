@@ -28,6 +28,7 @@ internal static class RunJson
         json.WriteStartArray("guests");
         foreach (var guest in report.Guests)
         {
+            JsonOutput.FlushIfFull(json);
             json.WriteStartObject();
             json.WriteString("uri", guest.Uri);
             json.WriteString("name", guest.Name);

@@ -16,13 +16,10 @@ public static class DomainXml
     // Everything we read sits at most four levels down (domain/metadata/libosinfo/os).
     private const int MaxDepth = 4;
 
-    private static readonly XmlReaderSettings s_settings = new()
-    {
-        DtdProcessing = DtdProcessing.Prohibit,
-        IgnoreComments = true,
-        IgnoreWhitespace = true,
-        XmlResolver = null,
-    };
+    // One name table per thread, kept: a host's thousands of definitions use the same few
+    // names, atomized once instead of once per guest.
+    [ThreadStatic]
+    private static NameTable? s_names;
 
     /// <exception cref="FormatException">The text is not well-formed XML or not a domain.</exception>
     public static DomainFacts Parse(string xml)
@@ -36,7 +33,7 @@ public static class DomainXml
 
         try
         {
-            using var reader = XmlReader.Create(new StringReader(xml), s_settings);
+            using var reader = Open(xml);
             if (reader.MoveToContent() != XmlNodeType.Element || reader.LocalName != "domain")
             {
                 throw new FormatException("the document is not a libvirt <domain>");
@@ -88,4 +85,17 @@ public static class DomainXml
 
         return new DomainFacts(os, hasAcpi, hasAgent, string.IsNullOrEmpty(title) ? null : title) { PolicyXml = policy };
     }
+
+    /// <summary>
+    /// A reader over the string itself. XmlReader.Create over a StringReader copies the text
+    /// through a fresh 4,096-character buffer per document: 8 KB of garbage per guest, most of
+    /// what listing 5,000 guests allocated. This reader parses the string in place.
+    /// </summary>
+    private static XmlTextReader Open(string xml) =>
+        new(xml, XmlNodeType.Document, new XmlParserContext(s_names ??= new NameTable(), null, null, XmlSpace.None))
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            WhitespaceHandling = WhitespaceHandling.None,
+        };
 }

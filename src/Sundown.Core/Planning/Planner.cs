@@ -31,14 +31,22 @@ public static class Planner
             .ToList();
 
         var (scale, dropSaves) = FitToBudget(tiers, budget);
-        var planned = ImmutableArray.CreateBuilder<PlanTier>();
+        // What the tiers after each one need, summed from the last tier back: one pass, not a
+        // sum over the later tiers for every tier.
+        var needAfter = new TimeSpan[tiers.Count];
+        for (int i = tiers.Count - 2; i >= 0; i--)
+        {
+            needAfter[i] = needAfter[i + 1] + tiers[i + 1].Need(scale, dropSaves);
+        }
+
+        var planned = ImmutableArray.CreateBuilder<PlanTier>(tiers.Count);
         var clock = TimeSpan.Zero;
         for (int i = 0; i < tiers.Count; i++)
         {
             var tier = tiers[i];
             // Clamped to the tier's start: with a budget too short for even the destroys'
             // allowances, every tier's deadline is "now" and everything is destroyed at once.
-            TimeSpan? deadline = budget is { } b ? Max(b - tiers.Skip(i + 1).Sum(t => t.Need(scale, dropSaves)), clock) : null;
+            TimeSpan? deadline = budget is { } b ? Max(b - needAfter[i], clock) : null;
             var saveReserve = dropSaves ? TimeSpan.Zero : tier.SaveNeed;
             var guestsOfTier = tier.Guests.Select(p => p.Finish(clock, deadline, saveReserve, scale, dropSaves)).ToImmutableArray();
             var end = guestsOfTier.Max(g => g.WorstCaseEnd);
@@ -227,42 +235,48 @@ public static class Planner
         }
     }
 
-    /// <summary>What one tier needs from the budget.</summary>
-    private sealed class TierNeeds(int order, ImmutableArray<PreparedGuest> guests, Limits limits)
+    /// <summary>What one tier needs from the budget, worked out once: the planner asks for it per tier and per fitting.</summary>
+    private sealed class TierNeeds
     {
-        internal int Order => order;
-
-        internal ImmutableArray<PreparedGuest> Guests => guests;
-
-        /// <summary>The longest graceful wait, times the rounds the shutdowns limit makes the guests queue for.</summary>
-        internal TimeSpan GracefulNeed
+        internal TierNeeds(int order, ImmutableArray<PreparedGuest> guests, Limits limits)
         {
-            get
+            Order = order;
+            Guests = guests;
+
+            // The longest graceful wait, times the rounds the shutdowns limit makes the guests queue for.
+            var longest = TimeSpan.Zero;
+            int graceful = 0;
+            var longestSave = TimeSpan.Zero;
+            int saves = 0;
+            foreach (var guest in guests)
             {
-                var longest = guests.Max(g => g.Graceful);
-                int graceful = guests.Count(g => g.Graceful > TimeSpan.Zero);
-                int rounds = limits.Shutdowns > 0 ? (graceful + limits.Shutdowns - 1) / limits.Shutdowns : 1;
-                return longest * Math.Max(rounds, 1);
+                var wait = guest.Graceful;
+                longest = Max(longest, wait);
+                graceful += wait > TimeSpan.Zero ? 1 : 0;
+                if (guest.Save is { } save)
+                {
+                    longestSave = Max(longestSave, save);
+                    saves++;
+                }
             }
+
+            int rounds = limits.Shutdowns > 0 ? (graceful + limits.Shutdowns - 1) / limits.Shutdowns : 1;
+            GracefulNeed = longest * Math.Max(rounds, 1);
+
+            // Saves run in rounds of `saves` at once: the last round ends after as many of the
+            // longest saves (conservative: rounds of shorter saves end sooner).
+            int saveRounds = limits.Saves > 0 ? (saves + limits.Saves - 1) / limits.Saves : 1;
+            SaveNeed = saves == 0 ? TimeSpan.Zero : longestSave * saveRounds;
         }
+
+        internal int Order { get; }
+
+        internal ImmutableArray<PreparedGuest> Guests { get; }
+
+        internal TimeSpan GracefulNeed { get; }
 
         /// <summary>Time for the saves: the longest one, or all of them queued by the saves limit, whichever is more.</summary>
-        internal TimeSpan SaveNeed
-        {
-            get
-            {
-                var saves = guests.Select(g => g.Save).OfType<TimeSpan>().ToList();
-                if (saves.Count == 0)
-                {
-                    return TimeSpan.Zero;
-                }
-
-                // Saves run in rounds of `saves` at once: the last round ends after as many
-                // of the longest saves (conservative: rounds of shorter saves end sooner).
-                int rounds = limits.Saves > 0 ? (saves.Count + limits.Saves - 1) / limits.Saves : 1;
-                return saves.Max() * rounds;
-            }
-        }
+        internal TimeSpan SaveNeed { get; }
 
         internal TimeSpan Need(double scale, bool dropSaves) =>
             (GracefulNeed * scale) + (dropSaves ? TimeSpan.Zero : SaveNeed) + Estimates.DestroyAllowance;

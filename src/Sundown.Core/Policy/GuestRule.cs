@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Sundown.Core.Model;
 
@@ -10,12 +11,16 @@ namespace Sundown.Core.Policy;
 /// <param name="NameGlob">A shell-style glob on the guest's name (<c>*</c>, <c>?</c>, <c>[abc]</c>).</param>
 public sealed record GuestRule(string? NameGlob, string? Uuid, OsFamily? Os, PolicyOverrides Overrides)
 {
+    // Every rule is matched against every guest: a glob compiled per match cost a Regex
+    // construction per guest and rule. Kept per glob text (a config has a handful), outside
+    // the record so that two equal rules stay equal.
+    private static readonly ConcurrentDictionary<string, Regex> s_globs = new(StringComparer.Ordinal);
+
     public bool Matches(Guest guest) =>
-        (NameGlob is null || GlobToRegex(NameGlob).IsMatch(guest.Name))
+        (NameGlob is null || s_globs.GetOrAdd(NameGlob, GlobToRegex).IsMatch(guest.Name))
         && (Uuid is null || string.Equals(Uuid, guest.Uuid, StringComparison.OrdinalIgnoreCase))
         && (Os is null || Os == OsFamilies.Of(guest.Os));
 
-    // Globs are compiled per call; configs hold a handful of rules, so caching buys nothing.
     private static Regex GlobToRegex(string glob)
     {
         var pattern = new System.Text.StringBuilder("^");

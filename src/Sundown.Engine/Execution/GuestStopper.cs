@@ -17,6 +17,9 @@ internal sealed class GuestStopper(
     GuestWatch watch,
     DateTimeOffset runStart)
 {
+    /// <summary>The id of a step the journal failed to record.</summary>
+    private const long NotRecorded = -1;
+
     private readonly List<StepReport> _steps = [];
     private readonly DateTimeOffset _guestStart = executor.Time.GetUtcNow();
 
@@ -39,7 +42,7 @@ internal sealed class GuestStopper(
         }
 
         double seconds = Math.Round((executor.Time.GetUtcNow() - _guestStart).TotalSeconds, 3);
-        Record(() => executor.Recorder.GuestFinished(Guest.Uri, Guest.Uuid, outcome, seconds));
+        await RecordAsync(() => executor.Recorder.GuestFinishedAsync(Guest.Uri, Guest.Uuid, outcome, seconds));
         executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, null, outcome, null));
         return new GuestReport(Guest.Uri, Guest.Name, Guest.Uuid, Guest.State.ToContractName(), outcome.ToWord(), seconds, [.. _steps]);
     }
@@ -61,7 +64,7 @@ internal sealed class GuestStopper(
 
             if (step.StartBy is { } startBy && Elapsed >= startBy)
             {
-                Skip(step.Kind, "no time left for it before the deadline");
+                await SkipAsync(step.Kind, "no time left for it before the deadline");
                 continue;
             }
 
@@ -95,7 +98,7 @@ internal sealed class GuestStopper(
         {
             if (!await executor.ShutdownSlots.EnterAsync(slotWait.Token))
             {
-                Skip(step.Kind, "no shutdown slot came free before its time was up");
+                await SkipAsync(step.Kind, "no shutdown slot came free before its time was up");
                 return null;
             }
         }
@@ -108,23 +111,23 @@ internal sealed class GuestStopper(
                 end = gracefulEnd;
             }
 
-            var (id, at) = Begin(step.Kind);
+            var (id, at) = await BeginAsync(step.Kind);
             // The request itself is held to the step's time: an agent that hangs, or a domain
             // job that holds libvirt's lock, must not carry the guest past its deadline.
             string? error = await CallAsync(() => Shutdown(step.Kind), end, interrupt);
             if (error is not null)
             {
-                return await IsOffAsync() ? End(id, at, StepResult.Ok, null, watch.Off.Result) : End(id, at, StepResult.Error, error, null);
+                return await IsOffAsync() ? await EndAsync(id, at, StepResult.Ok, null, watch.Off.Result) : await EndAsync(id, at, StepResult.Error, error, null);
             }
 
             if (await WaitOffAsync(end, interrupt) || await IsOffAsync())
             {
-                return End(id, at, StepResult.Ok, null, watch.Off.Result);
+                return await EndAsync(id, at, StepResult.Ok, null, watch.Off.Result);
             }
 
             return interrupt.IsCancellationRequested
-                ? End(id, at, StepResult.Error, "interrupted", GuestOutcome.Skipped)
-                : End(id, at, StepResult.Timeout, null, null);
+                ? await EndAsync(id, at, StepResult.Error, "interrupted", GuestOutcome.Skipped)
+                : await EndAsync(id, at, StepResult.Timeout, null, null);
         }
         finally
         {
@@ -159,12 +162,12 @@ internal sealed class GuestStopper(
         {
             if (!await executor.SaveSlots.EnterAsync(slotWait.Token))
             {
-                Skip(step.Kind, "no save slot came free in time");
+                await SkipAsync(step.Kind, "no save slot came free in time");
                 return null;
             }
         }
 
-        var (id, at) = Begin(step.Kind);
+        var (id, at) = await BeginAsync(step.Kind);
         var save = Task.Run(() => host.ManagedSave(Guest.Uuid));
         // The slot is held for as long as QEMU is really saving, even after we move on.
         _ = save.ContinueWith(_ => executor.SaveSlots.Exit(), TaskScheduler.Default);
@@ -172,33 +175,33 @@ internal sealed class GuestStopper(
         await Task.WhenAny(save, Task.Delay(Timeout.InfiniteTimeSpan, executor.Time, cut.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         if (save.IsCompletedSuccessfully)
         {
-            return End(id, at, StepResult.Ok, null, GuestOutcome.Saved);
+            return await EndAsync(id, at, StepResult.Ok, null, GuestOutcome.Saved);
         }
 
         if (save.IsFaulted)
         {
             string error = save.Exception!.InnerException?.Message ?? save.Exception.Message;
-            return await IsOffAsync() ? End(id, at, StepResult.Ok, null, watch.Off.Result) : End(id, at, StepResult.Error, error, null);
+            return await IsOffAsync() ? await EndAsync(id, at, StepResult.Ok, null, watch.Off.Result) : await EndAsync(id, at, StepResult.Error, error, null);
         }
 
         return interrupt.IsCancellationRequested
-            ? End(id, at, StepResult.Error, "interrupted", GuestOutcome.Skipped)
-            : End(id, at, StepResult.Timeout, "the save did not finish before the deadline", null);
+            ? await EndAsync(id, at, StepResult.Error, "interrupted", GuestOutcome.Skipped)
+            : await EndAsync(id, at, StepResult.Timeout, "the save did not finish before the deadline", null);
     }
 
     private async Task<GuestOutcome?> DestroyAsync()
     {
-        var (id, at) = Begin(StepKind.Destroy);
+        var (id, at) = await BeginAsync(StepKind.Destroy);
         string? error = await CallAsync(() => host.Destroy(Guest.Uuid), until: null, CancellationToken.None);
         if (error is null)
         {
-            return End(id, at, StepResult.Ok, null, GuestOutcome.Destroyed);
+            return await EndAsync(id, at, StepResult.Ok, null, GuestOutcome.Destroyed);
         }
 
         // Off by itself a moment before the destroy: not an error.
         return await IsOffAsync()
-            ? End(id, at, StepResult.Ok, null, watch.Off.Result)
-            : End(id, at, StepResult.Error, error, GuestOutcome.Failed);
+            ? await EndAsync(id, at, StepResult.Ok, null, watch.Off.Result)
+            : await EndAsync(id, at, StepResult.Error, error, GuestOutcome.Failed);
     }
 
     /// <summary>After an unexpected failure: power the guest off if it is still up.</summary>
@@ -224,7 +227,7 @@ internal sealed class GuestStopper(
     /// <summary>Resume or wakeup: it makes the guest able to hear the next step.</summary>
     private async Task<GuestOutcome?> PrepareAsync(StepKind kind)
     {
-        var (id, at) = Begin(kind);
+        var (id, at) = await BeginAsync(kind);
         string? error = await CallAsync(
             () =>
             {
@@ -239,7 +242,7 @@ internal sealed class GuestStopper(
             },
             until: null,
             CancellationToken.None);
-        End(id, at, error is null ? StepResult.Ok : StepResult.Error, error, null);
+        await EndAsync(id, at, error is null ? StepResult.Ok : StepResult.Error, error, null);
         return null;
     }
 
@@ -315,34 +318,39 @@ internal sealed class GuestStopper(
     private Deadline Until(TimeSpan? until, CancellationToken interrupt) =>
         new(until is { } u ? u - Elapsed : null, executor.Time, interrupt);
 
-    private (long Id, DateTimeOffset At) Begin(StepKind kind)
+    private async Task<(long Id, DateTimeOffset At)> BeginAsync(StepKind kind)
     {
         var at = executor.Time.GetUtcNow();
-        long id = Record(() => executor.Recorder.StepStarted(Guest.Uri, Guest.Uuid, kind.ToName(), at));
+        long id = await RecordAsync(() => executor.Recorder.StepStartedAsync(Guest.Uri, Guest.Uuid, kind.ToName(), at));
         executor.Report(new StopProgress(at, Guest.Uri, Guest.Uuid, Guest.Name, kind.ToName(), null, null, null));
         _steps.Add(new StepReport(kind.ToName(), at, null, null, null));
         return (id, at);
     }
 
-    private GuestOutcome? End(long id, DateTimeOffset at, StepResult result, string? error, GuestOutcome? outcome)
+    private async Task<GuestOutcome?> EndAsync(long id, DateTimeOffset at, StepResult result, string? error, GuestOutcome? outcome)
     {
         var now = executor.Time.GetUtcNow();
-        Record(() => executor.Recorder.StepEnded(id, now, result, error));
+        // A step whose start the journal could not take has nothing there to end.
+        if (id != NotRecorded)
+        {
+            await RecordAsync(() => executor.Recorder.StepEndedAsync(id, now, result, error));
+        }
+
         var step = _steps[^1];
         _steps[^1] = step with { EndedAt = now, Result = result.ToWord(), Error = error };
         executor.Report(new StopProgress(now, Guest.Uri, Guest.Uuid, Guest.Name, step.Action, result, null, error));
         return outcome;
     }
 
-    private void Skip(StepKind kind, string why)
+    private async Task SkipAsync(StepKind kind, string why)
     {
-        var (id, at) = Begin(kind);
-        End(id, at, StepResult.Skipped, why, null);
+        var (id, at) = await BeginAsync(kind);
+        await EndAsync(id, at, StepResult.Skipped, why, null);
     }
 
-    private void Record(Action write) => Record(() =>
+    private Task RecordAsync(Func<Task> write) => RecordAsync(async () =>
     {
-        write();
+        await write();
         return 0L;
     });
 
@@ -350,16 +358,16 @@ internal sealed class GuestStopper(
     /// A journal that cannot be written (a full disk) must not stop the guests from being
     /// stopped: the step goes ahead, and the console still shows it.
     /// </summary>
-    private long Record(Func<long> write)
+    private async Task<long> RecordAsync(Func<Task<long>> write)
     {
         try
         {
-            return write();
+            return await write();
         }
         catch (Exception e) when (e is JournalException or IOException)
         {
             executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, StepResult.Error, null, $"journal: {e.Message}"));
-            return -1;
+            return NotRecorded;
         }
     }
 }

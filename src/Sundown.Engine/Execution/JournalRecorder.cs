@@ -2,12 +2,12 @@ using Sundown.Engine.Journal;
 
 namespace Sundown.Engine.Execution;
 
-/// <summary>Writes a run's steps to the journal, each durable before the call returns.</summary>
+/// <summary>Writes a run's steps to the journal, each durable before its task completes.</summary>
 public sealed class JournalRecorder(Journal.Journal journal, long run) : IStepRecorder
 {
-    public long StepStarted(string uri, string uuid, string action, DateTimeOffset at) => journal.StepStarted(run, uri, uuid, action, at);
+    public Task<long> StepStartedAsync(string uri, string uuid, string action, DateTimeOffset at) => journal.StepStartedAsync(run, uri, uuid, action, at);
 
-    public void StepEnded(long step, DateTimeOffset at, StepResult result, string? error) => journal.StepEnded(step, at, result, error);
+    public Task StepEndedAsync(long step, DateTimeOffset at, StepResult result, string? error) => journal.StepEndedAsync(step, at, result, error);
 
-    public void GuestFinished(string uri, string uuid, GuestOutcome outcome, double seconds) => journal.GuestFinished(run, uri, uuid, outcome, seconds);
+    public Task GuestFinishedAsync(string uri, string uuid, GuestOutcome outcome, double seconds) => journal.GuestFinishedAsync(run, uri, uuid, outcome, seconds);
 }

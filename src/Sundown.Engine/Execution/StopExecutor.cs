@@ -83,9 +83,10 @@ public sealed class StopExecutor
             await pump;
         }
 
+        // All at once, not one by one: the journal commits them together.
+        await Task.WhenAll(plan.AlreadyOff.Select(guest => _recorder.GuestFinishedAsync(guest.Uri, guest.Uuid, GuestOutcome.AlreadyOff, 0)));
         foreach (var guest in plan.AlreadyOff)
         {
-            _recorder.GuestFinished(guest.Uri, guest.Uuid, GuestOutcome.AlreadyOff, 0);
             reports.Add(new GuestReport(guest.Uri, guest.Name, guest.Uuid, guest.State.ToContractName(), JournalWords.ToWord(GuestOutcome.AlreadyOff), 0, []));
         }
 

@@ -19,7 +19,7 @@ public sealed partial class Journal
     /// <param name="memoryKiBByUuid">Each guest's memory, by UUID (from the inventory).</param>
     public double? SaveBytesPerSecond(IReadOnlyDictionary<string, ulong> memoryKiBByUuid) => Read(transaction =>
     {
-        using var command = Command(transaction, """
+        var command = Command(transaction, """
             SELECT uuid, started_at, ended_at FROM step
             WHERE action = $save AND result = $ok AND ended_at IS NOT NULL
             ORDER BY id DESC
@@ -56,7 +56,7 @@ public sealed partial class Journal
     /// </summary>
     public TimeSpan? TypicalShutdown(string uuid) => Read(transaction =>
     {
-        using var command = Command(transaction, """
+        var command = Command(transaction, """
             SELECT started_at, ended_at FROM step
             WHERE uuid = $uuid AND action IN ($agent, $acpi) AND result = $ok AND ended_at IS NOT NULL
             ORDER BY id DESC LIMIT $limit

@@ -13,7 +13,7 @@ public sealed partial class Journal
     /// </summary>
     public RunRecord? FindUnfinishedRun(RunKind kind) => Read(transaction =>
     {
-        using var command = Command(transaction, "SELECT id, kind, finished_at IS NULL FROM run ORDER BY id DESC LIMIT 1");
+        var command = Command(transaction, "SELECT id, kind, finished_at IS NULL FROM run ORDER BY id DESC LIMIT 1");
         using var reader = command.ExecuteReader();
         return reader.Read() && ReadKind(reader, 1) == kind && reader.GetBoolean(2)
             ? LoadRun(transaction, reader.GetInt64(0))
@@ -26,7 +26,7 @@ public sealed partial class Journal
     /// <summary>The newest run, of any kind or of the one given, finished or not; null if there is none.</summary>
     public RunRecord? LastRun(RunKind? kind = null) => Read(transaction =>
     {
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "SELECT id FROM run WHERE $kind IS NULL OR kind = $kind ORDER BY id DESC LIMIT 1",
             ("$kind", kind?.ToWord()));
         return command.ExecuteScalar() is long id ? LoadRun(transaction, id) : null;
@@ -35,7 +35,7 @@ public sealed partial class Journal
     /// <summary>Every run, newest first.</summary>
     public IReadOnlyList<RunSummary> ListRuns() => Read(transaction =>
     {
-        using var command = Command(transaction, """
+        var command = Command(transaction, """
             SELECT id, kind, started_at, finished_at, exit_code,
                    (SELECT count(*) FROM run_guest WHERE run_guest.run = run.id)
             FROM run ORDER BY id DESC
@@ -63,7 +63,7 @@ public sealed partial class Journal
     /// </summary>
     public IReadOnlyList<RunGuestRecord> RestoreList() => Read(transaction =>
     {
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "SELECT id FROM run WHERE kind = $stop AND restore_consumed_by IS NULL AND id = (SELECT max(id) FROM run WHERE kind = $stop)",
             ("$stop", RunKind.Stop.ToWord()));
         return command.ExecuteScalar() is long stop
@@ -78,7 +78,7 @@ public sealed partial class Journal
     public void ConsumeRestoreList(long stopRun, long startRun) => Write(transaction =>
     {
         RequireRun(transaction, startRun);
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "UPDATE run SET restore_consumed_by = coalesce(restore_consumed_by, $start) WHERE id = $stop AND kind = $kind",
             ("$stop", stopRun), ("$start", startRun), ("$kind", RunKind.Stop.ToWord()));
         if (command.ExecuteNonQuery() == 0)
@@ -89,7 +89,7 @@ public sealed partial class Journal
 
     private RunRecord? LoadRun(SqliteTransaction transaction, long run)
     {
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "SELECT kind, started_at, finished_at, budget_seconds, exit_code FROM run WHERE id = $run",
             ("$run", run));
         using var reader = command.ExecuteReader();
@@ -111,7 +111,7 @@ public sealed partial class Journal
 
     private ImmutableArray<RunGuestRecord> ReadGuests(SqliteTransaction transaction, long run, bool onlyRestore)
     {
-        using var command = Command(transaction, """
+        var command = Command(transaction, """
             SELECT uri, uuid, name, initial_state, start_order, restore, outcome, seconds
             FROM run_guest WHERE run = $run AND (restore = 1 OR NOT $onlyRestore)
             ORDER BY rowid
@@ -137,7 +137,7 @@ public sealed partial class Journal
 
     private ImmutableArray<StepRecord> ReadSteps(SqliteTransaction transaction, long run)
     {
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "SELECT id, uri, uuid, action, started_at, ended_at, result, error FROM step WHERE run = $run ORDER BY id",
             ("$run", run));
         using var reader = command.ExecuteReader();

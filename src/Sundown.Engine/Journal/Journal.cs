@@ -4,10 +4,12 @@ namespace Sundown.Engine.Journal;
 
 /// <summary>
 /// The record of every run, in SQLite at <c>STATE/sundown.db</c>: runs, their guests and
-/// steps, and the restore list; past steps give the planner its estimates. Every write is
-/// its own transaction and on disk when the method returns (WAL, synchronous=FULL), so a run
-/// killed at any moment leaves a journal that says what it was doing, and the next run can
-/// continue it. Callable from several threads: one connection, used under a lock.
+/// steps, and the restore list; past steps give the planner its estimates. Every write is on
+/// disk when the method returns (or its task completes): WAL with synchronous=FULL, so a run
+/// killed at any moment, by a power loss too, leaves a journal that says what it was doing,
+/// and the next run can continue it. Callable from many threads at once: writes that arrive
+/// together are committed together (<see cref="GroupCommit{TTransaction}"/>); one connection,
+/// used under a lock.
 /// </summary>
 /// <remarks>
 /// Inside the <c>Sundown.Engine</c> namespaces the name <c>Journal</c> means this namespace,
@@ -21,12 +23,18 @@ public sealed partial class Journal : IDisposable
 
     private readonly Lock _lock = new();
     private readonly SqliteConnection _connection;
+    private readonly GroupCommit<SqliteTransaction> _commits;
+
+    // Prepared once, run many times (under _lock): a stop writes the same few statements
+    // thousands of times, and parsing each again cost as much as running it.
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private bool _disposed;
 
     private Journal(SqliteConnection connection, string path)
     {
         _connection = connection;
         FilePath = path;
+        _commits = new GroupCommit<SqliteTransaction>("sundown journal", InTransaction);
     }
 
     public string FilePath { get; }
@@ -63,7 +71,7 @@ public sealed partial class Journal : IDisposable
     /// <summary>Starts a run; its id is what every later call about it takes.</summary>
     public long BeginRun(RunKind kind, DateTimeOffset startedAt, TimeSpan? budget) => Write(transaction =>
     {
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "INSERT INTO run (kind, started_at, budget_seconds) VALUES ($kind, $startedAt, $budget) RETURNING id",
             ("$kind", kind.ToWord()), ("$startedAt", JournalTime.ToText(startedAt)), ("$budget", budget?.TotalSeconds));
         return (long)command.ExecuteScalar()!;
@@ -77,7 +85,7 @@ public sealed partial class Journal : IDisposable
     public void RecordGuests(long run, IEnumerable<RunGuestRecord> guests) => Write(transaction =>
     {
         RequireRun(transaction, run);
-        using var command = Command(transaction, """
+        var command = Command(transaction, """
             INSERT INTO run_guest (run, uri, uuid, name, initial_state, start_order, restore, outcome, seconds)
             VALUES ($run, $uri, $uuid, $name, $initialState, $order, $restore, $outcome, $seconds)
             ON CONFLICT (run, uri, uuid) DO NOTHING
@@ -94,19 +102,27 @@ public sealed partial class Journal : IDisposable
 
     /// <summary>Records a step before it is taken, so a crash during it leaves it open in the journal.</summary>
     /// <returns>The step's id, for <see cref="StepEnded"/>.</returns>
-    public long StepStarted(long run, string uri, string uuid, string action, DateTimeOffset at) => Write(transaction =>
+    public long StepStarted(long run, string uri, string uuid, string action, DateTimeOffset at) =>
+        Wait(StepStartedAsync(run, uri, uuid, action, at));
+
+    /// <inheritdoc cref="StepStarted"/>
+    public Task<long> StepStartedAsync(long run, string uri, string uuid, string action, DateTimeOffset at) => WriteAsync(transaction =>
     {
         RequireRun(transaction, run);
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "INSERT INTO step (run, uri, uuid, action, started_at) VALUES ($run, $uri, $uuid, $action, $at) RETURNING id",
             ("$run", run), ("$uri", uri), ("$uuid", uuid), ("$action", action), ("$at", JournalTime.ToText(at)));
         return (long)command.ExecuteScalar()!;
     });
 
     /// <summary>Records how a step ended, after it ended.</summary>
-    public void StepEnded(long step, DateTimeOffset at, StepResult result, string? error) => Write(transaction =>
+    public void StepEnded(long step, DateTimeOffset at, StepResult result, string? error) =>
+        Wait(StepEndedAsync(step, at, result, error));
+
+    /// <inheritdoc cref="StepEnded"/>
+    public Task StepEndedAsync(long step, DateTimeOffset at, StepResult result, string? error) => WriteAsync(transaction =>
     {
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "UPDATE step SET ended_at = $at, result = $result, error = $error WHERE id = $id",
             ("$id", step), ("$at", JournalTime.ToText(at)), ("$result", result.ToWord()), ("$error", error));
         if (command.ExecuteNonQuery() == 0)
@@ -116,9 +132,13 @@ public sealed partial class Journal : IDisposable
     });
 
     /// <summary>Records a guest's outcome in the run; the guest must have been recorded with <see cref="RecordGuests"/>.</summary>
-    public void GuestFinished(long run, string uri, string uuid, GuestOutcome outcome, double seconds) => Write(transaction =>
+    public void GuestFinished(long run, string uri, string uuid, GuestOutcome outcome, double seconds) =>
+        Wait(GuestFinishedAsync(run, uri, uuid, outcome, seconds));
+
+    /// <inheritdoc cref="GuestFinished"/>
+    public Task GuestFinishedAsync(long run, string uri, string uuid, GuestOutcome outcome, double seconds) => WriteAsync(transaction =>
     {
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "UPDATE run_guest SET outcome = $outcome, seconds = $seconds WHERE run = $run AND uri = $uri AND uuid = $uuid",
             ("$run", run), ("$uri", uri), ("$uuid", uuid), ("$outcome", outcome.ToWord()), ("$seconds", seconds));
         if (command.ExecuteNonQuery() == 0)
@@ -130,7 +150,7 @@ public sealed partial class Journal : IDisposable
     /// <summary>Closes a run: from now on it is history, not something to continue.</summary>
     public void FinishRun(long run, DateTimeOffset at, int exitCode) => Write(transaction =>
     {
-        using var command = Command(transaction,
+        var command = Command(transaction,
             "UPDATE run SET finished_at = $at, exit_code = $exitCode WHERE id = $run",
             ("$run", run), ("$at", JournalTime.ToText(at)), ("$exitCode", exitCode));
         if (command.ExecuteNonQuery() == 0)
@@ -139,8 +159,10 @@ public sealed partial class Journal : IDisposable
         }
     });
 
+    /// <summary>Waits for the writes already handed over to be committed, then closes the file.</summary>
     public void Dispose()
     {
+        _commits.Dispose();
         lock (_lock)
         {
             if (_disposed)
@@ -149,6 +171,11 @@ public sealed partial class Journal : IDisposable
             }
 
             _disposed = true;
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
+
             _connection.Dispose();
         }
     }
@@ -189,13 +216,35 @@ public sealed partial class Journal : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private void Write(Action<SqliteTransaction> write) => Write(transaction =>
+    private void Write(Action<SqliteTransaction> write) => Wait(WriteAsync(write));
+
+    private T Write<T>(Func<SqliteTransaction, T> write) => Wait(WriteAsync(write));
+
+    private Task WriteAsync(Action<SqliteTransaction> write) => WriteAsync(transaction =>
     {
         write(transaction);
-        return 0;
+        return true;
     });
 
-    private T Write<T>(Func<SqliteTransaction, T> write)
+    /// <summary>
+    /// Hands a write to the group commit; the task completes when the write is durable. A write
+    /// that refuses (its run or step is not in the journal) throws ArgumentException before it
+    /// changes anything, so it fails alone; any other failure (SQLite's) fails its whole batch.
+    /// </summary>
+    private Task<T> WriteAsync<T>(Func<SqliteTransaction, T> write)
+    {
+        try
+        {
+            return _commits.Enqueue(write);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new ObjectDisposedException(GetType().FullName);
+        }
+    }
+
+    /// <summary>One batch of the group commit: one transaction, one commit, one fsync.</summary>
+    private void InTransaction(Action<SqliteTransaction> applyBatch)
     {
         lock (_lock)
         {
@@ -204,16 +253,22 @@ public sealed partial class Journal : IDisposable
             {
                 // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken up front.
                 using var transaction = _connection.BeginTransaction();
-                T result = write(transaction);
+                applyBatch(transaction);
                 transaction.Commit();
-                return result;
             }
             catch (SqliteException e)
             {
-                throw new JournalException($"cannot write the journal {FilePath}: {e.Message}", e);
+                throw CannotWrite(e);
             }
         }
     }
+
+    private JournalException CannotWrite(SqliteException e) => new($"cannot write the journal {FilePath}: {e.Message}", e);
+
+    /// <summary>For the synchronous callers: blocks until the write is committed, and throws its exception as it is.</summary>
+    private static T Wait<T>(Task<T> write) => write.GetAwaiter().GetResult();
+
+    private static void Wait(Task write) => write.GetAwaiter().GetResult();
 
     private T Read<T>(Func<SqliteTransaction, T> read)
     {
@@ -233,27 +288,45 @@ public sealed partial class Journal : IDisposable
         }
     }
 
-    private static SqliteCommand Command(SqliteTransaction transaction, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    /// <summary>
+    /// The prepared command for this SQL, bound to the transaction and the values given. It is
+    /// the journal's, not the caller's: never disposed by the caller, and not run again while
+    /// a reader of it is still open. Called only under <c>_lock</c>.
+    /// </summary>
+    private SqliteCommand Command(SqliteTransaction transaction, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
-        var command = transaction.Connection!.CreateCommand();
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            _commands.Add(sql, command);
+        }
+
         command.Transaction = transaction;
-        command.CommandText = sql;
         Bind(command, parameters);
         return command;
     }
 
+    /// <summary>Sets the command's parameters; those of a command run before are reused, not added again.</summary>
     private static void Bind(SqliteCommand command, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
-        command.Parameters.Clear();
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            int index = command.Parameters.IndexOf(name);
+            if (index >= 0)
+            {
+                command.Parameters[index].Value = value ?? DBNull.Value;
+            }
+            else
+            {
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
         }
     }
 
-    private static void RequireRun(SqliteTransaction transaction, long run)
+    private void RequireRun(SqliteTransaction transaction, long run)
     {
-        using var command = Command(transaction, "SELECT 1 FROM run WHERE id = $run", ("$run", run));
+        var command = Command(transaction, "SELECT 1 FROM run WHERE id = $run", ("$run", run));
         if (command.ExecuteScalar() is null)
         {
             throw new ArgumentException($"run {run} is not in the journal", nameof(run));

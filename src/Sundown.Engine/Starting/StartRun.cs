@@ -68,7 +68,7 @@ public static class StartRun
                     {
                         present.TryGetValue((entry.Uri, entry.Uuid), out var found);
                         hostsByUri.TryGetValue(entry.Uri, out var host);
-                        return await Task.Run(() => StartOne(entry, found.Guest, host, request.DryRun, recorder, time, progress));
+                        return await StartOneAsync(entry, found.Guest, host, request.DryRun, recorder, time, progress);
                     }
                     finally
                     {
@@ -131,7 +131,7 @@ public static class StartRun
     private const int StartAttempts = 3;
     private static readonly TimeSpan s_startRetryPause = TimeSpan.FromSeconds(2);
 
-    private static GuestReport StartOne(
+    private static async Task<GuestReport> StartOneAsync(
         RunGuestRecord entry, Guest? guest, IGuestHost? host, bool dryRun, IStepRecorder? recorder, TimeProvider time, Action<StopProgress>? progress)
     {
         var began = time.GetUtcNow();
@@ -157,7 +157,8 @@ public static class StartRun
             progress?.Invoke(new StopProgress(began, entry.Uri, entry.Uuid, entry.Name, "start", null, null, null));
             try
             {
-                Start(host, guest.Uuid, paused);
+                // Off the caller's thread: a start blocks in libvirt, and may pause between tries.
+                await Task.Run(() => Start(host, guest.Uuid, paused));
                 (outcome, result) = (guest.ManagedSave ? GuestOutcome.Restored : GuestOutcome.Started, StepResult.Ok);
             }
             catch (HostException e)
@@ -168,13 +169,17 @@ public static class StartRun
 
         if (recorder is not null)
         {
-            long step = recorder.StepStarted(entry.Uri, entry.Uuid, "start", began);
-            recorder.StepEnded(step, time.GetUtcNow(), result, error);
+            long step = await recorder.StepStartedAsync(entry.Uri, entry.Uuid, "start", began);
+            await recorder.StepEndedAsync(step, time.GetUtcNow(), result, error);
         }
 
         var ended = time.GetUtcNow();
         double seconds = Math.Round((ended - began).TotalSeconds, 3);
-        recorder?.GuestFinished(entry.Uri, entry.Uuid, outcome, seconds);
+        if (recorder is not null)
+        {
+            await recorder.GuestFinishedAsync(entry.Uri, entry.Uuid, outcome, seconds);
+        }
+
         progress?.Invoke(new StopProgress(ended, entry.Uri, entry.Uuid, entry.Name, null, null, outcome, error));
         return new GuestReport(entry.Uri, entry.Name, entry.Uuid, entry.InitialState, outcome.ToWord(), seconds,
             [new StepReport("start", began, ended, result.ToWord(), error)]);

@@ -56,7 +56,8 @@ public static class StopRun
         await executor.RunAsync(plan, runStart, interrupt);
 
         // The verdict is the whole run's, a continued one's earlier part included.
-        var outcomes = journal.LoadRun(run)!.Guests.Select(g => g.Outcome).ToList();
+        var record = journal.LoadRun(run)!;
+        var outcomes = record.Guests.Select(g => g.Outcome).ToList();
         int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted
             : outcomes.Any(o => o is GuestOutcome.Failed or GuestOutcome.Skipped or null) ? ExitCodes.SomeFailed
             : outcomes.Any(o => o == GuestOutcome.Destroyed) ? ExitCodes.SomeForced
@@ -64,10 +65,14 @@ public static class StopRun
         // An interrupted run stays open: the next stop continues it, restore list and all.
         if (exitCode != ExitCodes.Interrupted)
         {
-            journal.FinishRun(run, time.GetUtcNow(), exitCode);
+            var finishedAt = time.GetUtcNow();
+            journal.FinishRun(run, finishedAt, exitCode);
+            // What FinishRun wrote, without reading the whole run back a second time; the
+            // journal keeps times to the millisecond.
+            record = record with { FinishedAt = JournalTime.Parse(JournalTime.ToText(finishedAt)), ExitCode = exitCode };
         }
 
-        return new StopResult(RunReports.FromRecord(journal.LoadRun(run)!), plan, exitCode, unfinished is not null);
+        return new StopResult(RunReports.FromRecord(record), plan, exitCode, unfinished is not null);
     }
 
     /// <summary>The plan a stop would follow now, without touching anything.</summary>

@@ -20,20 +20,34 @@ internal sealed class MemoryRecorder : IStepRecorder
 
     internal ConcurrentDictionary<string, GuestOutcome> Outcomes { get; } = new();
 
-    public long StepStarted(string uri, string uuid, string action, DateTimeOffset at)
+    /// <summary>How many of the next step starts fail, as a journal on a full disk would.</summary>
+    internal int FailingStepStarts { get; set; }
+
+    public Task<long> StepStartedAsync(string uri, string uuid, string action, DateTimeOffset at)
     {
+        if (FailingStepStarts > 0)
+        {
+            FailingStepStarts--;
+            return Task.FromException<long>(new JournalException("cannot write the journal: disk full"));
+        }
+
         long id = Interlocked.Increment(ref _next);
         Steps[id] = new Step(uri, uuid, action, at);
-        return id;
+        return Task.FromResult(id);
     }
 
-    public void StepEnded(long step, DateTimeOffset at, StepResult result, string? error)
+    public Task StepEndedAsync(long step, DateTimeOffset at, StepResult result, string? error)
     {
         Steps[step].EndedAt = at;
         Steps[step].Result = result;
+        return Task.CompletedTask;
     }
 
-    public void GuestFinished(string uri, string uuid, GuestOutcome outcome, double seconds) => Outcomes[uuid] = outcome;
+    public Task GuestFinishedAsync(string uri, string uuid, GuestOutcome outcome, double seconds)
+    {
+        Outcomes[uuid] = outcome;
+        return Task.CompletedTask;
+    }
 
     internal IReadOnlyList<Step> StepsOf(string uuid) => [.. Steps.OrderBy(pair => pair.Key).Select(pair => pair.Value).Where(step => step.Uuid == uuid)];
 }

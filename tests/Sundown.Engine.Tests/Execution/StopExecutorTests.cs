@@ -31,6 +31,22 @@ public sealed class StopExecutorTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_step_the_journal_could_not_record_still_runs_and_the_guest_is_not_forced_off()
+    {
+        var host = new SimulatedHost(_time);
+        var guest = host.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(4)));
+        _recorder.FailingStepStarts = 1;
+
+        var report = await StopAsync(host, ["acpi 10s"], budget: TimeSpan.FromSeconds(30));
+
+        // Its acpi went unrecorded, and nothing tried to end a step the journal never had.
+        Assert.Equal("shutdown", Single(report, guest).Outcome);
+        Assert.Equal(GuestOutcome.Shutdown, _recorder.Outcomes[guest.Uuid]);
+        Assert.Empty(_recorder.StepsOf(guest.Uuid));
+        Assert.Equal(["acpi"], Single(report, guest).Steps.Select(s => s.Action));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_guest_that_ignores_acpi_is_destroyed_when_its_timeout_ends()
     {
         var host = new SimulatedHost(_time);

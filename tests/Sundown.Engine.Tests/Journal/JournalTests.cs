@@ -324,6 +324,101 @@ public sealed class JournalTests : IDisposable
         Assert.Empty(journal.LoadRun(run)!.Steps);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Many_guests_recording_at_once_all_land_each_guests_steps_in_its_order()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        var guests = Enumerable.Range(0, 300).Select(i => Guest($"g{i}", "running", 0, true)).ToArray();
+        journal.RecordGuests(run, guests);
+
+        // As the executor does: every guest at once, each awaiting its record before its next step.
+        await Task.WhenAll(guests.Select(guest => Task.Run(async () =>
+        {
+            foreach (var (action, t) in new[] { ("resume", 1.0), ("acpi", 2.0), ("destroy", 3.0) })
+            {
+                long step = await journal.StepStartedAsync(run, guest.Uri, guest.Uuid, action, At(t));
+                await journal.StepEndedAsync(step, At(t + 0.5), StepResult.Ok, null);
+            }
+
+            await journal.GuestFinishedAsync(run, guest.Uri, guest.Uuid, GuestOutcome.Destroyed, 3.5);
+        })));
+
+        var loaded = journal.LoadRun(run)!;
+        Assert.Equal(900, loaded.Steps.Length);
+        Assert.All(loaded.Guests, guest => Assert.Equal(GuestOutcome.Destroyed, guest.Outcome));
+        foreach (var guest in guests)
+        {
+            var steps = loaded.Steps.Where(step => step.Uuid == guest.Uuid).ToList();
+            Assert.Equal(["resume", "acpi", "destroy"], steps.Select(step => step.Action));
+            Assert.All(steps, step => Assert.Equal((StepResult.Ok, step.StartedAt.AddSeconds(0.5)), (step.Result!.Value, step.EndedAt!.Value)));
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_failed_commit_fails_every_write_of_its_batch_and_later_writes_land()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        var guests = Enumerable.Range(0, 20).Select(i => Guest($"g{i}", "running", 0, true)).ToArray();
+        journal.RecordGuests(run, guests);
+        using var other = Connect();
+        // A fault SQLite reports in the middle of a batch (as a full disk would).
+        Execute(other, "CREATE TRIGGER fault BEFORE INSERT ON step WHEN NEW.action = 'boom' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+
+        // Hold the write lock from another connection: the writer blocks on the first write,
+        // and the others queue up behind it into one batch, 'boom' in the middle of it.
+        Execute(other, "BEGIN IMMEDIATE");
+        var first = journal.StepStartedAsync(run, guests[0].Uri, guests[0].Uuid, "acpi", At(1));
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        var writes = guests[1..].Select((guest, i) => journal.StepStartedAsync(run, guest.Uri, guest.Uuid, i == 9 ? "boom" : "acpi", At(1))).ToList();
+        Execute(other, "COMMIT");
+
+        var boom = await Assert.ThrowsAsync<JournalException>(() => writes[9]);
+        Assert.Contains("disk on fire", boom.Message);
+        await first;
+        int failed = 0;
+        foreach (var write in writes)
+        {
+            try
+            {
+                await write;
+            }
+            catch (JournalException e)
+            {
+                Assert.Same(boom, e);
+                failed++;
+            }
+        }
+
+        // Nothing of the failed batch is in the journal; everything else is.
+        Assert.True(failed > 1, "the fault failed only its own write: it shared no batch");
+        Assert.Equal(1 + writes.Count - failed, journal.LoadRun(run)!.Steps.Length);
+
+        Execute(other, "DROP TRIGGER fault");
+        long later = await journal.StepStartedAsync(run, guests[9].Uri, guests[9].Uuid, "acpi", At(2));
+        await journal.StepEndedAsync(later, At(3), StepResult.Ok, null);
+        Assert.Equal(StepResult.Ok, journal.LoadRun(run)!.Steps.Single(step => step.Id == later).Result);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Dispose_waits_for_the_writes_handed_over_and_they_are_in_the_file()
+    {
+        long run;
+        List<Task<long>> writes;
+        var journal = RunJournal.Open(_state.FullName);
+        run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        var guests = Enumerable.Range(0, 50).Select(i => Guest($"g{i}", "running", 0, true)).ToArray();
+        journal.RecordGuests(run, guests);
+
+        writes = [.. guests.Select(guest => journal.StepStartedAsync(run, guest.Uri, guest.Uuid, "acpi", At(1)))];
+        journal.Dispose();
+
+        Assert.All(writes, write => Assert.True(write.IsCompletedSuccessfully));
+        Assert.Equal(50L, Scalar("SELECT count(*) FROM step"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => journal.StepStartedAsync(run, guests[0].Uri, guests[0].Uuid, "acpi", At(2)));
+    }
+
     private static DateTimeOffset At(double seconds) => s_t0.AddSeconds(seconds);
 
     private static RunGuestRecord Guest(string name, string state, int order, bool restore) =>
@@ -331,6 +426,20 @@ public sealed class JournalTests : IDisposable
 
     private static void Step(RunJournal journal, long run, string uuid, string action, DateTimeOffset started, DateTimeOffset ended, StepResult result) =>
         journal.StepEnded(journal.StepStarted(run, "qemu:///system", uuid, action, started), ended, result, null);
+
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(_state.FullName, RunJournal.FileName)};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
 
     /// <summary>Reads the file directly, as the sqlite3 shell would.</summary>
     private object? Scalar(string sql, string? state = null)
