@@ -57,6 +57,7 @@ run_tests tests/Sundown.Integration.Tests
 # Last and alone too: a Debian 12 host with systemd as PID 1 (debootstrap, cached; booted
 # with systemd-nspawn), its own libvirtd and guests, powered off and booted for real.
 step "tests: a whole host powered off and booted (systemd, libvirtd, QEMU guests, sundown.service)"
+tests/wholehost/host.sh sweep   # hosts an interrupted run left behind
 run_tests tests/Sundown.WholeHost.Tests
 
 # One closing line in the plain form CI reads: sum the per-run summaries.

@@ -111,6 +111,24 @@ public sealed class InstallCommandTests : IDisposable
     });
 
     [Fact(Timeout = 60_000)]
+    public async Task Without_systemd_as_pid_1_and_without_enable_the_unit_is_written_and_how_to_enable_it_is_said() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl($"""
+            echo "{NotBooted}" >&2
+            exit 1
+            """);
+
+        var result = Install(systemctl);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("systemd is not running as PID 1", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Enable it with `sundown install --enable`", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reloaded systemd", result.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(_unitPath));
+        Assert.Equal(["daemon-reload"], File.ReadAllLines(Calls));
+    });
+
+    [Fact(Timeout = 60_000)]
     public async Task A_failing_daemon_reload_is_reported_and_nothing_is_enabled() => await Task.Run(() =>
     {
         string systemctl = FakeSystemctl("""

@@ -12,20 +12,14 @@ internal static class Fleet
 
     internal static string RepositoryRoot => Repository.Root;
 
-    internal static string Script => Path.Combine(RepositoryRoot, "tests", "fleet", "fleet.sh");
+    internal static string Script => FleetScript.Path;
 
     internal static string SundownBinary => Repository.SundownBinary;
 
     internal sealed record FleetGuest(string Uuid, string Name, string LogPath);
 
     /// <summary>Skips (or, in CI, fails) unless this machine can run the fleet.</summary>
-    internal static async Task RequireAsync()
-    {
-        Requires.Root();
-        Requires.File(SundownBinary, "run scripts/publish.sh first");
-        var setup = await ProcessRunner.RunAsync(Script, ["setup"], timeout: TimeSpan.FromMinutes(10));
-        Requires.That(setup.ExitCode == 0, $"fleet.sh setup failed: {setup.Error}");
-    }
+    internal static Task RequireAsync() => FleetScript.RequireSetupAsync();
 
     /// <summary>
     /// A stop acts on every guest of the host: refuse to run one where guests live that the
@@ -40,11 +34,9 @@ internal static class Fleet
     /// <summary>Defines and starts guests from spec lines ("NAME\tOPTIONS"); returns them once they are up.</summary>
     internal static async Task<IReadOnlyList<FleetGuest>> UpAsync(params string[] specLines)
     {
-        var up = await ProcessRunner.RunAsync(Script, ["up", "-"], stdin: string.Join('\n', specLines) + "\n", timeout: TimeSpan.FromMinutes(3));
+        var up = await ProcessRunner.RunAsync(Script, ["up", "-"], stdin: FleetScript.Spec(specLines), timeout: TimeSpan.FromMinutes(3));
         Assert.True(up.ExitCode == 0, $"fleet.sh up failed: {up.Error}");
-        return [.. up.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('\t'))
-            .Select(parts => new FleetGuest(parts[0], parts[1], parts[2]))];
+        return [.. FleetScript.ParseUp(up.Output).Select(g => new FleetGuest(g.Uuid, g.Name, g.SerialLog))];
     }
 
     internal static async Task DownAsync()

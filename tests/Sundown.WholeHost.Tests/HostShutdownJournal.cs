@@ -28,11 +28,27 @@ internal sealed class HostShutdownJournal(string text)
         return null;
     }
 
+    /// <summary>Like <see cref="FindSystemd"/>, failing the test with the journal when the line is not there.</summary>
+    internal (int Index, TimeSpan At) RequireSystemd(string message) =>
+        FindSystemd(message) ?? throw new Xunit.Sdk.XunitException($"the host's journal never says '{message}':\n{text}");
+
+    /// <summary>
+    /// Asserts that systemd did not time the unit's stop out and that it took less than
+    /// <paramref name="timeout"/> (its TimeoutStopSec=); returns how long it took.
+    /// </summary>
+    internal TimeSpan AssertStoppedWithin(string unit, TimeSpan timeout)
+    {
+        Assert.Empty(LinesWith($"{unit}: Stopping timed out"));
+        var took = StopDuration(unit);
+        Assert.True(took < timeout, $"{unit} took {took} to stop, more than its TimeoutStopSec of {timeout}");
+        return took;
+    }
+
     /// <summary>From "Stopping UNIT" to "Stopped UNIT": how long systemd waited for the unit's stop.</summary>
     internal TimeSpan StopDuration(string unit)
     {
-        var stopping = FindSystemd($"Stopping {unit}") ?? throw new InvalidOperationException($"the journal never says 'Stopping {unit}'");
-        var stopped = FindSystemd($"Stopped {unit}") ?? throw new InvalidOperationException($"the journal never says 'Stopped {unit}'");
+        var stopping = RequireSystemd($"Stopping {unit}");
+        var stopped = RequireSystemd($"Stopped {unit}");
         return Elapsed(stopping.At, stopped.At);
     }
 

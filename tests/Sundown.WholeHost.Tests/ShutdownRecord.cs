@@ -12,14 +12,14 @@ namespace Sundown.WholeHost.Tests;
 /// <param name="Fates">Each guest's fate, in the fleet's order.</param>
 internal sealed record ShutdownRecord(string Contender, TimeSpan PowerOff, TimeSpan UnitStop, IReadOnlyList<(string Guest, GuestFate Fate)> Fates)
 {
-    internal static string Directory => Path.Combine(Repository.Root, "artifacts", "wholehost");
+    internal static string ResultsDirectory => Path.Combine(Repository.Root, "artifacts", "wholehost");
 
     internal void Write()
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        Directory.CreateDirectory(ResultsDirectory);
         string fates = string.Join(" | ", Fates.Select(f => GuestFates.Describe(f.Fate)));
         string row = string.Create(CultureInfo.InvariantCulture, $"| {Contender} | {PowerOff.TotalSeconds:0.0} | {UnitStop.TotalSeconds:0.0} | {fates} |");
         string header = $"| contender | poweroff → off (s) | unit's stop (s) | {string.Join(" | ", Fates.Select(f => f.Guest))} |";
-        File.WriteAllText(Path.Combine(Directory, $"{Contender}.md"), header + "\n" + row + "\n");
+        File.WriteAllText(Path.Combine(ResultsDirectory, $"{Contender}.md"), header + "\n" + row + "\n");
     }
 }

@@ -10,33 +10,26 @@ namespace Sundown.WholeHost.Tests;
 /// </summary>
 internal sealed class WholeHost : IAsyncDisposable
 {
-    /// <summary>The guests' serial logs inside the host (tests/fleet/fleet.sh).</summary>
-    internal const string SerialLogDirectory = "/var/log/sundown-fleet";
-
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(5);
 
-    private WholeHost(string directory) => Directory = directory;
+    private WholeHost(string directory) => HostDirectory = directory;
 
     internal static string Script => Path.Combine(Repository.Root, "tests", "wholehost", "host.sh");
 
     /// <summary>host.sh's directory for this host: the overlay, the console log.</summary>
-    internal string Directory { get; }
+    internal string HostDirectory { get; }
 
     /// <summary>The host's root file system, seen from outside.</summary>
-    internal string Root => Path.Combine(Directory, "root");
+    internal string Root => Path.Combine(HostDirectory, "root");
 
     /// <summary>Sundown's state directory inside the host (the unit's default).</summary>
     internal string StateDirectory => InRoot("/var/lib/sundown");
 
-    internal sealed record Guest(string Uuid, string Name, string SerialLog);
-
     /// <summary>Skips (or, in CI, fails) unless this machine can run a whole host.</summary>
     internal static async Task RequireAsync()
     {
-        Requires.Root();
-        Requires.File(Repository.SundownBinary, "run scripts/publish.sh first");
-        var fleet = await ProcessRunner.RunAsync(Path.Combine(Repository.Root, "tests", "fleet", "fleet.sh"), ["setup"], timeout: TimeSpan.FromMinutes(10));
-        Requires.That(fleet.ExitCode == 0, $"fleet.sh setup failed (the guests' kernel and initramfs): {fleet.Error}");
+        // The guests' kernel and initramfs, copied into the host.
+        await FleetScript.RequireSetupAsync();
         var image = await ProcessRunner.RunAsync(Script, ["image"], timeout: TimeSpan.FromMinutes(10));
         Requires.That(image.ExitCode == 0, $"host.sh image failed: {image.Error}");
     }
@@ -57,7 +50,7 @@ internal sealed class WholeHost : IAsyncDisposable
     internal void WriteFile(string path, string text)
     {
         string full = InRoot(path);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         File.WriteAllText(full, text);
         File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
@@ -70,7 +63,7 @@ internal sealed class WholeHost : IAsyncDisposable
 
     /// <summary>Runs a command inside the booted host.</summary>
     internal Task<ProcessRunner.Result> RunAsync(string[] command, string? stdin = null) =>
-        ProcessRunner.RunAsync(Script, ["run", Directory, .. command], stdin, s_commandTimeout);
+        ProcessRunner.RunAsync(Script, ["run", HostDirectory, .. command], stdin, s_commandTimeout);
 
     /// <summary>Like <see cref="RunAsync"/>, failing the test on a non-zero exit.</summary>
     internal async Task<string> CheckedRunAsync(params string[] command)
@@ -80,15 +73,15 @@ internal sealed class WholeHost : IAsyncDisposable
         return result.Output;
     }
 
-    /// <summary>Starts guests inside the host from fleet.sh spec lines; returns them once they are up.</summary>
-    internal async Task<IReadOnlyDictionary<string, Guest>> UpAsync(params string[] specLines)
+    /// <summary>
+    /// Starts guests inside the host from fleet.sh spec lines; returns them by name once they are
+    /// up, with their serial logs as seen from outside.
+    /// </summary>
+    internal async Task<IReadOnlyDictionary<string, FleetScript.UpGuest>> UpAsync(params string[] specLines)
     {
-        var up = await RunAsync(["fleet.sh", "up", "-"], string.Join('\n', specLines) + "\n");
+        var up = await RunAsync(["fleet.sh", "up", "-"], FleetScript.Spec(specLines));
         Assert.True(up.ExitCode == 0, $"fleet.sh up in the host failed: {up.Error}");
-        return up.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('\t'))
-            .Select(parts => new Guest(parts[0], parts[1], InRoot(parts[2])))
-            .ToDictionary(g => g.Name);
+        return FleetScript.ParseUp(up.Output).ToDictionary(g => g.Name, g => g with { SerialLog = InRoot(g.SerialLog) });
     }
 
     /// <summary>`systemctl poweroff` inside; returns once the host is off, with the time that took.</summary>
@@ -114,17 +107,25 @@ internal sealed class WholeHost : IAsyncDisposable
         // Kept for a look when SUNDOWN_KEEP_HOST=1: the overlay holds every log of the run.
         if (Environment.GetEnvironmentVariable("SUNDOWN_KEEP_HOST") == "1")
         {
+            await Console.Error.WriteLineAsync($"SUNDOWN_KEEP_HOST=1: the host is kept in {HostDirectory} (it may still run); `{Script} remove {HostDirectory}` removes it, `{Script} sweep` every kept one.");
             return;
         }
 
-        await ScriptAsync("remove");
+        // Not an assertion: a failed clean-up must not hide the test's own failure. scripts/test.sh
+        // sweeps what is left.
+        var remove = await ProcessRunner.RunAsync(Script, ["remove", HostDirectory], timeout: TimeSpan.FromMinutes(2));
+        if (remove.ExitCode != 0)
+        {
+            await Console.Error.WriteLineAsync($"host.sh remove {HostDirectory}: exit {remove.ExitCode}: {remove.Error}");
+        }
     }
 
     private Task<ProcessRunner.Result> ScriptAsync(string command) => ScriptAsync([command]);
 
     private async Task<ProcessRunner.Result> ScriptAsync(string[] arguments)
     {
-        var result = await ProcessRunner.RunAsync(Script, [arguments[0], Directory, .. arguments[1..]], timeout: TimeSpan.FromMinutes(11));
+        // Shorter than a test's own timeout, so that a hung step fails with host.sh's words.
+        var result = await ProcessRunner.RunAsync(Script, [arguments[0], HostDirectory, .. arguments[1..]], timeout: TimeSpan.FromMinutes(6));
         Assert.True(result.ExitCode == 0, $"host.sh {string.Join(' ', arguments)}: exit {result.ExitCode}\n{result.Output}\n{result.Error}");
         return result;
     }

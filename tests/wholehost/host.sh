@@ -13,6 +13,8 @@
 #   host.sh poweroff DIR       `systemctl poweroff` inside; waits until the container has
 #                              exited; prints the seconds that took
 #   host.sh remove DIR         kills it if it still runs, unmounts and deletes DIR
+#   host.sh sweep              removes every host left in /var/tmp/sundown-host-* (the tests'
+#                              hosts; a killed test run or SUNDOWN_KEEP_HOST=1 leaves them)
 #
 # The host is built with debootstrap (Debian's packages only) and cached under
 # SUNDOWN_HOST_CACHE (default /var/cache/sundown-host), keyed by its inputs. It boots
@@ -97,20 +99,36 @@ cmd_image() {
     fi
     configure_image "$build/root"
     mv "$build" "$dir"
-    # Older images and interrupted builds: about 500 MB each.
-    find "$cache_root" -mindepth 1 -maxdepth 1 ! -name "${dir##*/}" -exec rm -rf {} +
+    # Older images (about 500 MB each), unless a host still runs on one, and builds
+    # interrupted more than an hour ago (a younger one may be another run's).
+    local old
+    for old in "$cache_root"/*/ "$cache_root"/.build.*/; do
+      old=${old%/}
+      [[ -d $old && $old != "$dir" ]] || continue
+      grep -qF "lowerdir=$old/root" /proc/self/mountinfo && continue
+      [[ ${old##*/} != .build.* || -n $(find "$old" -maxdepth 0 -mmin +60) ]] || continue
+      rm -rf "$old"
+    done
   fi
   printf '%s\n' "$dir"
 }
 
 # ---------------------------------------------------------------- one host
 
-# The container's systemd (PID 1 inside), from the nspawn process recorded at boot.
+# True while the host's container runs. DIR/exited is written by the shell that waits for
+# systemd-nspawn the moment it exits: this machine's PID 1 may reap orphans late, and a
+# zombie still answers kill -0.
+running() {
+  [[ -f $1/nspawn.pid && ! -f $1/exited ]]
+}
+
+# The container's systemd (PID 1 inside): the child of the systemd-nspawn recorded at boot.
 host_pid() {
-  local dir=$1 nspawn
-  nspawn=$(cat "$dir/nspawn.pid" 2>/dev/null) || return 1
-  kill -0 "$nspawn" 2>/dev/null || return 1
-  pgrep -P "$nspawn" | head -n 1
+  local dir=$1 nspawn pid
+  running "$dir" || return 1
+  nspawn=$(cat "$dir/nspawn.pid")
+  pid=$(pgrep -P "$nspawn" | head -n 1) || return 1
+  [[ -n $pid ]] && printf '%s\n' "$pid"
 }
 
 cmd_create() {
@@ -124,8 +142,10 @@ cmd_create() {
   [[ -x $sundown/sundown ]] || die "$sundown/sundown is missing: run scripts/publish.sh"
 
   # An overlay: every host starts from the same image, and what it writes (guests, logs,
-  # journals) stays in DIR/upper across its reboots.
+  # journals) stays in DIR/upper across its reboots. A create that fails half-way leaves
+  # nothing mounted and nothing behind.
   mkdir -p "$dir"/{upper,work,root}
+  trap 'mountpoint -q "$dir/root" && umount "$dir/root"; rm -rf "$dir"' EXIT
   mount -t overlay overlay -o "lowerdir=$image/root,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
   local root=$dir/root
 
@@ -140,35 +160,43 @@ cmd_create() {
   install -m 755 "$sundown"/* "$root/usr/local/lib/sundown/"
   ln -sfn /usr/local/lib/sundown/sundown "$root/usr/local/bin/sundown"
   install -d -m 755 "$root/etc/sundown"
+  trap - EXIT
 }
 
 cmd_offline() {
   local dir=$1
   shift
   [[ -d $dir/root/etc ]] || die "no host in $dir"
-  host_pid "$dir" >/dev/null && die "the host in $dir is booted; use run"
+  running "$dir" && die "the host in $dir is booted; use run"
   systemd-nspawn -q -D "$dir/root" --register=no --keep-unit --private-network --pipe -- "$@"
 }
 
 cmd_boot() {
   local dir=$1
   [[ -d $dir/root/etc ]] || die "no host in $dir"
-  host_pid "$dir" >/dev/null && die "the host in $dir is already booted"
+  running "$dir" && die "the host in $dir is already booted"
+  rm -f "$dir/exited" "$dir/nspawn.pid"
   # --register=no, --keep-unit: this machine has no systemd (or its machined) to register
-  # with. --private-network: the host's libvirtd gets no way to touch this machine's
-  # network. setsid: the container must not share our process group or terminal.
-  setsid systemd-nspawn -D "$dir/root" --boot --register=no --keep-unit --private-network \
-    --console=read-only </dev/null >>"$dir/console.log" 2>&1 &
-  echo $! >"$dir/nspawn.pid"
+  # with. --private-network: the guests get no way onto this machine's network. setsid: the
+  # container must not share our process group or terminal. The shell around it waits for
+  # it and records its end (see running).
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  setsid bash -c '
+    systemd-nspawn -D "$1/root" --boot --register=no --keep-unit --private-network \
+      --console=read-only </dev/null >>"$1/console.log" 2>&1 &
+    echo $! >"$1/nspawn.pid"
+    wait $!
+    echo $? >"$1/exited"' boot "$dir" </dev/null >/dev/null 2>&1 &
   local pid state deadline=$((SECONDS + boot_timeout))
   while ((SECONDS < deadline)); do
-    if pid=$(host_pid "$dir") && [[ -n $pid ]]; then
+    if [[ -f $dir/exited ]]; then
+      tail -n 20 "$dir/console.log" >&2
+      die "the container exited while booting"
+    fi
+    if pid=$(host_pid "$dir"); then
       # "degraded" is up too: a unit failed, which the caller may want to see.
       state=$(nsenter -t "$pid" -a systemctl is-system-running 2>/dev/null) || true
       [[ $state == running || $state == degraded ]] && return 0
-    elif ! kill -0 "$(cat "$dir/nspawn.pid")" 2>/dev/null; then
-      tail -n 20 "$dir/console.log" >&2
-      die "the container exited while booting"
     fi
     sleep 0.2
   done
@@ -180,33 +208,44 @@ cmd_run() {
   local dir=$1 pid
   shift
   pid=$(host_pid "$dir") || die "the host in $dir is not booted"
-  exec nsenter -t "$pid" -a -- "$@"
+  # A clean environment, as a login inside would have: ours (SUNDOWN_FLEET_*, TMPDIR) means
+  # nothing there.
+  exec nsenter -t "$pid" -a -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 "$@"
 }
 
 cmd_poweroff() {
-  local dir=$1 pid nspawn start
+  local dir=$1 pid start
   pid=$(host_pid "$dir") || die "the host in $dir is not booted"
-  nspawn=$(cat "$dir/nspawn.pid")
   start=${EPOCHREALTIME//[!0-9]/}
-  nsenter -t "$pid" -a systemctl poweroff
+  # Its bus connection may drop as the host goes down: the wait below is the judge.
+  nsenter -t "$pid" -a systemctl poweroff >&2 || true
   # Longer than any TimeoutStopSec= the tests write, so that systemd, not we, decides.
-  local deadline=$((SECONDS + 600))
-  while kill -0 "$nspawn" 2>/dev/null; do
-    ((SECONDS < deadline)) || die "the host did not power off within 600 s"
+  local deadline=$((SECONDS + 300))
+  until [[ -f $dir/exited ]]; do
+    ((SECONDS < deadline)) || die "the host did not power off within 300 s"
     sleep 0.05
   done
   local us=$((${EPOCHREALTIME//[!0-9]/} - start))
-  rm -f "$dir/nspawn.pid"
   printf '%d.%06d\n' $((us / 1000000)) $((us % 1000000))
 }
 
 cmd_remove() {
-  local dir=$1 pid nspawn
-  if pid=$(host_pid "$dir") && [[ -n $pid ]]; then
+  local dir=$1 nspawn pid
+  if running "$dir"; then
     nspawn=$(cat "$dir/nspawn.pid")
-    # SIGKILL to a PID namespace's init ends every process in it, QEMU included.
-    kill -KILL "$pid"
-    while kill -0 "$nspawn" 2>/dev/null; do sleep 0.05; done
+    # Only our own container: a stale pid file must not get another process killed.
+    if [[ $(cat "/proc/$nspawn/comm" 2>/dev/null) == systemd-nspawn ]]; then
+      # SIGKILL to a PID namespace's init ends every process in it, QEMU included; without
+      # one yet (mid-boot), nspawn itself.
+      pid=$(pgrep -P "$nspawn" | head -n 1) || true
+      kill -KILL "${pid:-$nspawn}" 2>/dev/null || true
+      local deadline=$((SECONDS + 30))
+      until [[ -f $dir/exited ]]; do
+        ((SECONDS < deadline)) || die "the container in $dir did not exit within 30 s"
+        sleep 0.05
+      done
+    fi
   fi
   if mountpoint -q "$dir/root"; then
     umount "$dir/root"
@@ -214,10 +253,21 @@ cmd_remove() {
   rm -rf "$dir"
 }
 
+# Removes every host the tests left behind (a killed run, SUNDOWN_KEEP_HOST=1).
+cmd_sweep() {
+  local dir
+  for dir in /var/tmp/sundown-host-*; do
+    [[ -d $dir ]] || continue
+    say "removing the leftover host $dir"
+    cmd_remove "$dir"
+  done
+}
+
 # ---------------------------------------------------------------- main
 
 case ${1:-} in
   image) cmd_image ;;
+  sweep) cmd_sweep ;;
   create | offline | boot | run | poweroff | remove)
     [[ -n ${2:-} ]] || die "usage: host.sh $1 DIR"
     "cmd_$1" "$2" "${@:3}"

@@ -168,11 +168,8 @@ internal static class InstallCommand
 
         if (!enable)
         {
-            if (booted)
-            {
-                output.WriteLine($"Reloaded systemd. Enable it with `sundown install --enable` or `systemctl enable {UnitFile.Name}`.");
-            }
-
+            // systemctl enable works offline too, so the hint holds either way.
+            output.WriteLine($"{(booted ? "Reloaded systemd. " : "")}Enable it with `sundown install --enable` or `systemctl enable {UnitFile.Name}`.");
             return ExitCodes.Ok;
         }
 
