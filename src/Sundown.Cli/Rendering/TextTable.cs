@@ -52,7 +52,9 @@ internal sealed class TextTable(params string[] headers)
     /// </summary>
     internal static string Printable(string text)
     {
-        if (!text.Any(char.IsControl))
+        // char.IsControl's two ranges, searched without an enumerator and a delegate per
+        // call: every progress line of a stop comes through here.
+        if (!text.AsSpan().ContainsAnyInRange('\0', '\u001f') && !text.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
         {
             return text;
         }

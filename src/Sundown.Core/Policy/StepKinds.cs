@@ -4,7 +4,17 @@ namespace Sundown.Core.Policy;
 public static class StepKinds
 {
     /// <summary>The word in configs, plans and the JSON contract ("acpi", "save", …).</summary>
-    public static string ToName(this StepKind kind) => kind.ToString().ToLowerInvariant();
+    /// <remarks>Written out, not derived from the member's name: a stop asks for it at every step.</remarks>
+    public static string ToName(this StepKind kind) => kind switch
+    {
+        StepKind.Agent => "agent",
+        StepKind.Acpi => "acpi",
+        StepKind.Save => "save",
+        StepKind.Destroy => "destroy",
+        StepKind.Resume => "resume",
+        StepKind.Wakeup => "wakeup",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 
     public static StepKind? FromName(string name) => name switch
     {

@@ -5,6 +5,9 @@ internal sealed class ConcurrencyLimit(int limit)
 {
     private readonly SemaphoreSlim? _slots = limit > 0 ? new SemaphoreSlim(limit, limit) : null;
 
+    /// <summary>Takes a slot if one is free now, without waiting.</summary>
+    internal bool TryEnter() => _slots is null || _slots.Wait(0);
+
     /// <summary>Waits for a slot until <paramref name="giveUp"/> is cancelled; false if none came.</summary>
     internal async Task<bool> EnterAsync(CancellationToken giveUp)
     {

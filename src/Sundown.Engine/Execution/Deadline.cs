@@ -9,12 +9,12 @@ internal sealed class Deadline : IDisposable
     private readonly CancellationTokenSource? _timer;
     private readonly CancellationTokenSource _linked;
 
-    /// <param name="left">Time left; null for no deadline, zero or less for one already passed.</param>
-    internal Deadline(TimeSpan? left, TimeProvider time, CancellationToken interrupt)
+    /// <param name="left">Time left: <see cref="Timeout.InfiniteTimeSpan"/> for no deadline, zero for one already passed.</param>
+    internal Deadline(TimeSpan left, TimeProvider time, CancellationToken interrupt)
     {
-        if (left is { } l)
+        if (left != Timeout.InfiniteTimeSpan)
         {
-            _timer = new CancellationTokenSource(l > TimeSpan.Zero ? l : TimeSpan.Zero, time);
+            _timer = new CancellationTokenSource(left, time);
             _linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt, _timer.Token);
         }
         else

@@ -42,7 +42,15 @@ internal sealed class GuestStopper(
         }
 
         double seconds = Math.Round((executor.Time.GetUtcNow() - _guestStart).TotalSeconds, 3);
-        await RecordAsync(() => executor.Recorder.GuestFinishedAsync(Guest.Uri, Guest.Uuid, outcome, seconds));
+        try
+        {
+            await executor.Recorder.GuestFinishedAsync(Guest.Uri, Guest.Uuid, outcome, seconds);
+        }
+        catch (Exception e) when (IsJournalFailure(e))
+        {
+            JournalFailed(e);
+        }
+
         executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, null, outcome, null));
         return new GuestReport(Guest.Uri, Guest.Name, Guest.Uuid, Guest.State.ToContractName(), outcome.ToWord(), seconds, [.. _steps]);
     }
@@ -94,13 +102,10 @@ internal sealed class GuestStopper(
     {
         // A guest queued behind the shutdowns limit waits for a slot as long as its graceful
         // time lasts, then gets its full wait from when it was let in (never past that time).
-        using (var slotWait = Until(step.StartBy, interrupt))
+        if (!await EnterAsync(executor.ShutdownSlots, step.StartBy, interrupt))
         {
-            if (!await executor.ShutdownSlots.EnterAsync(slotWait.Token))
-            {
-                await SkipAsync(step.Kind, "no shutdown slot came free before its time was up");
-                return null;
-            }
+            await SkipAsync(step.Kind, "no shutdown slot came free before its time was up");
+            return null;
         }
 
         try
@@ -158,21 +163,17 @@ internal sealed class GuestStopper(
     /// <summary>Managed save; at the step's end the next step (destroy) begins, even if the save still runs.</summary>
     private async Task<GuestOutcome?> SaveAsync(ScheduledStep step, CancellationToken interrupt)
     {
-        using (var slotWait = Until(step.StartBy, interrupt))
+        if (!await EnterAsync(executor.SaveSlots, step.StartBy, interrupt))
         {
-            if (!await executor.SaveSlots.EnterAsync(slotWait.Token))
-            {
-                await SkipAsync(step.Kind, "no save slot came free in time");
-                return null;
-            }
+            await SkipAsync(step.Kind, "no save slot came free in time");
+            return null;
         }
 
         var (id, at) = await BeginAsync(step.Kind);
         var save = Task.Run(() => host.ManagedSave(Guest.Uuid));
         // The slot is held for as long as QEMU is really saving, even after we move on.
         _ = save.ContinueWith(_ => executor.SaveSlots.Exit(), TaskScheduler.Default);
-        using var cut = Until(step.EndBy, interrupt);
-        await Task.WhenAny(save, Task.Delay(Timeout.InfiniteTimeSpan, executor.Time, cut.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        await WaitAsync(save, step.EndBy, interrupt);
         if (save.IsCompletedSuccessfully)
         {
             return await EndAsync(id, at, StepResult.Ok, null, GuestOutcome.Saved);
@@ -255,9 +256,7 @@ internal sealed class GuestStopper(
         var task = Task.Run(call);
         if (until is not null)
         {
-            using var cut = Until(until, interrupt);
-            await Task.WhenAny(task, Task.Delay(Timeout.InfiniteTimeSpan, executor.Time, cut.Token).ContinueWith(_ => { }, TaskScheduler.Default));
-            if (!task.IsCompleted)
+            if (!await WaitAsync(task, until, interrupt))
             {
                 _ = task.ContinueWith(t => t.Exception, TaskScheduler.Default);
                 return "libvirt did not answer before the step's time was up";
@@ -306,22 +305,54 @@ internal sealed class GuestStopper(
         }
     }
 
-    private async Task<bool> WaitOffAsync(TimeSpan until, CancellationToken interrupt)
+    private Task<bool> WaitOffAsync(TimeSpan until, CancellationToken interrupt) => WaitAsync(watch.Off, until, interrupt);
+
+    /// <summary>
+    /// Waits for <paramref name="task"/> until <paramref name="until"/> (from the run's start; null
+    /// for no limit) or the interrupt, whichever comes first; true if the task completed. It
+    /// does not throw: the task's own failure is for the caller to read.
+    /// </summary>
+    private async Task<bool> WaitAsync(Task task, TimeSpan? until, CancellationToken interrupt)
     {
-        using var stop = Until(until, interrupt);
-        var delay = Task.Delay(Timeout.InfiniteTimeSpan, executor.Time, stop.Token);
-        await Task.WhenAny(watch.Off, delay);
-        return watch.Off.IsCompleted;
+        // One timer and one registration on the executor's clock, not a linked token source,
+        // a timer's source and a delay task per wait: thousands of guests wait at once.
+        await task.WaitAsync(Left(until), executor.Time, interrupt).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return task.IsCompleted;
     }
 
-    /// <summary>A token cancelled at <paramref name="until"/> (from the run's start) or on interrupt.</summary>
-    private Deadline Until(TimeSpan? until, CancellationToken interrupt) =>
-        new(until is { } u ? u - Elapsed : null, executor.Time, interrupt);
+    /// <summary>Takes a slot of <paramref name="limit"/>, waiting for one until <paramref name="until"/> or the interrupt; false if none came.</summary>
+    private async Task<bool> EnterAsync(ConcurrencyLimit limit, TimeSpan? until, CancellationToken interrupt)
+    {
+        // Most guests find a slot free (or no limit at all): no deadline to set up for them.
+        if (limit.TryEnter())
+        {
+            return true;
+        }
+
+        using var slotWait = new Deadline(Left(until), executor.Time, interrupt);
+        return await limit.EnterAsync(slotWait.Token);
+    }
+
+    /// <summary>The time left until <paramref name="until"/> (from the run's start): zero if it has passed, infinite for none.</summary>
+    private TimeSpan Left(TimeSpan? until) =>
+        until is not { } u ? Timeout.InfiniteTimeSpan
+        : u - Elapsed is var left && left > TimeSpan.Zero ? left
+        : TimeSpan.Zero;
 
     private async Task<(long Id, DateTimeOffset At)> BeginAsync(StepKind kind)
     {
         var at = executor.Time.GetUtcNow();
-        long id = await RecordAsync(() => executor.Recorder.StepStartedAsync(Guest.Uri, Guest.Uuid, kind.ToName(), at));
+        long id;
+        try
+        {
+            id = await executor.Recorder.StepStartedAsync(Guest.Uri, Guest.Uuid, kind.ToName(), at);
+        }
+        catch (Exception e) when (IsJournalFailure(e))
+        {
+            JournalFailed(e);
+            id = NotRecorded;
+        }
+
         executor.Report(new StopProgress(at, Guest.Uri, Guest.Uuid, Guest.Name, kind.ToName(), null, null, null));
         _steps.Add(new StepReport(kind.ToName(), at, null, null, null));
         return (id, at);
@@ -333,7 +364,14 @@ internal sealed class GuestStopper(
         // A step whose start the journal could not take has nothing there to end.
         if (id != NotRecorded)
         {
-            await RecordAsync(() => executor.Recorder.StepEndedAsync(id, now, result, error));
+            try
+            {
+                await executor.Recorder.StepEndedAsync(id, now, result, error);
+            }
+            catch (Exception e) when (IsJournalFailure(e))
+            {
+                JournalFailed(e);
+            }
         }
 
         var step = _steps[^1];
@@ -348,26 +386,12 @@ internal sealed class GuestStopper(
         await EndAsync(id, at, StepResult.Skipped, why, null);
     }
 
-    private Task RecordAsync(Func<Task> write) => RecordAsync(async () =>
-    {
-        await write();
-        return 0L;
-    });
-
     /// <summary>
     /// A journal that cannot be written (a full disk) must not stop the guests from being
     /// stopped: the step goes ahead, and the console still shows it.
     /// </summary>
-    private async Task<long> RecordAsync(Func<Task<long>> write)
-    {
-        try
-        {
-            return await write();
-        }
-        catch (Exception e) when (e is JournalException or IOException)
-        {
-            executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, StepResult.Error, null, $"journal: {e.Message}"));
-            return NotRecorded;
-        }
-    }
+    private static bool IsJournalFailure(Exception e) => e is JournalException or IOException;
+
+    private void JournalFailed(Exception e) =>
+        executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, StepResult.Error, null, $"journal: {e.Message}"));
 }

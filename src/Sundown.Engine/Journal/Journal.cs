@@ -28,6 +28,10 @@ public sealed partial class Journal : IDisposable
     // Prepared once, run many times (under _lock): a stop writes the same few statements
     // thousands of times, and parsing each again cost as much as running it.
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    // The records a stop writes per guest and per step go through raw statements, which
+    // allocate nothing per run (see JournalStatement); the rest stays with commands.
+    private readonly Dictionary<string, JournalStatement> _statements = new(StringComparer.Ordinal);
     private bool _disposed;
 
     private Journal(SqliteConnection connection, string path)
@@ -85,18 +89,23 @@ public sealed partial class Journal : IDisposable
     public void RecordGuests(long run, IEnumerable<RunGuestRecord> guests) => Write(transaction =>
     {
         RequireRun(transaction, run);
-        var command = Command(transaction, """
+        var statement = Statement("""
             INSERT INTO run_guest (run, uri, uuid, name, initial_state, start_order, restore, outcome, seconds)
             VALUES ($run, $uri, $uuid, $name, $initialState, $order, $restore, $outcome, $seconds)
             ON CONFLICT (run, uri, uuid) DO NOTHING
             """);
+        statement.Bind("$run", run);
         foreach (var guest in guests)
         {
-            Bind(command,
-                ("$run", run), ("$uri", guest.Uri), ("$uuid", guest.Uuid), ("$name", guest.Name),
-                ("$initialState", guest.InitialState), ("$order", guest.Order), ("$restore", guest.Restore),
-                ("$outcome", guest.Outcome?.ToWord()), ("$seconds", guest.Seconds));
-            command.ExecuteNonQuery();
+            statement.Bind("$uri", guest.Uri);
+            statement.Bind("$uuid", guest.Uuid);
+            statement.Bind("$name", guest.Name);
+            statement.Bind("$initialState", guest.InitialState);
+            statement.Bind("$order", guest.Order);
+            statement.Bind("$restore", guest.Restore ? 1 : 0);
+            statement.Bind("$outcome", guest.Outcome?.ToWord());
+            statement.Bind("$seconds", guest.Seconds);
+            statement.ExecuteNonQuery();
         }
     });
 
@@ -106,13 +115,24 @@ public sealed partial class Journal : IDisposable
         Wait(StepStartedAsync(run, uri, uuid, action, at));
 
     /// <inheritdoc cref="StepStarted"/>
-    public Task<long> StepStartedAsync(long run, string uri, string uuid, string action, DateTimeOffset at) => WriteAsync(transaction =>
+    public Task<long> StepStartedAsync(long run, string uri, string uuid, string action, DateTimeOffset at) => WriteAsync(_ =>
     {
-        RequireRun(transaction, run);
-        var command = Command(transaction,
-            "INSERT INTO step (run, uri, uuid, action, started_at) VALUES ($run, $uri, $uuid, $action, $at) RETURNING id",
-            ("$run", run), ("$uri", uri), ("$uuid", uuid), ("$action", action), ("$at", JournalTime.ToText(at)));
-        return (long)command.ExecuteScalar()!;
+        var statement = Statement("INSERT INTO step (run, uri, uuid, action, started_at) VALUES ($run, $uri, $uuid, $action, $at) RETURNING id");
+        statement.Bind("$run", run);
+        statement.Bind("$uri", uri);
+        statement.Bind("$uuid", uuid);
+        statement.Bind("$action", action);
+        statement.Bind("$at", at);
+        try
+        {
+            return statement.ExecuteInt64()!.Value;
+        }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == JournalStatement.ForeignKeyViolation)
+        {
+            // The foreign key checks the run, in the same statement (a failed statement
+            // changes nothing), instead of a SELECT before every step.
+            throw new ArgumentException($"run {run} is not in the journal", nameof(run));
+        }
     });
 
     /// <summary>Records how a step ended, after it ended.</summary>
@@ -120,12 +140,14 @@ public sealed partial class Journal : IDisposable
         Wait(StepEndedAsync(step, at, result, error));
 
     /// <inheritdoc cref="StepEnded"/>
-    public Task StepEndedAsync(long step, DateTimeOffset at, StepResult result, string? error) => WriteAsync(transaction =>
+    public Task StepEndedAsync(long step, DateTimeOffset at, StepResult result, string? error) => WriteAsync(_ =>
     {
-        var command = Command(transaction,
-            "UPDATE step SET ended_at = $at, result = $result, error = $error WHERE id = $id",
-            ("$id", step), ("$at", JournalTime.ToText(at)), ("$result", result.ToWord()), ("$error", error));
-        if (command.ExecuteNonQuery() == 0)
+        var statement = Statement("UPDATE step SET ended_at = $at, result = $result, error = $error WHERE id = $id");
+        statement.Bind("$id", step);
+        statement.Bind("$at", at);
+        statement.Bind("$result", result.ToWord());
+        statement.Bind("$error", error);
+        if (statement.ExecuteNonQuery() == 0)
         {
             throw new ArgumentException($"step {step} is not in the journal", nameof(step));
         }
@@ -136,12 +158,15 @@ public sealed partial class Journal : IDisposable
         Wait(GuestFinishedAsync(run, uri, uuid, outcome, seconds));
 
     /// <inheritdoc cref="GuestFinished"/>
-    public Task GuestFinishedAsync(long run, string uri, string uuid, GuestOutcome outcome, double seconds) => WriteAsync(transaction =>
+    public Task GuestFinishedAsync(long run, string uri, string uuid, GuestOutcome outcome, double seconds) => WriteAsync(_ =>
     {
-        var command = Command(transaction,
-            "UPDATE run_guest SET outcome = $outcome, seconds = $seconds WHERE run = $run AND uri = $uri AND uuid = $uuid",
-            ("$run", run), ("$uri", uri), ("$uuid", uuid), ("$outcome", outcome.ToWord()), ("$seconds", seconds));
-        if (command.ExecuteNonQuery() == 0)
+        var statement = Statement("UPDATE run_guest SET outcome = $outcome, seconds = $seconds WHERE run = $run AND uri = $uri AND uuid = $uuid");
+        statement.Bind("$run", run);
+        statement.Bind("$uri", uri);
+        statement.Bind("$uuid", uuid);
+        statement.Bind("$outcome", outcome.ToWord());
+        statement.Bind("$seconds", seconds);
+        if (statement.ExecuteNonQuery() == 0)
         {
             throw new ArgumentException($"guest {uuid} on {uri} was not recorded for run {run}", nameof(uuid));
         }
@@ -174,6 +199,11 @@ public sealed partial class Journal : IDisposable
             foreach (var command in _commands.Values)
             {
                 command.Dispose();
+            }
+
+            foreach (var statement in _statements.Values)
+            {
+                statement.Dispose();
             }
 
             _connection.Dispose();
@@ -305,6 +335,18 @@ public sealed partial class Journal : IDisposable
         command.Transaction = transaction;
         Bind(command, parameters);
         return command;
+    }
+
+    /// <summary>The raw statement for this SQL, prepared on first use; like <see cref="Command"/>, the journal's own. Called only under <c>_lock</c>.</summary>
+    private JournalStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new JournalStatement(_connection, sql);
+            _statements.Add(sql, statement);
+        }
+
+        return statement;
     }
 
     /// <summary>Sets the command's parameters; those of a command run before are reused, not added again.</summary>

@@ -8,11 +8,20 @@ namespace Sundown.Engine.Journal;
 /// </summary>
 internal static class JournalTime
 {
-    private const string Format = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    /// <summary>The length of every time's text: <c>2026-11-25T10:00:00.000Z</c>.</summary>
+    internal const int TextLength = 24;
+
+    private const string Pattern = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     internal static string ToText(DateTimeOffset time) =>
-        time.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
+        time.UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture);
+
+    /// <summary>The same text as <see cref="ToText"/>, written into <paramref name="buffer"/> (at least <see cref="TextLength"/> chars).</summary>
+    internal static ReadOnlySpan<char> Format(DateTimeOffset time, Span<char> buffer) =>
+        time.UtcDateTime.TryFormat(buffer, out int written, Pattern, CultureInfo.InvariantCulture)
+            ? buffer[..written]
+            : throw new ArgumentException($"a time's text needs {TextLength} chars", nameof(buffer));
 
     internal static DateTimeOffset Parse(string text) =>
-        DateTimeOffset.ParseExact(text, Format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        DateTimeOffset.ParseExact(text, Pattern, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }

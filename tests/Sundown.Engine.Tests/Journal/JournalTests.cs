@@ -54,6 +54,25 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public void Empty_text_is_kept_empty_and_every_text_as_stored_by_the_commands_before()
+    {
+        using var journal = RunJournal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, null);
+        // A name SQLite's UTF-16 binding must carry whole: astral plane, NUL, quotes.
+        RunGuestRecord guest = new("qemu:///system", "uuid-x", "\U0001F600 a\0b 'c' \"d\"", "running", -3, false, null, null);
+        journal.RecordGuests(run, [guest]);
+        long step = journal.StepStarted(run, guest.Uri, guest.Uuid, "acpi", At(0.001));
+        journal.StepEnded(step, At(59.999), StepResult.Error, "");
+
+        var loaded = journal.LoadRun(run)!;
+
+        Assert.Equal(guest, loaded.Guests.Single());
+        Assert.Equal(new StepRecord(step, guest.Uri, guest.Uuid, "acpi", At(0.001), At(59.999), StepResult.Error, ""), loaded.Steps.Single());
+        Assert.Equal("text", Scalar("SELECT typeof(error) FROM step"));
+        Assert.Equal("2026-11-25T22:00:59.999Z", Scalar("SELECT ended_at FROM step"));
+    }
+
+    [Fact]
     public void A_run_killed_mid_step_is_found_unfinished_with_its_steps()
     {
         long run, step;
