@@ -2,7 +2,7 @@ using System.CommandLine;
 using Sundown.Cli.Commands;
 using Sundown.Core.Config;
 using Sundown.Core.Hosts;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 
 namespace Sundown.Cli;

@@ -134,7 +134,7 @@ public sealed class StopCommandTests : IDisposable
     public async Task A_second_stop_while_one_runs_is_refused_with_a_clear_message() => await Task.Run(() =>
     {
         using var file = TestHostFile.Create(3);
-        using var held = Sundown.Engine.Journal.StateLock.Acquire(_stateDir);
+        using var held = Sundown.Engine.Journaling.StateLock.Acquire(_stateDir);
 
         var result = CliRunner.Run("stop", "-c", file.Uri, "--state-dir", _stateDir);
 

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Sundown.Cli.Rendering;
 using Sundown.Core.Planning;
 using Sundown.Engine.Execution;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
 namespace Sundown.Cli.Tests;
 

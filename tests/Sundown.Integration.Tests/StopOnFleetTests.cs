@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Testing;
 
 namespace Sundown.Integration.Tests;

@@ -1,4 +1,4 @@
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Testing;
 
 namespace Sundown.WholeHost.Tests;

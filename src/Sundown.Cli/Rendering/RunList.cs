@@ -1,5 +1,5 @@
 using System.Globalization;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
 namespace Sundown.Cli.Rendering;
 

@@ -1,5 +1,5 @@
 using Sundown.Engine.Execution;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Starting;
 
 namespace Sundown.Cli.Rendering;

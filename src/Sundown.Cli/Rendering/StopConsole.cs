@@ -3,7 +3,7 @@ using System.Text;
 using Sundown.Cli.Systemd;
 using Sundown.Core.Planning;
 using Sundown.Engine.Execution;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
 

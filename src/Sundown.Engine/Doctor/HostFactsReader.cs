@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using Sundown.Core.Doctor;
 using Sundown.Core.Model;
-using Sundown.Engine.Journal;
-using RunJournal = Sundown.Engine.Journal.Journal;
+using Sundown.Engine.Journaling;
+using RunJournal = Sundown.Engine.Journaling.Journal;
 
 namespace Sundown.Engine.Doctor;
 

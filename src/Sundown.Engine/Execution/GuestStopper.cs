@@ -3,7 +3,7 @@ using Sundown.Core.Hosts;
 using Sundown.Core.Model;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 
 namespace Sundown.Engine.Execution;

@@ -1,5 +1,5 @@
 using Sundown.Core.Hosts;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
 namespace Sundown.Engine.Execution;
 

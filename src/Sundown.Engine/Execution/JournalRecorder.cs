@@ -1,9 +1,9 @@
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
 namespace Sundown.Engine.Execution;
 
 /// <summary>Writes a run's steps to the journal, each durable before its task completes.</summary>
-public sealed class JournalRecorder(Journal.Journal journal, long run) : IStepRecorder
+public sealed class JournalRecorder(Journal journal, long run) : IStepRecorder
 {
     public Task<long> StepStartedAsync(string uri, string uuid, string action, DateTimeOffset at) => journal.StepStartedAsync(run, uri, uuid, action, at);
 

@@ -5,7 +5,7 @@ using Sundown.Core.Config;
 using Sundown.Core.Hosts;
 using Sundown.Core.Model;
 using Sundown.Core.Planning;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 
 namespace Sundown.Engine.Execution;

@@ -1,4 +1,4 @@
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
 namespace Sundown.Engine.Execution;
 

@@ -1,4 +1,4 @@
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
 namespace Sundown.Engine.Reports;
 
@@ -20,6 +20,6 @@ public static class RunHistory
     }
 
     // A report never creates a journal: no file means no runs.
-    private static Journal.Journal? OpenExisting(string stateDirectory) =>
-        File.Exists(Path.Combine(stateDirectory, Journal.Journal.FileName)) ? Journal.Journal.Open(stateDirectory) : null;
+    private static Journal? OpenExisting(string stateDirectory) =>
+        File.Exists(Path.Combine(stateDirectory, Journal.FileName)) ? Journal.Open(stateDirectory) : null;
 }

@@ -5,7 +5,7 @@ using Sundown.Core.Policy;
 using Sundown.Engine.Execution;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 
 namespace Sundown.Engine.Starting;
@@ -26,7 +26,7 @@ public static class StartRun
         StartRequest request, Func<string, IGuestHost> open, TimeProvider time, Action<StopProgress>? progress, CancellationToken interrupt)
     {
         using var stateLock = StateLock.Acquire(request.StateDirectory);
-        using var journal = Journal.Journal.Open(request.StateDirectory);
+        using var journal = Journal.Open(request.StateDirectory);
         var stop = journal.LastRun(RunKind.Stop);
         var restoreList = journal.RestoreList();
         if (stop is null || restoreList.Count == 0)

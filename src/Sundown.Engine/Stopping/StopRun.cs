@@ -5,7 +5,7 @@ using Sundown.Core.Policy;
 using Sundown.Engine.Execution;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 
 namespace Sundown.Engine.Stopping;
@@ -24,7 +24,7 @@ public static class StopRun
         StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt)
     {
         using var stateLock = StateLock.Acquire(request.StateDirectory);
-        using var journal = Journal.Journal.Open(request.StateDirectory);
+        using var journal = Journal.Open(request.StateDirectory);
         // A libvirtd restart mid-stop must not strand the guests: reconnect, re-read, go on.
         using var hosts = HostSet.Open(request.Uris, uri => ReconnectingHost.Open(uri, open, s_reconnectFor));
         var entries = GuestsWithPolicies.Read(hosts, request.Config, request.Only);
@@ -80,7 +80,7 @@ public static class StopRun
     {
         var entries = GuestsWithPolicies.Read(hosts, config, only);
         CheckOnly(only, entries);
-        using var journal = File.Exists(Path.Combine(stateDirectory, Journal.Journal.FileName)) ? Journal.Journal.Open(stateDirectory) : null;
+        using var journal = File.Exists(Path.Combine(stateDirectory, Journal.FileName)) ? Journal.Open(stateDirectory) : null;
         return Planner.Build(entries, budget, config.Limits, Estimate(journal, entries));
     }
 
@@ -111,7 +111,7 @@ public static class StopRun
     /// how they went off; guests it never saw are added.
     /// </summary>
     private static IReadOnlyList<(Guest Guest, GuestPolicy Policy)> Continue(
-        Journal.Journal journal, RunRecord unfinished, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
+        Journal journal, RunRecord unfinished, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
     {
         var recorded = unfinished.Guests.ToDictionary(g => (g.Uri, g.Uuid));
         journal.RecordGuests(unfinished.Id, entries.Where(e => !recorded.ContainsKey((e.Guest.Uri, e.Guest.Uuid))).Select(e => Record(e.Guest, e.Policy)));
@@ -160,7 +160,7 @@ public static class StopRun
         }
     }
 
-    private static Estimates Estimate(Journal.Journal? journal, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
+    private static Estimates Estimate(Journal? journal, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
     {
         var memory = entries.GroupBy(e => e.Guest.Uuid).ToDictionary(g => g.Key, g => g.First().Guest.MemoryKiB);
         return journal?.SaveBytesPerSecond(memory) is { } observed ? new Estimates(observed) : Estimates.Default;

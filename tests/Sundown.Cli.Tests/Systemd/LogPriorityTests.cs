@@ -3,7 +3,7 @@ using Sundown.Cli.Rendering;
 using Sundown.Cli.Systemd;
 using Sundown.Core.Planning;
 using Sundown.Engine.Execution;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
 namespace Sundown.Cli.Tests.Systemd;
 

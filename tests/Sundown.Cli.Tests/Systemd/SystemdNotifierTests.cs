@@ -5,7 +5,7 @@ using Sundown.Core.Model;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
 using Sundown.Engine.Execution;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Libvirt.Tests;
 
 namespace Sundown.Cli.Tests.Systemd;

@@ -1,7 +1,7 @@
 using Sundown.Core.Model;
 using Sundown.Engine.Doctor;
-using Sundown.Engine.Journal;
-using RunJournal = Sundown.Engine.Journal.Journal;
+using Sundown.Engine.Journaling;
+using RunJournal = Sundown.Engine.Journaling.Journal;
 
 namespace Sundown.Engine.Tests.Doctor;
 

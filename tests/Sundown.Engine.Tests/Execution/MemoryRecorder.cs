@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Sundown.Engine.Execution;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
 namespace Sundown.Engine.Tests.Execution;
 

@@ -5,7 +5,7 @@ using Sundown.Core.Planning;
 using Sundown.Core.Policy;
 using Sundown.Engine.Execution;
 using Sundown.Engine.Hosts;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Tests.Simulation;
 
 namespace Sundown.Engine.Tests.Execution;

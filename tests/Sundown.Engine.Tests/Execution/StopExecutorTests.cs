@@ -4,7 +4,7 @@ using Sundown.Core.Model;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
 using Sundown.Engine.Execution;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Tests.Simulation;
 

@@ -1,4 +1,4 @@
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 
 namespace Sundown.Engine.Tests.Reports;

@@ -1,7 +1,7 @@
 using Sundown.Core.Config;
 using Sundown.Core.Hosts;
 using Sundown.Core.Model;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
 using Sundown.Engine.Tests.Simulation;
@@ -37,7 +37,7 @@ public sealed class StopRunTests : IDisposable
         var outcomes = second.Report.Guests.ToDictionary(g => g.Name, g => g.Outcome);
         Assert.Equal("shutdown", outcomes["quick"]);
         Assert.Equal("destroyed", outcomes["deaf"]);
-        using var journal = Sundown.Engine.Journal.Journal.Open(_stateDir);
+        using var journal = Sundown.Engine.Journaling.Journal.Open(_stateDir);
         Assert.Single(journal.ListRuns());
         Assert.Equal(new[] { quick.Uuid, deaf.Uuid }.Order(StringComparer.Ordinal), journal.RestoreList().Select(g => g.Uuid).Order(StringComparer.Ordinal));
     }

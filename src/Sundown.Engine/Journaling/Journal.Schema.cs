@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 public sealed partial class Journal
 {

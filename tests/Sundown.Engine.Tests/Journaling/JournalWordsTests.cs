@@ -1,6 +1,6 @@
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
-namespace Sundown.Engine.Tests.Journal;
+namespace Sundown.Engine.Tests.Journaling;
 
 public sealed class JournalWordsTests
 {

@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>One step taken on one guest. Written when it starts, completed when it ends.</summary>
 /// <param name="Action">The step's word: <c>"acpi"</c>, <c>"save"</c>, … (<c>StepKinds.ToName</c>).</param>

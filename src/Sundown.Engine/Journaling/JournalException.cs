@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>
 /// The journal or the state directory cannot be used: not creatable, not writable, corrupt,

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>
 /// Times as the journal stores them: ISO-8601 UTC text with milliseconds. Fixed width, so

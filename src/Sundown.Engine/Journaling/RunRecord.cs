@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>One run with everything the journal knows about it.</summary>
 /// <param name="FinishedAt">Null while the run goes on, or if it died: such a run can be continued.</param>

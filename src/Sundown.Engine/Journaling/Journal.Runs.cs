@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Data.Sqlite;
 
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 public sealed partial class Journal
 {

@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>One line of the run history: a run without its guests and steps.</summary>
 /// <param name="Guests">How many guests the run recorded.</param>

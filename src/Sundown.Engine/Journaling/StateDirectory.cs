@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>The directory that holds the journal and the lock (<c>/var/lib/sundown</c> by default).</summary>
 internal static class StateDirectory

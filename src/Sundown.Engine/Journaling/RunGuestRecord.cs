@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>One guest of a run, as the journal holds it.</summary>
 /// <param name="Uri">The libvirt connection URI of the guest's host.</param>

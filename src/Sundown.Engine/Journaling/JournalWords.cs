@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>
 /// The words the journal stores and the JSON contract prints for <see cref="RunKind"/>,

@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>What a run did: stopped guests, or brought them back.</summary>
 public enum RunKind

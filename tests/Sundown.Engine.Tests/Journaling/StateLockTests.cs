@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 using Sundown.Testing;
 
-namespace Sundown.Engine.Tests.Journal;
+namespace Sundown.Engine.Tests.Journaling;
 
 /// <summary>The state lock, against itself and against flock(1) in another process.</summary>
 public sealed class StateLockTests : IDisposable

@@ -1,6 +1,6 @@
 using Sundown.Core.Policy;
 
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 public sealed partial class Journal
 {

@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>Another process holds the state directory's lock: only one run at a time may act on the guests.</summary>
 public sealed class StateLockedException(string stateDirectory, int? pid)

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>
 /// The record of every run, in SQLite at <c>STATE/sundown.db</c>: runs, their guests and
@@ -14,7 +14,7 @@ namespace Sundown.Engine.Journal;
 /// <remarks>
 /// Inside the <c>Sundown.Engine</c> namespaces the name <c>Journal</c> means this namespace,
 /// not this class: there, name the class through an alias
-/// (<c>using RunJournal = Sundown.Engine.Journal.Journal;</c>).
+/// (<c>using RunJournal = Sundown.Engine.Journaling.Journal;</c>).
 /// </remarks>
 public sealed partial class Journal : IDisposable
 {

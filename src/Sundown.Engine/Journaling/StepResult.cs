@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>How one step ended. The JSON contract's words are in <see cref="JournalWords"/>.</summary>
 public enum StepResult

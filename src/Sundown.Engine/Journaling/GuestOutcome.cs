@@ -1,4 +1,4 @@
-namespace Sundown.Engine.Journal;
+namespace Sundown.Engine.Journaling;
 
 /// <summary>How one guest ended a run. The JSON contract's words are in <see cref="JournalWords"/>.</summary>
 public enum GuestOutcome

@@ -1,8 +1,8 @@
 using Microsoft.Data.Sqlite;
-using Sundown.Engine.Journal;
-using RunJournal = Sundown.Engine.Journal.Journal;
+using Sundown.Engine.Journaling;
+using RunJournal = Sundown.Engine.Journaling.Journal;
 
-namespace Sundown.Engine.Tests.Journal;
+namespace Sundown.Engine.Tests.Journaling;
 
 /// <summary>The journal on a real SQLite file in a temporary state directory.</summary>
 public sealed class JournalTests : IDisposable

@@ -1,6 +1,6 @@
-using Sundown.Engine.Journal;
+using Sundown.Engine.Journaling;
 
-namespace Sundown.Engine.Tests.Journal;
+namespace Sundown.Engine.Tests.Journaling;
 
 /// <summary>
 /// The group commit on its own, with an in-memory "transaction" whose commits the tests hold
