@@ -113,7 +113,9 @@ public sealed class SystemdNotifierTests
         try
         {
             Environment.SetEnvironmentVariable(SystemdNotifier.SocketVariable, listener.Address);
-            // The test driver stops a guest at once: a short interval lets ticks happen all the same.
+            // The test driver stops a guest at once, so the stop may end before a tick: the ticks are
+            // the virtual-time tests' subject (and the whole-host test's, under a real systemd). A
+            // short interval lets some happen here all the same.
             Environment.SetEnvironmentVariable(SystemdNotifier.IntervalVariable, "5");
             result = CliRunner.Run("stop", "-c", file.Uri, "--budget", "30s", "--state-dir", stateDir);
         }
@@ -125,11 +127,11 @@ public sealed class SystemdNotifierTests
         }
 
         Assert.True(result.ExitCode == 0, result.Error);
-        listener.WaitFor(2);
+        listener.WaitFor(1);
         var messages = listener.Messages;
+        // The first message, sent once the plan is made, already extends the timeout.
         Assert.StartsWith("STOPPING=1\n", messages[0], StringComparison.Ordinal);
-        var extensions = messages.SelectMany(Lines).Where(line => line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal)).ToList();
-        Assert.True(extensions.Count >= 2, $"{extensions.Count} extension(s) in: {string.Join(" | ", messages)}");
+        Assert.Contains(Lines(messages[0]), line => line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal));
         Assert.All(messages, message => Assert.Contains("STATUS=stopping guests: ", message, StringComparison.Ordinal));
         // The console shows what it always does: no priority prefixes, nothing about systemd.
         Assert.StartsWith("Stopping ", result.Output, StringComparison.Ordinal);
