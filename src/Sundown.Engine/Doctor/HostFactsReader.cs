@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using Sundown.Core.Doctor;
 using Sundown.Core.Model;
 using Sundown.Engine.Journaling;
-using RunJournal = Sundown.Engine.Journaling.Journal;
 
 namespace Sundown.Engine.Doctor;
 
@@ -61,14 +60,14 @@ internal static class HostFactsReader
     /// <summary>The typical shutdown of each guest and the save speed, from the journal when there is one (it is never created here).</summary>
     internal static JournalHistory History(string stateDirectory, IEnumerable<Guest> guests)
     {
-        if (!File.Exists(Path.Combine(stateDirectory, RunJournal.FileName)))
+        if (!File.Exists(Path.Combine(stateDirectory, Journal.FileName)))
         {
             return JournalHistory.None;
         }
 
         try
         {
-            using var journal = RunJournal.Open(stateDirectory);
+            using var journal = Journal.Open(stateDirectory);
             var memory = new Dictionary<string, ulong>(StringComparer.Ordinal);
             var typical = ImmutableDictionary.CreateBuilder<string, TimeSpan>(StringComparer.Ordinal);
             foreach (var guest in guests)

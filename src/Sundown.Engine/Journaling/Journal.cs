@@ -11,11 +11,6 @@ namespace Sundown.Engine.Journaling;
 /// together are committed together (<see cref="GroupCommit{TTransaction}"/>); one connection,
 /// used under a lock.
 /// </summary>
-/// <remarks>
-/// Inside the <c>Sundown.Engine</c> namespaces the name <c>Journal</c> means this namespace,
-/// not this class: there, name the class through an alias
-/// (<c>using RunJournal = Sundown.Engine.Journaling.Journal;</c>).
-/// </remarks>
 public sealed partial class Journal : IDisposable
 {
     /// <summary>The journal's file in the state directory.</summary>

@@ -1,7 +1,6 @@
 using Sundown.Core.Model;
 using Sundown.Engine.Doctor;
 using Sundown.Engine.Journaling;
-using RunJournal = Sundown.Engine.Journaling.Journal;
 
 namespace Sundown.Engine.Tests.Doctor;
 
@@ -105,7 +104,7 @@ public sealed class HostFactsReaderTests : IDisposable
         Assert.False(Directory.Exists(empty));
 
         var t0 = new DateTimeOffset(2026, 11, 25, 22, 0, 0, TimeSpan.Zero);
-        using (var journal = RunJournal.Open(_state.FullName))
+        using (var journal = Journal.Open(_state.FullName))
         {
             long run = journal.BeginRun(RunKind.Stop, t0, null);
             long step = journal.StepStarted(run, guest.Uri, guest.Uuid, "acpi", t0);

@@ -1,6 +1,5 @@
 using Microsoft.Data.Sqlite;
 using Sundown.Engine.Journaling;
-using RunJournal = Sundown.Engine.Journaling.Journal;
 
 namespace Sundown.Engine.Tests.Journaling;
 
@@ -15,7 +14,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_whole_run_reads_back_as_it_was_written()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, TimeSpan.FromMinutes(5));
         RunGuestRecord[] guests =
         [
@@ -56,7 +55,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void Empty_text_is_kept_empty_and_every_text_as_stored_by_the_commands_before()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
         // A name SQLite's UTF-16 binding must carry whole: astral plane, NUL, quotes.
         RunGuestRecord guest = new("qemu:///system", "uuid-x", "\U0001F600 a\0b 'c' \"d\"", "running", -3, false, null, null);
@@ -77,7 +76,7 @@ public sealed class JournalTests : IDisposable
     {
         long run, step;
         string uuid;
-        using (var journal = RunJournal.Open(_state.FullName))
+        using (var journal = Journal.Open(_state.FullName))
         {
             run = journal.BeginRun(RunKind.Stop, s_t0, null);
             var guest = Guest("web", "running", order: 0, restore: true);
@@ -92,11 +91,11 @@ public sealed class JournalTests : IDisposable
             var crashed = Directory.CreateDirectory(Path.Combine(_state.FullName, "crashed"));
             foreach (string suffix in new[] { "", "-wal" })
             {
-                File.Copy(Path.Combine(_state.FullName, RunJournal.FileName + suffix), Path.Combine(crashed.FullName, RunJournal.FileName + suffix));
+                File.Copy(Path.Combine(_state.FullName, Journal.FileName + suffix), Path.Combine(crashed.FullName, Journal.FileName + suffix));
             }
         }
 
-        using var reopened = RunJournal.Open(Path.Combine(_state.FullName, "crashed"));
+        using var reopened = Journal.Open(Path.Combine(_state.FullName, "crashed"));
         var unfinished = reopened.FindUnfinishedRun(RunKind.Stop);
 
         Assert.NotNull(unfinished);
@@ -111,13 +110,13 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void Every_write_is_visible_to_a_second_journal_on_the_same_directory_before_the_first_closes()
     {
-        using var first = RunJournal.Open(_state.FullName);
+        using var first = Journal.Open(_state.FullName);
         long run = first.BeginRun(RunKind.Start, s_t0, null);
         var guest = Guest("web", "shutoff", order: 0, restore: false);
         first.RecordGuests(run, [guest]);
         first.StepStarted(run, guest.Uri, guest.Uuid, "start", At(1));
 
-        using var second = RunJournal.Open(_state.FullName);
+        using var second = Journal.Open(_state.FullName);
 
         Assert.Equal(run, second.FindUnfinishedRun(RunKind.Start)?.Id);
         Assert.Single(second.LoadRun(run)!.Steps);
@@ -126,7 +125,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_finished_run_or_one_followed_by_another_run_is_not_continued()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long finished = journal.BeginRun(RunKind.Stop, s_t0, null);
         journal.FinishRun(finished, At(1), 0);
         Assert.Null(journal.FindUnfinishedRun(RunKind.Stop));
@@ -144,7 +143,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_guest_recorded_again_when_a_run_is_continued_keeps_its_first_record()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
         var guest = Guest("web", "running", order: 0, restore: true);
         journal.RecordGuests(run, [guest]);
@@ -157,7 +156,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void The_restore_list_is_the_newest_stops_until_a_start_consumes_it()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long old = journal.BeginRun(RunKind.Stop, s_t0, null);
         journal.RecordGuests(old, [Guest("old", "running", 0, restore: true)]);
         journal.FinishRun(old, At(1), 0);
@@ -179,7 +178,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void The_restore_list_is_empty_without_a_stop_and_consuming_a_start_is_refused()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         Assert.Empty(journal.RestoreList());
 
         long start = journal.BeginRun(RunKind.Start, s_t0, null);
@@ -190,7 +189,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void Save_speed_is_the_slowest_of_the_last_twenty_successful_saves_of_guests_with_known_memory()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
         // 1 GiB in 20 s (51.2 MiB/s), the slowest, but twenty saves came after it.
         Step(journal, run, "big", "save", At(0), At(20), StepResult.Ok);
@@ -211,7 +210,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void Save_speed_is_unknown_without_a_successful_save()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
         Step(journal, run, "a", "save", At(0), At(1), StepResult.Error);
         journal.StepStarted(run, "qemu:///system", "a", "save", At(2)); // never ended
@@ -222,7 +221,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_typical_shutdown_is_the_longest_of_the_guests_last_five_graceful_ones()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
         Step(journal, run, "web", "acpi", At(0), At(90), StepResult.Ok);       // the sixth from last: too old
         double[] seconds = [3, 4, 12.5, 5, 4];
@@ -242,7 +241,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void Runs_are_listed_newest_first_with_their_guest_counts()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long stop = journal.BeginRun(RunKind.Stop, s_t0, TimeSpan.FromMinutes(5));
         journal.RecordGuests(stop, [Guest("a", "running", 0, true), Guest("b", "running", 0, true)]);
         journal.FinishRun(stop, At(30), 3);
@@ -262,7 +261,7 @@ public sealed class JournalTests : IDisposable
     public void Times_are_kept_as_utc_text_with_milliseconds()
     {
         var local = new DateTimeOffset(2026, 3, 29, 3, 30, 15, 123, TimeSpan.FromHours(2)).AddTicks(4567);
-        using (var journal = RunJournal.Open(_state.FullName))
+        using (var journal = Journal.Open(_state.FullName))
         {
             long run = journal.BeginRun(RunKind.Stop, local, null);
 
@@ -280,7 +279,7 @@ public sealed class JournalTests : IDisposable
     {
         string state = Path.Combine(_state.FullName, "var", "lib", "sundown");
 
-        RunJournal.Open(state).Dispose();
+        Journal.Open(state).Dispose();
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(state));
         Assert.Equal(1L, Scalar("PRAGMA user_version", state));
@@ -290,10 +289,10 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_journal_from_a_newer_sundown_is_refused_untouched()
     {
-        RunJournal.Open(_state.FullName).Dispose();
+        Journal.Open(_state.FullName).Dispose();
         Scalar("PRAGMA user_version = 99");
 
-        var error = Assert.Throws<JournalException>(() => RunJournal.Open(_state.FullName));
+        var error = Assert.Throws<JournalException>(() => Journal.Open(_state.FullName));
 
         Assert.Contains("schema version 99", error.Message);
         Assert.Equal(99L, Scalar("PRAGMA user_version"));
@@ -302,10 +301,10 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void A_file_that_is_not_a_journal_is_refused_with_its_path()
     {
-        string path = Path.Combine(_state.FullName, RunJournal.FileName);
+        string path = Path.Combine(_state.FullName, Journal.FileName);
         File.WriteAllText(path, new string('x', 4096));
 
-        var error = Assert.Throws<JournalException>(() => RunJournal.Open(_state.FullName));
+        var error = Assert.Throws<JournalException>(() => Journal.Open(_state.FullName));
 
         Assert.Contains(path, error.Message);
     }
@@ -313,7 +312,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void Writes_from_many_threads_all_land()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
         var guests = Enumerable.Range(0, 16).Select(i => Guest($"g{i}", "running", 0, true)).ToArray();
         journal.RecordGuests(run, guests);
@@ -333,7 +332,7 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void Writes_about_what_is_not_in_the_journal_are_refused()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
 
         Assert.Throws<ArgumentException>(() => journal.StepStarted(run + 1, "qemu:///system", "a", "acpi", s_t0));
@@ -346,7 +345,7 @@ public sealed class JournalTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task Many_guests_recording_at_once_all_land_each_guests_steps_in_its_order()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
         var guests = Enumerable.Range(0, 300).Select(i => Guest($"g{i}", "running", 0, true)).ToArray();
         journal.RecordGuests(run, guests);
@@ -377,7 +376,7 @@ public sealed class JournalTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task A_failed_commit_fails_every_write_of_its_batch_and_later_writes_land()
     {
-        using var journal = RunJournal.Open(_state.FullName);
+        using var journal = Journal.Open(_state.FullName);
         long run = journal.BeginRun(RunKind.Stop, s_t0, null);
         var guests = Enumerable.Range(0, 20).Select(i => Guest($"g{i}", "running", 0, true)).ToArray();
         journal.RecordGuests(run, guests);
@@ -425,7 +424,7 @@ public sealed class JournalTests : IDisposable
     {
         long run;
         List<Task<long>> writes;
-        var journal = RunJournal.Open(_state.FullName);
+        var journal = Journal.Open(_state.FullName);
         run = journal.BeginRun(RunKind.Stop, s_t0, null);
         var guests = Enumerable.Range(0, 50).Select(i => Guest($"g{i}", "running", 0, true)).ToArray();
         journal.RecordGuests(run, guests);
@@ -443,12 +442,12 @@ public sealed class JournalTests : IDisposable
     private static RunGuestRecord Guest(string name, string state, int order, bool restore) =>
         new("qemu:///system", $"uuid-{name}", name, state, order, restore, null, null);
 
-    private static void Step(RunJournal journal, long run, string uuid, string action, DateTimeOffset started, DateTimeOffset ended, StepResult result) =>
+    private static void Step(Journal journal, long run, string uuid, string action, DateTimeOffset started, DateTimeOffset ended, StepResult result) =>
         journal.StepEnded(journal.StepStarted(run, "qemu:///system", uuid, action, started), ended, result, null);
 
     private SqliteConnection Connect()
     {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(_state.FullName, RunJournal.FileName)};Pooling=False");
+        var connection = new SqliteConnection($"Data Source={Path.Combine(_state.FullName, Journal.FileName)};Pooling=False");
         connection.Open();
         return connection;
     }
@@ -463,7 +462,7 @@ public sealed class JournalTests : IDisposable
     /// <summary>Reads the file directly, as the sqlite3 shell would.</summary>
     private object? Scalar(string sql, string? state = null)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(state ?? _state.FullName, RunJournal.FileName)};Pooling=False");
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(state ?? _state.FullName, Journal.FileName)};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
