@@ -25,8 +25,13 @@ internal sealed class WholeHost : IAsyncDisposable
     /// <summary>Sundown's state directory inside the host (the unit's default).</summary>
     internal string StateDirectory => InRoot("/var/lib/sundown");
 
+    /// <summary>Checked once per test run, not per test: the set-up scripts ask apt and dpkg each time.</summary>
+    private static readonly Lazy<Task> s_ready = new(PrepareAsync);
+
     /// <summary>Skips (or, in CI, fails) unless this machine can run a whole host.</summary>
-    internal static async Task RequireAsync()
+    internal static Task RequireAsync() => s_ready.Value;
+
+    private static async Task PrepareAsync()
     {
         // The guests' kernel and initramfs, copied into the host.
         await FleetScript.RequireSetupAsync();

@@ -22,6 +22,9 @@ internal static class JournalTime
             ? buffer[..written]
             : throw new ArgumentException($"a time's text needs {TextLength} chars", nameof(buffer));
 
+    /// <summary>The time as the journal keeps it (to the millisecond): what reading it back would give.</summary>
+    internal static DateTimeOffset AsStored(DateTimeOffset time) => Parse(ToText(time));
+
     internal static DateTimeOffset Parse(string text) =>
         DateTimeOffset.ParseExact(text, Pattern, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }

@@ -67,9 +67,8 @@ public static class StopRun
         {
             var finishedAt = time.GetUtcNow();
             journal.FinishRun(run, finishedAt, exitCode);
-            // What FinishRun wrote, without reading the whole run back a second time; the
-            // journal keeps times to the millisecond.
-            record = record with { FinishedAt = JournalTime.Parse(JournalTime.ToText(finishedAt)), ExitCode = exitCode };
+            // What FinishRun wrote, without reading the whole run back a second time.
+            record = record with { FinishedAt = JournalTime.AsStored(finishedAt), ExitCode = exitCode };
         }
 
         return new StopResult(RunReports.FromRecord(record), plan, exitCode, unfinished is not null);
