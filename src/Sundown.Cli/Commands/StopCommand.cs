@@ -19,7 +19,11 @@ internal static class StopCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var json = new Option<bool>("--json") { Description = "print the run's report as JSON" };
-        var command = new Command("stop", "Shut down, save or, at their deadline, power off every guest, tier by tier.") { connect, budget, only, json };
+        var atShutdown = new Option<bool>("--at-shutdown")
+        {
+            Description = "the stop sundown.service runs at host shutdown: a bad config falls back (to the last good one, else the defaults) instead of being refused",
+        };
+        var command = new Command("stop", "Shut down, save or, at their deadline, power off every guest, tier by tier.") { connect, budget, only, json, atShutdown };
         command.SetAction(async (parseResult, cancellation) =>
         {
             // Everything that can be refused is checked before the lock, the journal or any guest.
@@ -29,7 +33,10 @@ internal static class StopCommand
                 GlobalOptions.Uris(parseResult, connect, config),
                 HostOptions.Budget(parseResult, budget, config),
                 parseResult.GetValue(only) is { Length: > 0 } names ? names : null,
-                parseResult.GetValue(GlobalOptions.StateDirectory)!);
+                parseResult.GetValue(GlobalOptions.StateDirectory)!)
+            {
+                AtShutdown = parseResult.GetValue(atShutdown),
+            };
 
             using var interrupt = new Interruption();
             var output = parseResult.InvocationConfiguration.Output;

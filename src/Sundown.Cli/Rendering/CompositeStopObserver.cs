@@ -1,5 +1,6 @@
 using Sundown.Core.Planning;
 using Sundown.Engine.Execution;
+using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
 
 namespace Sundown.Cli.Rendering;
@@ -20,6 +21,14 @@ internal sealed class CompositeStopObserver(IReadOnlyList<IStopObserver> observe
         foreach (var observer in observers)
         {
             observer.Progress(progress);
+        }
+    }
+
+    public void Fault(Fault fault)
+    {
+        foreach (var observer in observers)
+        {
+            observer.Fault(fault);
         }
     }
 }

@@ -5,7 +5,8 @@ namespace Sundown.Cli.Rendering;
 
 /// <summary>
 /// The run contract of DESIGN.md, printed by <c>stop --json</c>, <c>start --json</c> and
-/// <c>report --json</c>: <c>{"run","kind","startedAt","finishedAt","budgetSeconds","guests":[…]}</c>.
+/// <c>report --json</c>: <c>{"run","kind","startedAt","finishedAt","budgetSeconds","guests":[…],"faults":[…]}</c>,
+/// each fault <c>{"kind","subject","message"}</c>.
 /// </summary>
 internal static class RunJson
 {
@@ -57,6 +58,17 @@ internal static class RunJson
             }
 
             json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("faults");
+        foreach (var fault in report.Faults)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", fault.Kind);
+            WriteString(json, "subject", fault.Subject);
+            json.WriteString("message", fault.Message);
             json.WriteEndObject();
         }
 

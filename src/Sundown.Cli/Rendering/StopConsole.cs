@@ -83,6 +83,16 @@ internal sealed class StopConsole(TextWriter output, TimeProvider time, bool jou
         }
     }
 
+    /// <summary>A fault worked around: always at priority err, whatever else the stop does.</summary>
+    public void Fault(Fault fault)
+    {
+        lock (_lock)
+        {
+            string subject = fault.Subject is { } s ? $" {TextTable.Printable(s)}:" : "";
+            WriteLine($"fault ({fault.Kind}):{subject} {fault.Message}", LogPriority.Error);
+        }
+    }
+
     /// <summary>The closing summary: what became of the guests and how much of the budget it took.</summary>
     internal void Finish(StopResult result)
     {

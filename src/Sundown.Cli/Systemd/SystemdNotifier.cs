@@ -4,6 +4,7 @@ using System.Text;
 using Sundown.Cli.Rendering;
 using Sundown.Core.Planning;
 using Sundown.Engine.Execution;
+using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
 
 namespace Sundown.Cli.Systemd;
@@ -114,6 +115,11 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
         {
             _up.Remove(progress.Uuid);
         }
+    }
+
+    /// <summary>The console reports faults (at priority err); systemd's status line keeps counting guests.</summary>
+    public void Fault(Fault fault)
+    {
     }
 
     public void Dispose()

@@ -85,7 +85,7 @@ internal sealed record UnitFile(string Binary, string? Config, string StateDirec
             # "-": a start that could not restore every guest must still leave the unit active,
             # or systemd would skip ExecStop= at shutdown.
             ExecStart=-{binary} start {common}
-            ExecStop={binary} stop --budget {Durations.Format(StopBudget)} {common}
+            ExecStop={binary} stop --at-shutdown --budget {Durations.Format(StopBudget)} {common}
             TimeoutStartSec={WholeSeconds(StartTimeout)}
             # The stop's budget ({Durations.Format(StopBudget)}) plus {WholeSeconds(StopMargin)}s for connecting, the journal and the report.
             TimeoutStopSec={WholeSeconds(StopTimeout)}

@@ -1,5 +1,6 @@
 using Sundown.Core.Planning;
 using Sundown.Engine.Execution;
+using Sundown.Engine.Reports;
 
 namespace Sundown.Engine.Stopping;
 
@@ -11,4 +12,7 @@ public interface IStopObserver
 
     /// <summary>A step began or ended, or a guest finished. Called from several threads.</summary>
     void Progress(StopProgress progress);
+
+    /// <summary>A fault was found and worked around; the stop goes on. Called from several threads.</summary>
+    void Fault(Fault fault);
 }

@@ -5,4 +5,14 @@ namespace Sundown.Engine.Stopping;
 /// <summary>What <c>sundown stop</c> was asked to do.</summary>
 /// <param name="Budget">The whole stop's time; null for no overall deadline.</param>
 /// <param name="Only">Stop only the guests of these names; null for all.</param>
-public sealed record StopRequest(SundownConfig Config, IReadOnlyList<string> Uris, TimeSpan? Budget, IReadOnlyCollection<string>? Only, string StateDirectory);
+public sealed record StopRequest(SundownConfig Config, IReadOnlyList<string> Uris, TimeSpan? Budget, IReadOnlyCollection<string>? Only, string StateDirectory)
+{
+    /// <summary>
+    /// The stop that sundown.service runs at host shutdown (<c>stop --at-shutdown</c>): it is the last
+    /// line of defence, so whatever is wrong around it degrades to a fault, never to a refusal.
+    /// </summary>
+    public bool AtShutdown { get; init; }
+
+    /// <summary>Faults found before the run began (the config fell back), carried into its report.</summary>
+    public IReadOnlyList<Reports.Fault> EarlierFaults { get; init; } = [];
+}

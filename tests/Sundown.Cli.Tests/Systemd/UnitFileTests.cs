@@ -60,7 +60,7 @@ public sealed class UnitFileTests : IDisposable
         Assert.Equal(["exec"], Values(settings, "NotifyAccess"));
         Assert.Equal(["multi-user.target"], Values(settings, "WantedBy"));
         Assert.Equal(["-/usr/local/bin/sundown start --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStart"]);
-        Assert.Equal(["/usr/local/bin/sundown stop --budget 5m --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStop"]);
+        Assert.Equal(["/usr/local/bin/sundown stop --at-shutdown --budget 5m --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStop"]);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class UnitFileTests : IDisposable
         var settings = Settings(unit.Render());
 
         Assert.Equal([timeoutStopSec], settings["TimeoutStopSec"]);
-        Assert.Contains($" stop --budget {stopBudget} ", settings["ExecStop"].Single(), StringComparison.Ordinal);
+        Assert.Contains($" stop --at-shutdown --budget {stopBudget} ", settings["ExecStop"].Single(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class UnitFileTests : IDisposable
         var settings = Settings(unit.Render());
 
         Assert.Equal(["600"], settings["TimeoutStopSec"]);
-        Assert.Contains(" stop --budget 9m30s ", settings["ExecStop"].Single(), StringComparison.Ordinal);
+        Assert.Contains(" stop --at-shutdown --budget 9m30s ", settings["ExecStop"].Single(), StringComparison.Ordinal);
         long start = long.Parse(settings["TimeoutStartSec"].Single(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(start, 1, 3600);
     }

@@ -1,0 +1,23 @@
+namespace Sundown.Engine.Reports;
+
+/// <summary>The words of <see cref="Fault.Kind"/>, as the JSON report carries them (a stable contract).</summary>
+public static class FaultKinds
+{
+    /// <summary>The config file could not be read, parsed or trusted; a fallback was used.</summary>
+    public const string Config = "config";
+
+    /// <summary>A guest's own policy element is invalid; the config's policy was used for it.</summary>
+    public const string Metadata = "metadata";
+
+    /// <summary>The state directory or the journal could not be used; the run went on without it.</summary>
+    public const string Journal = "journal";
+
+    /// <summary>A host could not be reached, or stopped answering.</summary>
+    public const string Host = "host";
+
+    /// <summary>An interrupted run could not be continued as it was, or was continued.</summary>
+    public const string Continuation = "continuation";
+
+    /// <summary>The restore list could not be kept where it belongs.</summary>
+    public const string Restore = "restore";
+}
