@@ -241,7 +241,7 @@ public sealed class HostShutdownTests
     }
 
     /// <summary>The README's set-up, inside the host before it boots: libvirt-guests off, the unit on.</summary>
-    private static async Task InstallSundownAsync(WholeHost host, string config)
+    internal static async Task InstallSundownAsync(WholeHost host, string config)
     {
         host.WriteFile("/etc/sundown/sundown.toml", config);
         await host.OfflineAsync("systemctl", "disable", "libvirt-guests.service");
@@ -249,7 +249,7 @@ public sealed class HostShutdownTests
     }
 
     /// <summary>sundown.service's TimeoutStopSec= as the booted host's systemd has it.</summary>
-    private static async Task<TimeSpan> StopTimeoutAsync(WholeHost host)
+    internal static async Task<TimeSpan> StopTimeoutAsync(WholeHost host)
     {
         string value = (await host.CheckedRunAsync("systemctl", "show", "-p", "TimeoutStopUSec", "--value", "sundown.service")).Trim();
         // systemd's own format: "42s", "1min 30s".
@@ -268,13 +268,13 @@ public sealed class HostShutdownTests
         return total;
     }
 
-    private static RunRecord LastRun(WholeHost host, RunKind kind)
+    internal static RunRecord LastRun(WholeHost host, RunKind kind)
     {
         using var journal = Journal.Open(host.StateDirectory);
         return journal.LastRun(kind) ?? throw new Xunit.Sdk.XunitException($"the host's journal has no {kind} run");
     }
 
-    private static string[] Actions(RunRecord run, FleetScript.UpGuest guest) =>
+    internal static string[] Actions(RunRecord run, FleetScript.UpGuest guest) =>
         [.. run.Steps.Where(s => s.Uuid == guest.Uuid).Select(s => s.Action)];
 
     private static List<(string Guest, GuestFate Fate)> Fates(WholeHost host) =>

@@ -97,9 +97,11 @@ internal sealed class WholeHost : IAsyncDisposable
     }
 
     /// <summary>The systemd journal of the host's last boot, one line per entry with microsecond times.</summary>
-    internal async Task<string> LastBootJournalAsync()
+    /// <param name="priority">Only the entries of this syslog priority or more urgent (journalctl -p), e.g. "err".</param>
+    internal async Task<string> LastBootJournalAsync(string? priority = null)
     {
-        var journal = await ProcessRunner.RunAsync("journalctl", ["-D", InRoot("/var/log/journal"), "-b", "0", "--no-pager", "-o", "short-precise"]);
+        string[] filter = priority is null ? [] : ["-p", priority];
+        var journal = await ProcessRunner.RunAsync("journalctl", ["-D", InRoot("/var/log/journal"), "-b", "0", "--no-pager", "-o", "short-precise", .. filter]);
         Assert.True(journal.ExitCode == 0, $"journalctl: {journal.Error}");
         return journal.Output;
     }
