@@ -118,7 +118,9 @@ public static class Planner
             var fixedNeed = tiers.Sum(t => t.Need(0, dropSaves));
             if (fixedNeed <= b)
             {
-                return (graceful <= TimeSpan.Zero ? 1 : (b - fixedNeed) / graceful, dropSaves);
+                // Never more than 1: with the saves dropped, the room left may be more than
+                // the ladders ask for, and a timeout is never grown past what was asked.
+                return (graceful <= TimeSpan.Zero ? 1 : Math.Min((b - fixedNeed) / graceful, 1), dropSaves);
             }
         }
 
