@@ -4,16 +4,12 @@ namespace Sundown.Engine.Execution;
 /// Runs one blocking host call on a thread of its own. A libvirt call blocks its thread until
 /// libvirtd answers, and a frozen libvirtd answers nothing: on the thread pool, a fleet's hung
 /// calls would take every pool thread, and with them the timers and continuations that hold
-/// each step to its deadline. On threads of their own they cost a thread each (a few hundred
-/// KiB of stack, and libvirtd serves only a few calls of a connection at once anyway), and a
-/// call given up on at its deadline just ends, or not, in the background.
+/// each step to its deadline. On threads of their own they cost a thread each (its stack is
+/// reserved, not used, and libvirtd serves only a few calls of a connection at once anyway),
+/// and a call given up on at its deadline just ends, or not, in the background.
 /// </summary>
 internal static class HostCall
 {
-    // The binding's deepest call (listing and parsing a domain's XML) needs far less; the
-    // default of 8 MiB would only reserve address space for each of a frozen host's calls.
-    private const int StackSize = 512 * 1024;
-
     private static int s_inFlight;
 
     /// <summary>
@@ -49,8 +45,7 @@ internal static class HostCall
                     // After the result: its continuation is queued before the call stops counting.
                     Interlocked.Decrement(ref s_inFlight);
                 }
-            },
-            StackSize)
+            })
         {
             // A call still hanging when the stop is over must not keep the process alive.
             IsBackground = true,
