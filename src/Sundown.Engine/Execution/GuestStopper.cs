@@ -58,8 +58,16 @@ internal sealed class GuestStopper(
 
     private async Task<GuestOutcome> ClimbAsync(CancellationToken interrupt)
     {
-        // It may have gone off between the inventory and now (by itself, or undefined).
-        if (await OffNowAsync(Elapsed + Estimates.CallWait) is not null)
+        // It may have gone off between the inventory and now (by itself, or undefined). A host
+        // slow to say must not hold up the ladder: the read waits a call's time at most, and
+        // never past the moment the destroy must begin.
+        var until = Elapsed + Estimates.CallWait;
+        if (schedule.FirstOrDefault(s => s.Kind == StepKind.Destroy)?.EndBy is { } destroyEnd && destroyEnd - Estimates.DestroyGrace - Estimates.DestroyAllowance < until)
+        {
+            until = destroyEnd - Estimates.DestroyGrace - Estimates.DestroyAllowance;
+        }
+
+        if (await OffNowAsync(until) is not null)
         {
             return GuestOutcome.AlreadyOff;
         }

@@ -14,7 +14,11 @@ namespace Sundown.Engine.Execution;
 /// Carries out a <see cref="Plan"/>: tier after tier, every guest of a tier at once, each
 /// climbing its ladder until it is off. It waits on the hosts' lifecycle events, never on a
 /// polling loop; it reads a guest's state only to check what an event may have missed.
-/// Every step is recorded before it is taken and again when it ends.
+/// Every step is recorded before it is taken and again when it ends, unless the journal is
+/// stuck or failing: then the steps are taken all the same and the fault reported.
+/// Every call into a host runs on a thread of its own and is held to its step's end
+/// (<see cref="ScheduledStep"/>), so a frozen libvirtd costs guests their steps, never the
+/// stop its deadline: a stop with a budget ends by the budget plus <see cref="Estimates.DestroyGrace"/>.
 /// </summary>
 public sealed class StopExecutor
 {
