@@ -115,6 +115,11 @@ public sealed partial class LibvirtHost : IGuestHost
         Act(uuid, "save", static domain => Interop.Libvirt.DomainManagedSave(domain, 0));
     }
 
+    public void AbortJob(string uuid)
+    {
+        Act(uuid, "abort the job of", static domain => Interop.Libvirt.DomainAbortJob(domain));
+    }
+
     public void Start(string uuid, bool paused = false)
     {
         uint flags = paused ? Interop.Libvirt.StartPaused : 0;

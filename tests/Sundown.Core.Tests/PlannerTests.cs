@@ -191,6 +191,98 @@ public sealed class PlannerTests
         }
     }
 
+    [Fact]
+    public void A_budget_too_short_for_the_save_but_roomy_for_the_shutdown_never_grows_a_timeout()
+    {
+        var plan = Planner.Build([Entry("huge", memoryMiB: 64 * 1024, ladder: ["acpi 30s", "save"])], TimeSpan.FromSeconds(170), Limits.Default, s_estimates);
+
+        var guest = plan.Guests.Single();
+        Assert.DoesNotContain(guest.Steps, s => s.Kind == StepKind.Save);
+        Assert.Equal(TimeSpan.FromSeconds(30), guest.Steps.Single(s => s.Kind == StepKind.Acpi).Duration);
+    }
+
+    [Fact]
+    public void Schedules_agree_with_the_plan_on_what_start_by_end_by_and_wait_mean_for_every_kind_of_step()
+    {
+        var random = new Random(20261201);
+        var one = TimeSpan.FromMilliseconds(1);
+        for (int run = 0; run < 300; run++)
+        {
+            var guests = Enumerable.Range(0, random.Next(1, 12)).Select(i => Entry(
+                $"g{i}",
+                order: random.Next(0, 3) * 10,
+                memoryMiB: random.Next(1, 32) * 256,
+                state: random.Next(4) switch { 0 => GuestState.Paused, 1 => GuestState.PmSuspended, _ => GuestState.Running },
+                ladder: random.Next(4) switch
+                {
+                    0 => ["acpi 2m"],
+                    1 => ["acpi 30s", "save"],
+                    2 => ["agent 20s", "acpi 40s", "destroy"],
+                    _ => ["save", "agent 1m", "acpi 3m"],
+                })).ToList();
+            TimeSpan? budget = random.Next(5) == 0 ? null : TimeSpan.FromSeconds(random.Next(3, 600));
+            var limits = new Limits(random.Next(0, 3), random.Next(0, 3), 4);
+            var plan = Planner.Build(guests, budget, limits, s_estimates);
+
+            foreach (var tier in plan.Tiers)
+            {
+                foreach (var guest in tier.Guests)
+                {
+                    // On time (the worst case the plan laid out), and early (the tiers before finished quickly).
+                    foreach (var tierStart in new[] { tier.WorstCaseStart, tier.WorstCaseStart * random.NextDouble() })
+                    {
+                        string context = $"run {run}, {guest.Guest.Name}, budget {budget}, tier {tier.Order} from {tierStart}";
+                        var schedule = Planner.Schedule(guest, tier, tierStart);
+                        Assert.Equal(guest.Steps.Select(s => s.Kind), schedule.Select(s => s.Kind));
+                        TimeSpan? latestOff = tier.Deadline - Estimates.DestroyAllowance;
+                        var gracefulEnd = schedule.FirstOrDefault(s => s.Kind.IsGraceful())?.EndBy;
+                        var waits = tierStart;
+                        for (int i = 0; i < schedule.Length; i++)
+                        {
+                            var (step, plannedStep) = (schedule[i], guest.Steps[i]);
+                            Assert.True(step.StartBy is null || step.EndBy is null || step.StartBy <= step.EndBy, context);
+                            Assert.Equal(budget is null, step.EndBy is null);
+                            switch (step.Kind)
+                            {
+                                case StepKind.Agent or StepKind.Acpi:
+                                    // Held to one graceful end, which leaves the save's reserve and the destroy's allowance.
+                                    Assert.Equal(step.EndBy, step.StartBy);
+                                    Assert.Equal(gracefulEnd, step.EndBy);
+                                    Assert.True(step.EndBy is null || step.EndBy <= latestOff - (guest.Steps.Any(s => s.Kind == StepKind.Save) ? tier.SaveReserve : TimeSpan.Zero), context);
+                                    Assert.True(step.Wait <= plannedStep.Requested + one, context);
+                                    // Never less than the plan gave it, however late (within the plan) the tier starts.
+                                    Assert.True(step.Wait >= plannedStep.Duration - one, $"{context}: {step.Kind} waits {step.Wait} < planned {plannedStep.Duration}");
+                                    waits += step.Wait;
+                                    break;
+                                case StepKind.Save:
+                                    Assert.Equal(plannedStep.Requested, step.Wait);
+                                    Assert.Equal(latestOff, step.EndBy);
+                                    Assert.Equal(step.EndBy - step.Wait, step.StartBy);
+                                    break;
+                                case StepKind.Destroy:
+                                    Assert.Null(step.StartBy);
+                                    Assert.Equal(Estimates.DestroyAllowance + Estimates.DestroyGrace, step.Wait);
+                                    Assert.Equal(tier.Deadline + Estimates.DestroyGrace, step.EndBy);
+                                    // The plan begins it at the latest with the allowance still before the deadline.
+                                    Assert.True(latestOff is null || plannedStep.WorstCaseStart <= Max(latestOff.Value, tier.WorstCaseStart), context);
+                                    break;
+                                default:
+                                    Assert.Equal(Estimates.CallWait, step.Wait);
+                                    Assert.Equal(gracefulEnd ?? latestOff - (guest.Steps.Any(s => s.Kind == StepKind.Save) ? tier.SaveReserve : TimeSpan.Zero), step.EndBy);
+                                    break;
+                            }
+                        }
+
+                        // The graceful waits, one after the other, fit before the graceful end.
+                        Assert.True(gracefulEnd is null || waits <= Max(gracefulEnd.Value, tierStart) + one, $"{context}: waits end {waits} > {gracefulEnd}");
+                    }
+                }
+            }
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     private static (Guest, GuestPolicy) Entry(
         string name,
         int order = 0,

@@ -94,6 +94,23 @@ public sealed class LibvirtHostOperationTests : IDisposable
     });
 
     [Fact(Timeout = 30_000)]
+    public async Task AbortJob_reaches_libvirt_and_the_test_drivers_no_support_reads_as_unsupported() => await Task.Run(() =>
+    {
+        using var host = LibvirtHost.Open(_file.Uri);
+        string web = UuidOf(host, "web");
+
+        // The test driver has no jobs: virDomainAbortJob answers VIR_ERR_NO_SUPPORT (3),
+        // which the executor takes as "nothing to abort" and goes on to the destroy.
+        var error = Assert.Throws<LibvirtException>(() => host.AbortJob(web));
+        var missing = Assert.Throws<LibvirtException>(() => host.AbortJob("00000000-0000-0000-0000-000000000001"));
+
+        Assert.Equal((LibvirtErrorCode.NoSupport, HostErrorKind.Unsupported), (error.Code, error.Kind));
+        Assert.Contains("'web'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(HostErrorKind.GuestNotFound, missing.Kind);
+        Assert.Equal(GuestState.Running, host.GetStatus(web).State);
+    });
+
+    [Fact(Timeout = 30_000)]
     public async Task A_read_only_connection_may_list_but_not_act() => await Task.Run(() =>
     {
         using var host = LibvirtHost.Open(_file.Uri, readOnly: true);

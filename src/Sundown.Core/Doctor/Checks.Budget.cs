@@ -34,8 +34,10 @@ public static partial class Checks
             {
                 var schedule = Planner.Schedule(guest, tier, tierStart);
                 var graceful = schedule.Where(s => s.Kind.IsGraceful()).ToList();
+                // Each graceful step waits its own time, never past the graceful end (EndBy).
+                var waits = tierStart + graceful.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Wait);
                 var window = graceful.Count == 0 ? TimeSpan.Zero
-                    : (graceful[^1].EndBy ?? tierStart + graceful.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Wait)) - tierStart;
+                    : (graceful[^1].EndBy is { } end && end < waits ? end : waits) - tierStart;
                 window = window < TimeSpan.Zero ? TimeSpan.Zero : window;
                 var save = guest.Steps.FirstOrDefault(s => s.Kind == StepKind.Save);
                 var typical = Typical(guest);

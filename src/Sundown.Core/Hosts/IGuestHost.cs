@@ -36,6 +36,13 @@ public interface IGuestHost : IDisposable
     /// <summary>Saves the guest's memory to libvirt's managed-save image and stops it. Blocks until done.</summary>
     void ManagedSave(string uuid);
 
+    /// <summary>
+    /// Aborts the guest's running job (a managed save given up on): the save fails and the
+    /// guest goes on running. Drivers without jobs (libvirt's test driver) fail with
+    /// <see cref="HostErrorKind.Unsupported"/>; so does a host that does not implement it.
+    /// </summary>
+    void AbortJob(string uuid) => throw new HostException(HostErrorKind.Unsupported, $"this host cannot abort a job of {uuid}");
+
     /// <summary>Starts the guest; from its managed-save image when it has one.</summary>
     void Start(string uuid, bool paused = false);
 

@@ -19,6 +19,22 @@ public sealed record Estimates(double SaveBytesPerSecond)
     /// </summary>
     public static readonly TimeSpan DestroyAllowance = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long past its tier's deadline a destroy is still waited for. libvirt destroys a QEMU
+    /// guest with SIGTERM and, when QEMU has not exited 10 s later, SIGKILL; a QEMU flushing its
+    /// disks takes a second or two to go. 5 s covers a QEMU that exits on SIGTERM within a few
+    /// seconds; a destroy not answered by then ends the guest failed (libvirtd goes on with it),
+    /// so a stop ends at most this long after its budget.
+    /// </summary>
+    public static readonly TimeSpan DestroyGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a short call (resume, wakeup, a state read, aborting a save) is waited for:
+    /// libvirtd answers them in milliseconds, a busy one at host shutdown within a second or two;
+    /// one that has not answered in 5 s is frozen, and the guest's ladder goes on without it.
+    /// </summary>
+    public static readonly TimeSpan CallWait = TimeSpan.FromSeconds(5);
+
     public TimeSpan SaveTime(ulong memoryKiB) =>
         SaveOverhead + TimeSpan.FromSeconds(memoryKiB * 1024.0 / SaveBytesPerSecond);
 }

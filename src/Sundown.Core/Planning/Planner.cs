@@ -63,9 +63,9 @@ public static class Planner
     }
 
     /// <summary>
-    /// The steps of one guest with the times they are held to, once its tier really starts:
-    /// a tier that starts early (the tiers before it finished quickly) gives its guests back
-    /// the full timeouts the plan may have shrunk.
+    /// The steps of one guest with the times they are held to, once its tier really starts
+    /// (what the times mean: <see cref="ScheduledStep"/>). A tier that starts early (the tiers
+    /// before it finished quickly) gives its guests back the full timeouts the plan may have shrunk.
     /// </summary>
     public static ImmutableArray<ScheduledStep> Schedule(PlannedGuest guest, PlanTier tier, TimeSpan tierStart)
     {
@@ -82,29 +82,19 @@ public static class Planner
         }
 
         var steps = ImmutableArray.CreateBuilder<ScheduledStep>();
-        var clock = tierStart;
         foreach (var step in guest.Steps)
         {
-            switch (step.Kind)
+            steps.Add(step.Kind switch
             {
-                case StepKind.Agent or StepKind.Acpi:
-                    var wait = step.Requested * scale;
-                    clock += wait;
-                    steps.Add(new ScheduledStep(step.Kind, wait, gracefulEnd, Min(clock, gracefulEnd)));
-                    break;
-                case StepKind.Save:
-                    steps.Add(new ScheduledStep(StepKind.Save, TimeSpan.Zero, latestOff - step.Requested, latestOff));
-                    break;
-                default:
-                    steps.Add(new ScheduledStep(step.Kind, TimeSpan.Zero, null, null));
-                    break;
-            }
+                StepKind.Agent or StepKind.Acpi => new ScheduledStep(step.Kind, step.Requested * scale, gracefulEnd, gracefulEnd),
+                StepKind.Save => new ScheduledStep(StepKind.Save, step.Requested, latestOff - step.Requested, latestOff),
+                StepKind.Destroy => new ScheduledStep(StepKind.Destroy, Estimates.DestroyAllowance + Estimates.DestroyGrace, null, tier.Deadline + Estimates.DestroyGrace),
+                _ => new ScheduledStep(step.Kind, Estimates.CallWait, gracefulEnd, gracefulEnd),
+            });
         }
 
         return steps.ToImmutable();
     }
-
-    private static TimeSpan? Min(TimeSpan a, TimeSpan? b) => b is { } v && v < a ? v : a;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
@@ -128,7 +118,9 @@ public static class Planner
             var fixedNeed = tiers.Sum(t => t.Need(0, dropSaves));
             if (fixedNeed <= b)
             {
-                return (graceful <= TimeSpan.Zero ? 1 : (b - fixedNeed) / graceful, dropSaves);
+                // Never more than 1: with the saves dropped, the room left may be more than
+                // the ladders ask for, and a timeout is never grown past what was asked.
+                return (graceful <= TimeSpan.Zero ? 1 : Math.Min((b - fixedNeed) / graceful, 1), dropSaves);
             }
         }
 

@@ -8,7 +8,12 @@ using Sundown.Engine.Reports;
 
 namespace Sundown.Engine.Execution;
 
-/// <summary>One guest's way down its ladder, held to the times of its schedule.</summary>
+/// <summary>
+/// One guest's way down its ladder, held to the times of its schedule (what they mean:
+/// <see cref="ScheduledStep"/>). Each step returns a <see cref="StepVerdict"/>; every call into
+/// the host runs on a thread of its own and is waited for only until the step's end, so a host
+/// that hangs costs a guest its step, never the stop its deadline.
+/// </summary>
 internal sealed class GuestStopper(
     StopExecutor executor,
     IGuestHost host,
@@ -17,8 +22,12 @@ internal sealed class GuestStopper(
     GuestWatch watch,
     DateTimeOffset runStart)
 {
-    /// <summary>The id of a step the journal failed to record.</summary>
-    private const long NotRecorded = -1;
+    /// <summary>
+    /// How long a state read after a step's end may hold up the next step (it looks for an off
+    /// that an event may have missed): half of the destroy's allowance, so the destroy that
+    /// usually follows still begins in time.
+    /// </summary>
+    private static readonly TimeSpan s_lateRead = Estimates.DestroyAllowance / 2;
 
     private readonly List<StepReport> _steps = [];
     private readonly DateTimeOffset _guestStart = executor.Time.GetUtcNow();
@@ -36,29 +45,29 @@ internal sealed class GuestStopper(
         }
         catch (Exception e)
         {
-            // Whatever broke (a host gone for good, a full journal disk), this guest must not
-            // stay up, and the other guests and tiers must go on: power it off and say so.
+            // A bug, not a fault of the host (those are verdicts): this guest must still not
+            // stay up, and the other guests and tiers must go on. Power it off and say so.
             outcome = await LastResortAsync(e);
         }
 
         double seconds = Math.Round((executor.Time.GetUtcNow() - _guestStart).TotalSeconds, 3);
-        try
-        {
-            await executor.Recorder.GuestFinishedAsync(Guest.Uri, Guest.Uuid, outcome, seconds);
-        }
-        catch (Exception e) when (IsJournalFailure(e))
-        {
-            JournalFailed(e);
-        }
-
+        await executor.Journal.SettleAsync(executor.Journal.GuestFinished(Guest, outcome, seconds));
         executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, null, outcome, null));
         return new GuestReport(Guest.Uri, Guest.Name, Guest.Uuid, Guest.State.ToContractName(), outcome.ToWord(), seconds, [.. _steps]);
     }
 
     private async Task<GuestOutcome> ClimbAsync(CancellationToken interrupt)
     {
-        // It may have gone off between the inventory and now (by itself, or undefined).
-        if (await IsOffAsync())
+        // It may have gone off between the inventory and now (by itself, or undefined). A host
+        // slow to say must not hold up the ladder: the read waits a call's time at most, and
+        // never past the moment the destroy must begin.
+        var until = Elapsed + Estimates.CallWait;
+        if (schedule.FirstOrDefault(s => s.Kind == StepKind.Destroy)?.EndBy is { } destroyEnd && destroyEnd - Estimates.DestroyGrace - Estimates.DestroyAllowance < until)
+        {
+            until = destroyEnd - Estimates.DestroyGrace - Estimates.DestroyAllowance;
+        }
+
+        if (await OffNowAsync(until) is not null)
         {
             return GuestOutcome.AlreadyOff;
         }
@@ -70,69 +79,95 @@ internal sealed class GuestStopper(
                 return GuestOutcome.Skipped;
             }
 
-            if (step.StartBy is { } startBy && Elapsed >= startBy)
+            var verdict = step.StartBy is { } startBy && Elapsed >= startBy
+                ? await SkipAsync(step.Kind, "no time left for it before the deadline")
+                : await TakeAsync(step, interrupt);
+            switch (verdict)
             {
-                await SkipAsync(step.Kind, "no time left for it before the deadline");
-                continue;
-            }
-
-            var outcome = step.Kind switch
-            {
-                StepKind.Agent or StepKind.Acpi => await ShutDownAsync(step, interrupt),
-                StepKind.Save => await SaveAsync(step, interrupt),
-                StepKind.Destroy => await DestroyAsync(),
-                _ => await PrepareAsync(step.Kind),
-            };
-            if (outcome is not null)
-            {
-                return outcome.Value;
-            }
-
-            if (watch.Off.IsCompleted)
-            {
-                return watch.Off.Result;
+                case StepVerdict.Off off:
+                    return off.Outcome;
+                case StepVerdict.Halt halt:
+                    return halt.Outcome;
+                case StepVerdict.Next when watch.Off.IsCompleted:
+                    // The step failed or timed out, yet the guest went off meanwhile.
+                    return watch.Off.Result;
             }
         }
 
+        // Only a ladder without its destroy gets here: the guest is still up.
         return GuestOutcome.Failed;
     }
 
+    private Task<StepVerdict> TakeAsync(ScheduledStep step, CancellationToken interrupt) => step.Kind switch
+    {
+        StepKind.Agent or StepKind.Acpi => ShutDownAsync(step, interrupt),
+        StepKind.Save => SaveAsync(step, interrupt),
+        StepKind.Destroy => DestroyAsync(step),
+        _ => PrepareAsync(step),
+    };
+
     /// <summary>Asks the guest to shut down and waits for it until the step's time is up.</summary>
-    private async Task<GuestOutcome?> ShutDownAsync(ScheduledStep step, CancellationToken interrupt)
+    private async Task<StepVerdict> ShutDownAsync(ScheduledStep step, CancellationToken interrupt)
     {
         // A guest queued behind the shutdowns limit waits for a slot as long as its graceful
         // time lasts, then gets its full wait from when it was let in (never past that time).
         if (!await EnterAsync(executor.ShutdownSlots, step.StartBy, interrupt))
         {
-            await SkipAsync(step.Kind, "no shutdown slot came free before its time was up");
-            return null;
+            return await SkipAsync(step.Kind, "no shutdown slot came free before its time was up");
         }
 
         try
         {
-            var end = Elapsed + step.Wait;
-            if (step.StartBy is { } gracefulEnd && gracefulEnd < end)
+            // An agent's shutdown can take as long as the agent does to answer: a long call.
+            var longCalls = step.Kind == StepKind.Agent ? executor.LongCallsOf(host) : null;
+            if (longCalls is not null && !await EnterAsync(longCalls, step.StartBy, interrupt))
             {
-                end = gracefulEnd;
+                return await SkipAsync(step.Kind, "every long-call slot of the host stayed taken until its time was up");
             }
 
-            var (id, at) = await BeginAsync(step.Kind);
-            // The request itself is held to the step's time: an agent that hangs, or a domain
-            // job that holds libvirt's lock, must not carry the guest past its deadline.
-            string? error = await CallAsync(() => Shutdown(step.Kind), end, interrupt);
-            if (error is not null)
+            return await InStepAsync(step.Kind, async () =>
             {
-                return await IsOffAsync() ? await EndAsync(id, at, StepResult.Ok, null, watch.Off.Result) : await EndAsync(id, at, StepResult.Error, error, null);
-            }
+                var end = EndOf(step);
+                var request = HostCall.Run(() => Shutdown(step.Kind));
+                if (longCalls is not null)
+                {
+                    // Held for as long as libvirtd works on it, even after the step gave up on it.
+                    _ = request.ContinueWith(_ => longCalls.Exit(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
 
-            if (await WaitOffAsync(end, interrupt) || await IsOffAsync())
-            {
-                return await EndAsync(id, at, StepResult.Ok, null, watch.Off.Result);
-            }
+                if (!await WaitAsync(request, end, interrupt))
+                {
+                    return await OffNowAsync(Elapsed + s_lateRead) is { } gone ? new StepVerdict.Off(gone)
+                        : interrupt.IsCancellationRequested ? Interrupted()
+                        : new StepVerdict.Next(StepResult.Timeout, "libvirt did not answer the shutdown request before the step's time was up");
+                }
 
-            return interrupt.IsCancellationRequested
-                ? await EndAsync(id, at, StepResult.Error, "interrupted", GuestOutcome.Skipped)
-                : await EndAsync(id, at, StepResult.Timeout, null, null);
+                if (request.Exception?.InnerException is { } refused)
+                {
+                    var status = await ReadStatusAsync(end);
+                    if (OffOf(status) is { } off)
+                    {
+                        return new StepVerdict.Off(off);
+                    }
+
+                    // Already shutting down (a power-button press from someone else): QEMU
+                    // refuses a second request (OPERATION_INVALID), and the guest is on its way:
+                    // wait for it as if it had heard this one.
+                    if (status?.State != GuestState.Shutdown)
+                    {
+                        return new StepVerdict.Next(StepResult.Error, refused.Message);
+                    }
+                }
+
+                if (await WaitAsync(watch.Off, end, interrupt))
+                {
+                    return new StepVerdict.Off(watch.Off.Result);
+                }
+
+                return await OffNowAsync(Elapsed + s_lateRead) is { } late ? new StepVerdict.Off(late)
+                    : interrupt.IsCancellationRequested ? Interrupted()
+                    : new StepVerdict.Next(StepResult.Timeout);
+            });
         }
         finally
         {
@@ -140,6 +175,7 @@ internal sealed class GuestStopper(
         }
     }
 
+    /// <summary>Runs on the call's own thread.</summary>
     private void Shutdown(StepKind kind)
     {
         if (kind == StepKind.Agent)
@@ -160,152 +196,205 @@ internal sealed class GuestStopper(
         }
     }
 
-    /// <summary>Managed save; at the step's end the next step (destroy) begins, even if the save still runs.</summary>
-    private async Task<GuestOutcome?> SaveAsync(ScheduledStep step, CancellationToken interrupt)
+    /// <summary>
+    /// Managed save, held to its end; a save still running then is aborted (so that libvirtd
+    /// and the disk are free for the destroy that follows) and the next step begins.
+    /// </summary>
+    private async Task<StepVerdict> SaveAsync(ScheduledStep step, CancellationToken interrupt)
     {
         if (!await EnterAsync(executor.SaveSlots, step.StartBy, interrupt))
         {
-            await SkipAsync(step.Kind, "no save slot came free in time");
-            return null;
+            return await SkipAsync(step.Kind, "no save slot came free in time");
         }
 
-        var (id, at) = await BeginAsync(step.Kind);
-        var save = Task.Run(() => host.ManagedSave(Guest.Uuid));
-        // The slot is held for as long as QEMU is really saving, even after we move on.
-        _ = save.ContinueWith(_ => executor.SaveSlots.Exit(), TaskScheduler.Default);
-        await WaitAsync(save, step.EndBy, interrupt);
-        if (save.IsCompletedSuccessfully)
+        var longCalls = executor.LongCallsOf(host);
+        if (!await EnterAsync(longCalls, step.StartBy, interrupt))
         {
-            return await EndAsync(id, at, StepResult.Ok, null, GuestOutcome.Saved);
+            executor.SaveSlots.Exit();
+            return await SkipAsync(step.Kind, "every long-call slot of the host stayed taken until its time was up");
         }
 
-        if (save.IsFaulted)
+        return await InStepAsync(step.Kind, async () =>
         {
-            string error = save.Exception!.InnerException?.Message ?? save.Exception.Message;
-            return await IsOffAsync() ? await EndAsync(id, at, StepResult.Ok, null, watch.Off.Result) : await EndAsync(id, at, StepResult.Error, error, null);
-        }
+            var save = HostCall.Run(() => host.ManagedSave(Guest.Uuid));
+            // The slots are held for as long as QEMU is really saving, even after we move on.
+            _ = save.ContinueWith(
+                _ =>
+                {
+                    longCalls.Exit();
+                    executor.SaveSlots.Exit();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            await WaitAsync(save, step.EndBy, interrupt);
+            if (save.IsCompletedSuccessfully)
+            {
+                return new StepVerdict.Off(GuestOutcome.Saved);
+            }
 
-        return interrupt.IsCancellationRequested
-            ? await EndAsync(id, at, StepResult.Error, "interrupted", GuestOutcome.Skipped)
-            : await EndAsync(id, at, StepResult.Timeout, "the save did not finish before the deadline", null);
+            if (save.IsFaulted)
+            {
+                string error = save.Exception!.InnerException?.Message ?? save.Exception.Message;
+                return await OffNowAsync(Elapsed + s_lateRead) is { } off ? new StepVerdict.Off(off) : new StepVerdict.Next(StepResult.Error, error);
+            }
+
+            if (interrupt.IsCancellationRequested)
+            {
+                return Interrupted();
+            }
+
+            string aborted = await AbortAsync(save);
+            return save.IsCompletedSuccessfully
+                ? new StepVerdict.Off(GuestOutcome.Saved)
+                : new StepVerdict.Next(StepResult.Timeout, $"the save did not finish before the deadline; {aborted}");
+        });
     }
 
-    private async Task<GuestOutcome?> DestroyAsync()
+    /// <summary>
+    /// Aborts a save given up on (virDomainAbortJob) and waits a moment for it to end. Held to
+    /// the destroy's allowance, which it eats into: the destroy must still begin in time.
+    /// </summary>
+    private async Task<string> AbortAsync(Task save)
     {
-        var (id, at) = await BeginAsync(StepKind.Destroy);
-        string? error = await CallAsync(() => host.Destroy(Guest.Uuid), until: null, CancellationToken.None);
-        if (error is null)
+        var until = Elapsed + Estimates.DestroyAllowance;
+        var abort = HostCall.Run(() => host.AbortJob(Guest.Uuid));
+        if (!await WaitAsync(abort, until, CancellationToken.None))
         {
-            return await EndAsync(id, at, StepResult.Ok, null, GuestOutcome.Destroyed);
+            return "libvirt did not answer the abort in time";
+        }
+
+        if (abort.Exception?.InnerException is HostException { Kind: HostErrorKind.Unsupported })
+        {
+            return "the host cannot abort it (it has no jobs)";
+        }
+
+        if (abort.Exception?.InnerException is { } failed)
+        {
+            return $"aborting it failed: {failed.Message}";
+        }
+
+        await WaitAsync(save, until, CancellationToken.None);
+        return "aborted";
+    }
+
+    private Task<StepVerdict> DestroyAsync(ScheduledStep step) => InStepAsync(StepKind.Destroy, async () =>
+    {
+        var end = EndOf(step);
+        var destroy = HostCall.Run(() => host.Destroy(Guest.Uuid));
+        // Not cut short by an interrupt: a destroy begun is seen through.
+        if (!await WaitAsync(destroy, end, CancellationToken.None))
+        {
+            // No state read now: a host that did not answer the destroy will not answer it
+            // either, and the grace is all the stop may take past its budget.
+            return watch.Off.IsCompleted ? new StepVerdict.Off(watch.Off.Result)
+                : new StepVerdict.Halt(GuestOutcome.Failed, StepResult.Timeout, "libvirt did not answer the destroy before the deadline and its grace");
+        }
+
+        if (destroy.Exception?.InnerException is not { } error)
+        {
+            return new StepVerdict.Off(GuestOutcome.Destroyed);
         }
 
         // Off by itself a moment before the destroy: not an error.
-        return await IsOffAsync()
-            ? await EndAsync(id, at, StepResult.Ok, null, watch.Off.Result)
-            : await EndAsync(id, at, StepResult.Error, error, GuestOutcome.Failed);
-    }
+        return await OffNowAsync(Elapsed + s_lateRead) is { } gone ? new StepVerdict.Off(gone)
+            : new StepVerdict.Halt(GuestOutcome.Failed, StepResult.Error, error.Message);
+    });
 
-    /// <summary>After an unexpected failure: power the guest off if it is still up.</summary>
+    /// <summary>Resume or wakeup: it makes the guest able to hear the next step.</summary>
+    private Task<StepVerdict> PrepareAsync(ScheduledStep step) => InStepAsync(step.Kind, async () =>
+    {
+        var call = HostCall.Run(() =>
+        {
+            if (step.Kind == StepKind.Wakeup)
+            {
+                host.Wakeup(Guest.Uuid);
+            }
+            else
+            {
+                host.Resume(Guest.Uuid);
+            }
+        });
+        if (!await WaitAsync(call, EndOf(step), CancellationToken.None))
+        {
+            return new StepVerdict.Next(StepResult.Error, "libvirt did not answer before the step's time was up");
+        }
+
+        if (call.Exception?.InnerException is not { } error)
+        {
+            return new StepVerdict.Next(StepResult.Ok);
+        }
+
+        return await OffNowAsync(Elapsed + s_lateRead) is { } off ? new StepVerdict.Off(off) : new StepVerdict.Next(StepResult.Error, error.Message);
+    });
+
+    /// <summary>After a bug in a step: power the guest off if it is still up, within a destroy's time.</summary>
     private async Task<GuestOutcome> LastResortAsync(Exception failure)
     {
+        executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, StepResult.Error, null, failure.Message));
         try
         {
-            if (await IsOffAsync())
+            if (await OffNowAsync(Elapsed + s_lateRead) is { } off)
             {
-                return watch.Off.Result;
+                return off;
             }
 
-            await Task.Run(() => host.Destroy(Guest.Uuid));
-            return GuestOutcome.Destroyed;
+            var destroy = HostCall.Run(() => host.Destroy(Guest.Uuid));
+            return await WaitAsync(destroy, Elapsed + Estimates.DestroyAllowance + Estimates.DestroyGrace, CancellationToken.None) && destroy.IsCompletedSuccessfully
+                ? GuestOutcome.Destroyed
+                : GuestOutcome.Failed;
         }
         catch (Exception)
         {
-            executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, StepResult.Error, null, failure.Message));
             return GuestOutcome.Failed;
         }
     }
 
-    /// <summary>Resume or wakeup: it makes the guest able to hear the next step.</summary>
-    private async Task<GuestOutcome?> PrepareAsync(StepKind kind)
+    private static StepVerdict.Halt Interrupted() => new(GuestOutcome.Skipped, StepResult.Error, "interrupted");
+
+    /// <summary>When a step begun now ends at the latest (see <see cref="ScheduledStep"/>): its wait, never past its end.</summary>
+    private TimeSpan? EndOf(ScheduledStep step)
     {
-        var (id, at) = await BeginAsync(kind);
-        string? error = await CallAsync(
-            () =>
-            {
-                if (kind == StepKind.Wakeup)
-                {
-                    host.Wakeup(Guest.Uuid);
-                }
-                else
-                {
-                    host.Resume(Guest.Uuid);
-                }
-            },
-            until: null,
-            CancellationToken.None);
-        await EndAsync(id, at, error is null ? StepResult.Ok : StepResult.Error, error, null);
-        return null;
+        switch (step.Kind)
+        {
+            case StepKind.Save:
+                return step.EndBy;
+            case StepKind.Destroy when step.EndBy is { } endBy:
+                return endBy;
+        }
+
+        var end = Elapsed + step.Wait;
+        return step.EndBy is { } by && by < end ? by : end;
     }
 
     /// <summary>
-    /// Runs a host call off the caller's thread; a failure comes back as its message. With
-    /// <paramref name="until"/>, the wait for it ends then (the call goes on in the background).
+    /// How the guest went off, if it is off: its watch, else a state read (an event may have
+    /// been missed, or the guest may be gone). Null while it is up, or when the read does not
+    /// answer by <paramref name="until"/>: unknown, and the ladder's destroy settles it.
     /// </summary>
-    private async Task<string?> CallAsync(Action call, TimeSpan? until, CancellationToken interrupt)
-    {
-        var task = Task.Run(call);
-        if (until is not null)
-        {
-            if (!await WaitAsync(task, until, interrupt))
-            {
-                _ = task.ContinueWith(t => t.Exception, TaskScheduler.Default);
-                return "libvirt did not answer before the step's time was up";
-            }
-        }
+    private async Task<GuestOutcome?> OffNowAsync(TimeSpan until) =>
+        watch.Off.IsCompleted ? watch.Off.Result : OffOf(await ReadStatusAsync(until));
 
-        try
+    /// <summary>The guest's state, or null when the host did not answer by <paramref name="until"/> or failed.</summary>
+    private async Task<GuestStatus?> ReadStatusAsync(TimeSpan? until)
+    {
+        var read = HostCall.Run(() => host.GetStatus(Guest.Uuid));
+        if (!await WaitAsync(read, until, CancellationToken.None))
         {
-            await task;
             return null;
         }
-        catch (HostException e)
+
+        return read.Exception?.InnerException switch
         {
-            return e.Message;
-        }
+            null => read.Result,
+            // Gone from the host: a transient guest that stopped, or undefined. It is off.
+            HostException { Kind: HostErrorKind.GuestNotFound } => new GuestStatus(GuestState.Shutoff, StateReasons.ShutoffShutdown),
+            _ => null,
+        };
     }
 
-    /// <summary>Reads the state from the host: an event may have been missed, or the guest may be gone.</summary>
-    private async Task<bool> IsOffAsync()
-    {
-        if (watch.Off.IsCompleted)
-        {
-            return true;
-        }
-
-        try
-        {
-            var status = await Task.Run(() => host.GetStatus(Guest.Uuid));
-            if (status.State == GuestState.Shutoff)
-            {
-                watch.MarkOff(status.Reason);
-                return true;
-            }
-
-            return false;
-        }
-        catch (HostException e) when (e.Kind == HostErrorKind.GuestNotFound)
-        {
-            watch.MarkGone();
-            return true;
-        }
-        catch (HostException)
-        {
-            // Unknown: the ladder goes on, and its destroy settles it.
-            return false;
-        }
-    }
-
-    private Task<bool> WaitOffAsync(TimeSpan until, CancellationToken interrupt) => WaitAsync(watch.Off, until, interrupt);
+    private static GuestOutcome? OffOf(GuestStatus? status) =>
+        status is { State: GuestState.Shutoff } off ? GuestWatch.OutcomeOf(StateReasons.OfShutoffReason(off.Reason)) : null;
 
     /// <summary>
     /// Waits for <paramref name="task"/> until <paramref name="until"/> (from the run's start; null
@@ -339,59 +428,36 @@ internal sealed class GuestStopper(
         : u - Elapsed is var left && left > TimeSpan.Zero ? left
         : TimeSpan.Zero;
 
-    private async Task<(long Id, DateTimeOffset At)> BeginAsync(StepKind kind)
+    /// <summary>
+    /// The one journal-and-report scope of a step: recorded and shown as begun, its body run,
+    /// recorded and shown as ended with the body's verdict. A body that throws (a bug) ends
+    /// its step in error, and the ladder goes on.
+    /// </summary>
+    private async Task<StepVerdict> InStepAsync(StepKind kind, Func<Task<StepVerdict>> body)
     {
         var at = executor.Time.GetUtcNow();
-        long id;
+        var started = executor.Journal.StepStarted(Guest, kind.ToName(), at);
+        // Recorded before it is taken, unless the journal is stuck: then taken all the same.
+        await executor.Journal.SettleAsync(started);
+        executor.Report(new StopProgress(at, Guest.Uri, Guest.Uuid, Guest.Name, kind.ToName(), null, null, null));
+
+        StepVerdict verdict;
         try
         {
-            id = await executor.Recorder.StepStartedAsync(Guest.Uri, Guest.Uuid, kind.ToName(), at);
+            verdict = await body();
         }
-        catch (Exception e) when (IsJournalFailure(e))
+        catch (Exception e)
         {
-            JournalFailed(e);
-            id = NotRecorded;
+            verdict = new StepVerdict.Next(StepResult.Error, e.Message);
         }
 
-        executor.Report(new StopProgress(at, Guest.Uri, Guest.Uuid, Guest.Name, kind.ToName(), null, null, null));
-        _steps.Add(new StepReport(kind.ToName(), at, null, null, null));
-        return (id, at);
-    }
-
-    private async Task<GuestOutcome?> EndAsync(long id, DateTimeOffset at, StepResult result, string? error, GuestOutcome? outcome)
-    {
         var now = executor.Time.GetUtcNow();
-        // A step whose start the journal could not take has nothing there to end.
-        if (id != NotRecorded)
-        {
-            try
-            {
-                await executor.Recorder.StepEndedAsync(id, now, result, error);
-            }
-            catch (Exception e) when (IsJournalFailure(e))
-            {
-                JournalFailed(e);
-            }
-        }
-
-        var step = _steps[^1];
-        _steps[^1] = step with { EndedAt = now, Result = result.ToWord(), Error = error };
-        executor.Report(new StopProgress(now, Guest.Uri, Guest.Uuid, Guest.Name, step.Action, result, null, error));
-        return outcome;
+        await executor.Journal.SettleAsync(executor.Journal.StepEnded(Guest, started, now, verdict.Result, verdict.Error));
+        _steps.Add(new StepReport(kind.ToName(), at, now, verdict.Result.ToWord(), verdict.Error));
+        executor.Report(new StopProgress(now, Guest.Uri, Guest.Uuid, Guest.Name, kind.ToName(), verdict.Result, null, verdict.Error));
+        return verdict;
     }
 
-    private async Task SkipAsync(StepKind kind, string why)
-    {
-        var (id, at) = await BeginAsync(kind);
-        await EndAsync(id, at, StepResult.Skipped, why, null);
-    }
-
-    /// <summary>
-    /// A journal that cannot be written (a full disk) must not stop the guests from being
-    /// stopped: the step goes ahead, and the console still shows it.
-    /// </summary>
-    private static bool IsJournalFailure(Exception e) => e is JournalException or IOException;
-
-    private void JournalFailed(Exception e) =>
-        executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, StepResult.Error, null, $"journal: {e.Message}"));
+    private Task<StepVerdict> SkipAsync(StepKind kind, string why) =>
+        InStepAsync(kind, () => Task.FromResult<StepVerdict>(new StepVerdict.Next(StepResult.Skipped, why)));
 }

@@ -14,22 +14,51 @@ namespace Sundown.Engine.Execution;
 /// Carries out a <see cref="Plan"/>: tier after tier, every guest of a tier at once, each
 /// climbing its ladder until it is off. It waits on the hosts' lifecycle events, never on a
 /// polling loop; it reads a guest's state only to check what an event may have missed.
-/// Every step is recorded before it is taken and again when it ends.
+/// Every step is recorded before it is taken and again when it ends, unless the journal is
+/// stuck or failing: then the steps are taken all the same and the fault reported.
+/// Every call into a host runs on a thread of its own and is held to its step's end
+/// (<see cref="ScheduledStep"/>), so a frozen libvirtd costs guests their steps, never the
+/// stop its deadline: a stop with a budget ends by the budget plus <see cref="Estimates.DestroyGrace"/>.
 /// </summary>
 public sealed class StopExecutor
 {
-    private readonly IReadOnlyDictionary<string, IGuestHost> _hosts;
-    private readonly IStepRecorder _recorder;
-    private readonly Action<StopProgress>? _progress;
+    /// <summary>
+    /// The long calls (managed saves, agent shutdowns: minutes each) in flight at once on one
+    /// host. libvirtd serves at most <c>max_client_requests</c> calls of one connection at once
+    /// (5 by default in libvirtd.conf); a sixth waits in the socket until one returns. Four long
+    /// calls leave the fifth for the short ones, so a destroy never waits behind saves.
+    /// </summary>
+    public const int LongCallsPerHost = 4;
 
-    public StopExecutor(IReadOnlyDictionary<string, IGuestHost> hosts, Limits limits, IStepRecorder recorder, TimeProvider time, Action<StopProgress>? progress = null)
+    private readonly IReadOnlyDictionary<string, IGuestHost> _hosts;
+    private readonly Action<StopProgress>? _progress;
+    private readonly Action<Fault>? _fault;
+    private readonly Dictionary<IGuestHost, ConcurrencyLimit> _longCalls = new(ReferenceEqualityComparer.Instance);
+    private int _journalFailed;
+
+    /// <param name="fault">Told of what went wrong around the guests and was worked around (a journal that fails or hangs).</param>
+    /// <param name="longCallsPerHost">Long calls at once per host: <see cref="LongCallsPerHost"/> unless libvirtd's limit differs.</param>
+    public StopExecutor(
+        IReadOnlyDictionary<string, IGuestHost> hosts,
+        Limits limits,
+        IStepRecorder recorder,
+        TimeProvider time,
+        Action<StopProgress>? progress = null,
+        Action<Fault>? fault = null,
+        int longCallsPerHost = LongCallsPerHost)
     {
         _hosts = hosts;
-        _recorder = recorder;
         _progress = progress;
+        _fault = fault;
         Time = time;
         ShutdownSlots = new ConcurrencyLimit(limits.Shutdowns);
         SaveSlots = new ConcurrencyLimit(limits.Saves);
+        foreach (var host in hosts.Values)
+        {
+            _longCalls[host] = new ConcurrencyLimit(Math.Max(longCallsPerHost, 1));
+        }
+
+        Journal = new StepJournal(recorder, time, JournalFailed, JournalStalled);
     }
 
     internal TimeProvider Time { get; }
@@ -38,7 +67,7 @@ public sealed class StopExecutor
 
     internal ConcurrencyLimit SaveSlots { get; }
 
-    internal IStepRecorder Recorder => _recorder;
+    internal StepJournal Journal { get; }
 
     /// <summary>
     /// Runs the plan. When <paramref name="interrupt"/> fires, no new step is taken: the guests
@@ -84,7 +113,7 @@ public sealed class StopExecutor
         }
 
         // All at once, not one by one: the journal commits them together.
-        await Task.WhenAll(plan.AlreadyOff.Select(guest => _recorder.GuestFinishedAsync(guest.Uri, guest.Uuid, GuestOutcome.AlreadyOff, 0)));
+        await Journal.SettleAsync(Task.WhenAll(plan.AlreadyOff.Select(guest => Journal.GuestFinished(guest, GuestOutcome.AlreadyOff, 0))));
         foreach (var guest in plan.AlreadyOff)
         {
             reports.Add(new GuestReport(guest.Uri, guest.Name, guest.Uuid, guest.State.ToContractName(), JournalWords.ToWord(GuestOutcome.AlreadyOff), 0, []));
@@ -94,6 +123,21 @@ public sealed class StopExecutor
     }
 
     internal void Report(StopProgress progress) => _progress?.Invoke(progress);
+
+    /// <summary>The long-call slots of <paramref name="host"/>: see <see cref="LongCallsPerHost"/>.</summary>
+    internal ConcurrencyLimit LongCallsOf(IGuestHost host) => _longCalls[host];
+
+    private void JournalFailed(Guest guest, string message)
+    {
+        Report(new StopProgress(Time.GetUtcNow(), guest.Uri, guest.Uuid, guest.Name, null, StepResult.Error, null, message));
+        // One fault for the run's report; every failure is on the console.
+        if (Interlocked.Exchange(ref _journalFailed, 1) == 0)
+        {
+            _fault?.Invoke(new Fault(FaultKinds.Journal, null, $"a journal write failed ({message}); the steps were taken anyway"));
+        }
+    }
+
+    private void JournalStalled(string message) => _fault?.Invoke(new Fault(FaultKinds.Journal, null, message));
 
     private IGuestHost HostOf(Guest guest) =>
         _hosts.TryGetValue(guest.Uri, out var host) ? host : throw new InvalidOperationException($"no open host for {guest.Uri}");

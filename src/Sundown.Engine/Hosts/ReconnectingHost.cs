@@ -72,6 +72,8 @@ public sealed class ReconnectingHost : IGuestHost
 
     public void ManagedSave(string uuid) => Call(host => host.ManagedSave(uuid));
 
+    public void AbortJob(string uuid) => Call(host => host.AbortJob(uuid));
+
     public void Start(string uuid, bool paused = false) => Call(host => host.Start(uuid, paused));
 
     public string? GetMetadata(string uuid, string namespaceUri) => Call(host => host.GetMetadata(uuid, namespaceUri));

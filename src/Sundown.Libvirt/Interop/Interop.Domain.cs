@@ -102,6 +102,10 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libvirt, EntryPoint = "virDomainManagedSave")]
         internal static partial int DomainManagedSave(SafeVirDomainHandle domain, uint flags);
 
+        /// <summary>Aborts the domain's current job (a managed save); a driver without jobs fails with VIR_ERR_NO_SUPPORT.</summary>
+        [LibraryImport(Libraries.Libvirt, EntryPoint = "virDomainAbortJob")]
+        internal static partial int DomainAbortJob(SafeVirDomainHandle domain);
+
         [LibraryImport(Libraries.Libvirt, EntryPoint = "virDomainCreateWithFlags")]
         internal static partial int DomainCreateWithFlags(SafeVirDomainHandle domain, uint flags);
     }

@@ -23,8 +23,19 @@ internal sealed class MemoryRecorder : IStepRecorder
     /// <summary>How many of the next step starts fail, as a journal on a full disk would.</summary>
     internal int FailingStepStarts { get; set; }
 
+    /// <summary>Every write hangs, never answered, as a journal on a stuck disk does.</summary>
+    internal bool Hangs { get; set; }
+
+    /// <summary>Every write throws at once, as a journal whose file is gone does.</summary>
+    internal bool Throws { get; set; }
+
     public Task<long> StepStartedAsync(string uri, string uuid, string action, DateTimeOffset at)
     {
+        if (Fault<long>() is { } fault)
+        {
+            return fault;
+        }
+
         if (FailingStepStarts > 0)
         {
             FailingStepStarts--;
@@ -38,6 +49,11 @@ internal sealed class MemoryRecorder : IStepRecorder
 
     public Task StepEndedAsync(long step, DateTimeOffset at, StepResult result, string? error)
     {
+        if (Fault<bool>() is { } fault)
+        {
+            return fault;
+        }
+
         Steps[step].EndedAt = at;
         Steps[step].Result = result;
         return Task.CompletedTask;
@@ -45,9 +61,19 @@ internal sealed class MemoryRecorder : IStepRecorder
 
     public Task GuestFinishedAsync(string uri, string uuid, GuestOutcome outcome, double seconds)
     {
+        if (Fault<bool>() is { } fault)
+        {
+            return fault;
+        }
+
         Outcomes[uuid] = outcome;
         return Task.CompletedTask;
     }
+
+    private Task<T>? Fault<T>() =>
+        Throws ? throw new JournalException("cannot write the journal: the file is gone")
+        : Hangs ? new TaskCompletionSource<T>().Task
+        : null;
 
     internal IReadOnlyList<Step> StepsOf(string uuid) => [.. Steps.OrderBy(pair => pair.Key).Select(pair => pair.Value).Where(step => step.Uuid == uuid)];
 }

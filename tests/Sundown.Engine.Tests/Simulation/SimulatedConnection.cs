@@ -44,6 +44,8 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
 
     public void ManagedSave(string uuid) => Live(() => host.ManagedSave(uuid));
 
+    public void AbortJob(string uuid) => Live(() => host.AbortJob(uuid));
+
     public void Start(string uuid, bool paused = false) => Live(() => host.Start(uuid, paused));
 
     public string? GetMetadata(string uuid, string namespaceUri) => Live(() => host.GetMetadata(uuid, namespaceUri));

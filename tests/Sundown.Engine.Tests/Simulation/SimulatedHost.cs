@@ -7,20 +7,47 @@ namespace Sundown.Engine.Tests.Simulation;
 /// <summary>
 /// An in-memory host on a virtual clock, with guests that behave as told: shut down some
 /// seconds after the power button, ignore it, save slowly, fail to save. It follows QEMU's
-/// rules where they matter (a paused guest cannot be shut down, a transient one cannot be
-/// saved, destroying a guest mid-save makes the save fail) and records what it was asked.
+/// rules where they matter (a guest not running cannot be asked to shut down, a transient one
+/// cannot be saved, destroying a guest mid-save makes the save fail, an aborted save leaves it
+/// running) and records what it was asked.
 /// </summary>
+/// <remarks>
+/// It also does what a real libvirtd does to its callers' time: a call blocks its caller (on
+/// virtual time) for as long as the real one would; a destroy takes <see cref="DestroyTime"/>
+/// (QEMU's SIGTERM, and SIGKILL if it must); at most <see cref="MaxClientRequests"/> calls are
+/// served at once and the next waits until one returns (libvirtd's <c>max_client_requests</c>);
+/// and <see cref="Freeze"/> makes it a libvirtd stopped with SIGSTOP: every call, new or under
+/// way, and every event waits until it thaws.
+/// </remarks>
 internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host") : IGuestHost
 {
+    /// <summary>libvirtd's default <c>max_client_requests</c> (libvirtd.conf): calls of one connection served at once.</summary>
+    internal const int MaxClientRequests = 5;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SimulatedGuest> _guests = [];
     private readonly List<SimulatedGuest> _gone = [];
     private readonly List<ChannelWriter<LifecycleEvent>> _sinks = [];
+    private readonly VirtualSlots _clientRequests = new(MaxClientRequests);
+    private readonly VirtualGate _thawed = new(open: true);
+    private readonly List<LifecycleEvent> _heldEvents = [];
+    private ITimer? _thawTimer;
+    private readonly List<(DateTimeOffset At, string Call, string? Uuid)> _callLog = [];
     private int _savesNow;
+    private int _callsNow;
+    private int _longNow;
 
     /// <param name="AcpiDelay">Time from the power button to off; null: it ignores the button.</param>
     /// <param name="AgentDelay">Time from an agent request to off; null: it has no agent.</param>
-    internal sealed record Behaviour(TimeSpan? AcpiDelay, TimeSpan? AgentDelay = null, TimeSpan SaveTime = default, bool SaveFails = false);
+    /// <param name="DestroyTime">How long its destroy takes; null: the host's <see cref="DestroyTime"/>.</param>
+    /// <param name="AgentCallTime">How long an agent shutdown request blocks its caller before it answers (a slow agent).</param>
+    internal sealed record Behaviour(
+        TimeSpan? AcpiDelay,
+        TimeSpan? AgentDelay = null,
+        TimeSpan SaveTime = default,
+        bool SaveFails = false,
+        TimeSpan? DestroyTime = null,
+        TimeSpan AgentCallTime = default);
 
     internal sealed class SimulatedGuest(Guest info, Behaviour behaviour)
     {
@@ -30,9 +57,10 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
 
         internal ITimer? PendingOff { get; set; }
 
-        internal ManualResetEventSlim? Saving { get; set; }
+        internal VirtualGate? Saving { get; set; }
 
-        internal bool SaveAborted { get; set; }
+        /// <summary>Why the running save ended early (destroyed, or its job aborted); null while it runs on.</summary>
+        internal string? SaveAborted { get; set; }
 
         /// <summary>When it went off, on the virtual clock; null while it runs.</summary>
         internal DateTimeOffset? OffAt { get; set; }
@@ -61,6 +89,76 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
     public string Uri => uri;
 
     internal int MaxConcurrentSaves { get; private set; }
+
+    /// <summary>The most calls it served at once: never more than <see cref="MaxClientRequests"/>.</summary>
+    internal int MaxConcurrentCalls { get; private set; }
+
+    /// <summary>The most long calls (saves, agent requests) under way at once.</summary>
+    internal int MaxConcurrentLongCalls { get; private set; }
+
+    /// <summary>False for a driver without jobs (libvirt's test driver): AbortJob fails with NO_SUPPORT.</summary>
+    internal bool SupportsJobs { get; init; } = true;
+
+    /// <summary>Every call it was asked, in order, with when it was asked (served then, or once a slot came free and the host thawed).</summary>
+    internal IReadOnlyList<(DateTimeOffset At, string Call, string? Uuid)> CallLog
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _callLog];
+            }
+        }
+    }
+
+    /// <summary>How many running saves an AbortJob ended.</summary>
+    internal int AbortedJobs { get; private set; }
+
+    /// <summary>How long a destroy takes, for guests whose behaviour does not say: QEMU's SIGTERM and exit take a second or two.</summary>
+    internal TimeSpan DestroyTime { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Calls being served now (blocked ones included).</summary>
+    internal int CallsNow => Volatile.Read(ref _callsNow);
+
+    /// <summary>
+    /// Freezes the host as a SIGSTOP freezes libvirtd: no call is answered, and no event sent,
+    /// until it thaws, after <paramref name="duration"/> of virtual time or at <see cref="Thaw"/>.
+    /// </summary>
+    internal void Freeze(TimeSpan? duration = null)
+    {
+        lock (_lock)
+        {
+            _thawed.Close();
+            _thawTimer?.Dispose();
+            _thawTimer = duration is { } d ? time.CreateTimer(_ => Thaw(), null, d, Timeout.InfiniteTimeSpan) : null;
+        }
+    }
+
+    internal void Thaw()
+    {
+        lock (_lock)
+        {
+            _thawed.Open();
+            foreach (var held in _heldEvents)
+            {
+                _sinks.ForEach(sink => sink.TryWrite(held));
+            }
+
+            _heldEvents.Clear();
+        }
+    }
+
+    /// <summary>The guest begins to shut down by itself (someone else pressed its power button): off after <paramref name="delay"/>.</summary>
+    internal void BeginShutdown(string uuid, TimeSpan delay)
+    {
+        lock (_lock)
+        {
+            var guest = _guests[uuid];
+            guest.Info = guest.Info with { State = GuestState.Shutdown, StateReason = 1 };
+            Publish(guest.Info, LifecycleEventKind.Shutdown, 0);
+            guest.PendingOff = time.CreateTimer(_ => GoOff(uuid, reason: StateReasons.ShutoffShutdown, detail: StateReasons.StoppedShutdown, by: "shutdown"), null, delay, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     /// <summary>Every guest it ever had, including transient ones gone since they stopped.</summary>
     internal IReadOnlyCollection<SimulatedGuest> Guests
@@ -109,69 +207,97 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
         }
     }
 
-    public IReadOnlyList<Guest> ListGuests()
+    public IReadOnlyList<Guest> ListGuests() => Serve(nameof(ListGuests), null, () =>
     {
         lock (_lock)
         {
-            return [.. _guests.Values.Select(g => g.Info).OrderBy(g => g.Name, StringComparer.Ordinal)];
+            return _guests.Values.Select(g => g.Info).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
         }
-    }
+    });
 
-    public GuestStatus GetStatus(string uuid)
+    public GuestStatus GetStatus(string uuid) => Serve(nameof(GetStatus), uuid, () =>
     {
         lock (_lock)
         {
             var guest = Find(uuid);
             return new GuestStatus(guest.Info.State, guest.Info.StateReason);
         }
-    }
+    });
 
-    public void Shutdown(string uuid, ShutdownMethod method)
+    /// <summary>An agent request blocks for the guest's <see cref="Behaviour.AgentCallTime"/>, as QEMU's waits for the agent's answer.</summary>
+    public void Shutdown(string uuid, ShutdownMethod method) =>
+        Serve(method == ShutdownMethod.Agent ? "Shutdown(agent)" : nameof(Shutdown), uuid, () => ShutdownNow(uuid, method), isLong: method == ShutdownMethod.Agent);
+
+    private void ShutdownNow(string uuid, ShutdownMethod method)
     {
+        TimeSpan? delay;
+        TimeSpan answerAfter;
         lock (_lock)
         {
             var guest = Find(uuid);
+            // QEMU refuses a request to a guest not running, one already shutting down too (OPERATION_INVALID).
             RequireState(guest, GuestState.Running, "domain is not running");
-            var delay = method == ShutdownMethod.Agent
+            delay = method == ShutdownMethod.Agent
                 ? guest.Behaviour.AgentDelay ?? throw new HostException(HostErrorKind.Failed, "QEMU guest agent is not connected")
                 : guest.Behaviour.AcpiDelay;
-            if (delay is { } d && guest.PendingOff is null)
-            {
-                guest.PendingOff = time.CreateTimer(_ => GoOff(uuid, reason: 1, detail: 0, by: "shutdown"), null, d, Timeout.InfiniteTimeSpan);
-            }
+            answerAfter = method == ShutdownMethod.Agent ? guest.Behaviour.AgentCallTime : TimeSpan.Zero;
         }
-    }
 
-    public void Destroy(string uuid)
-    {
+        Sleep(answerAfter);
+
         lock (_lock)
         {
             var guest = Find(uuid);
-            if (!guest.Info.State.IsActive())
+            if (delay is { } d && guest.PendingOff is null && guest.Info.State.IsActive())
             {
-                throw new HostException(HostErrorKind.InvalidState, "domain is not running");
+                guest.PendingOff = time.CreateTimer(_ => GoOff(uuid, reason: StateReasons.ShutoffShutdown, detail: StateReasons.StoppedShutdown, by: "shutdown"), null, d, Timeout.InfiniteTimeSpan);
             }
-
-            if (guest.Saving is { } saving)
-            {
-                guest.SaveAborted = true;
-                saving.Set();
-            }
-
-            GoOffLocked(guest, reason: 2, detail: 1, by: "destroyed");
         }
     }
 
-    public void Suspend(string uuid) => Change(uuid, GuestState.Running, GuestState.Paused, 1, LifecycleEventKind.Suspended);
+    /// <summary>Blocks its caller for the destroy's time, then the guest is off (QEMU killed: a save under way fails at once).</summary>
+    public void Destroy(string uuid) => Serve(nameof(Destroy), uuid, () =>
+    {
+        SimulatedGuest guest;
+        TimeSpan took;
+        lock (_lock)
+        {
+            guest = Find(uuid);
+            if (!guest.Info.State.IsActive())
+            {
+                throw new HostException(HostErrorKind.InvalidState, "Requested operation is not valid: domain is not running");
+            }
 
-    public void Resume(string uuid) => Change(uuid, GuestState.Paused, GuestState.Running, 5, LifecycleEventKind.Resumed);
+            took = guest.Behaviour.DestroyTime ?? DestroyTime;
+            if (guest.Saving is { } saving)
+            {
+                guest.SaveAborted = "operation failed: domain is not running (destroyed during the save)";
+                saving.Open();
+            }
+        }
 
-    public void Wakeup(string uuid) => Change(uuid, GuestState.PmSuspended, GuestState.Running, 8, LifecycleEventKind.Started);
+        Sleep(took);
+        lock (_lock)
+        {
+            if (guest.Info.State.IsActive())
+            {
+                GoOffLocked(guest, reason: StateReasons.ShutoffDestroyed, detail: StateReasons.StoppedDestroyed, by: "destroyed");
+            }
+        }
+    });
+
+    public void Suspend(string uuid) => Serve(nameof(Suspend), uuid, () => Change(uuid, GuestState.Running, GuestState.Paused, 1, LifecycleEventKind.Suspended));
+
+    public void Resume(string uuid) => Serve(nameof(Resume), uuid, () => Change(uuid, GuestState.Paused, GuestState.Running, 5, LifecycleEventKind.Resumed));
+
+    public void Wakeup(string uuid) => Serve(nameof(Wakeup), uuid, () => Change(uuid, GuestState.PmSuspended, GuestState.Running, 8, LifecycleEventKind.Started));
 
     /// <summary>Blocks its caller until the save is done on the virtual clock, as libvirt's call does.</summary>
-    public void ManagedSave(string uuid)
+    public void ManagedSave(string uuid) => Serve(nameof(ManagedSave), uuid, () => ManagedSaveNow(uuid), isLong: true);
+
+    private void ManagedSaveNow(string uuid)
     {
-        ManualResetEventSlim done;
+        VirtualGate done;
         SimulatedGuest guest;
         lock (_lock)
         {
@@ -191,30 +317,56 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
                 throw new HostException(HostErrorKind.Failed, "operation failed: migration to file failed: No space left on device");
             }
 
-            done = new ManualResetEventSlim();
+            done = new VirtualGate();
             guest.Saving = done;
+            guest.SaveAborted = null;
             MaxConcurrentSaves = Math.Max(MaxConcurrentSaves, ++_savesNow);
-            var timer = time.CreateTimer(_ => done.Set(), null, guest.Behaviour.SaveTime, Timeout.InfiniteTimeSpan);
         }
 
-        done.Wait();
+        using (time.CreateTimer(_ => done.Open(), null, guest.Behaviour.SaveTime, Timeout.InfiniteTimeSpan))
+        {
+            done.Wait();
+        }
+
         lock (_lock)
         {
             _savesNow--;
             guest.Saving = null;
-            if (guest.SaveAborted)
+            if (guest.SaveAborted is { } why)
             {
-                throw new HostException(HostErrorKind.Failed, "operation failed: domain is not running (destroyed during the save)");
+                throw new HostException(HostErrorKind.Failed, why);
             }
 
             guest.SavedPaused = guest.Info.State == GuestState.Paused;
             guest.Info = guest.Info with { ManagedSave = true };
-            GoOffLocked(guest, reason: 5, detail: 4, by: "saved");
+            GoOffLocked(guest, reason: StateReasons.ShutoffSaved, detail: StateReasons.StoppedSaved, by: "saved");
         }
     }
 
+    /// <summary>Ends a running save early: it fails with "operation aborted", and the guest runs on (QEMU's rule).</summary>
+    public void AbortJob(string uuid) => Serve(nameof(AbortJob), uuid, () =>
+    {
+        lock (_lock)
+        {
+            if (!SupportsJobs)
+            {
+                throw new HostException(HostErrorKind.Unsupported, "this function is not supported by the connection driver: virDomainAbortJob");
+            }
+
+            var guest = Find(uuid);
+            if (guest.Saving is not { } saving)
+            {
+                throw new HostException(HostErrorKind.InvalidState, "Requested operation is not valid: no job is active on the domain");
+            }
+
+            guest.SaveAborted = "operation aborted: job 'domain save' canceled by client";
+            AbortedJobs++;
+            saving.Open();
+        }
+    });
+
     /// <summary>From the managed-save image when there is one, in the state it was saved in; else a boot.</summary>
-    public void Start(string uuid, bool paused = false)
+    public void Start(string uuid, bool paused = false) => Serve(nameof(Start), uuid, () =>
     {
         lock (_lock)
         {
@@ -238,7 +390,7 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
             guest.OffBy = null;
             Publish(guest.Info, LifecycleEventKind.Started, restored ? 2 : 0);
         }
-    }
+    });
 
     public string? GetMetadata(string uuid, string namespaceUri) => null;
 
@@ -256,6 +408,78 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
 
     public void Dispose()
     {
+    }
+
+    /// <summary>
+    /// Serves one call as libvirtd does: it waits for one of the connection's request slots,
+    /// is not answered while the host is frozen, and holds its slot until it returns.
+    /// </summary>
+    private T Serve<T>(string name, string? uuid, Func<T> call, bool isLong = false)
+    {
+        lock (_lock)
+        {
+            _callLog.Add((time.GetUtcNow(), name, uuid));
+        }
+
+        _clientRequests.Enter();
+        int now = Interlocked.Increment(ref _callsNow);
+        try
+        {
+            _thawed.Wait();
+            lock (_lock)
+            {
+                MaxConcurrentCalls = Math.Max(MaxConcurrentCalls, now);
+                if (isLong)
+                {
+                    MaxConcurrentLongCalls = Math.Max(MaxConcurrentLongCalls, ++_longNow);
+                }
+            }
+
+            try
+            {
+                return call();
+            }
+            finally
+            {
+                if (isLong)
+                {
+                    lock (_lock)
+                    {
+                        _longNow--;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            // A call under way when the host froze is answered only once it thaws.
+            _thawed.Wait();
+            Interlocked.Decrement(ref _callsNow);
+            _clientRequests.Exit();
+        }
+    }
+
+    private void Serve(string name, string? uuid, Action call, bool isLong = false) => Serve(
+        name,
+        uuid,
+        () =>
+        {
+            call();
+            return true;
+        },
+        isLong);
+
+    /// <summary>Blocks the calling thread for <paramref name="duration"/> of virtual time.</summary>
+    private void Sleep(TimeSpan duration)
+    {
+        if (duration <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var done = new VirtualGate();
+        using var timer = time.CreateTimer(_ => done.Open(), null, duration, Timeout.InfiniteTimeSpan);
+        done.Wait();
     }
 
     private void GoOff(string uuid, int reason, int detail, string by)
@@ -306,11 +530,19 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
     private SimulatedGuest Find(string uuid) =>
         _guests.TryGetValue(uuid, out var guest) ? guest : throw new HostException(HostErrorKind.GuestNotFound, $"no domain with UUID {uuid}");
 
+    /// <summary>Sends an event to every subscriber; a frozen host holds it until it thaws.</summary>
     private void Publish(Guest guest, LifecycleEventKind kind, int detail)
     {
+        var lifecycleEvent = new LifecycleEvent(uri, guest.Uuid, guest.Name, kind, detail);
+        if (!_thawed.IsOpen)
+        {
+            _heldEvents.Add(lifecycleEvent);
+            return;
+        }
+
         foreach (var sink in _sinks)
         {
-            sink.TryWrite(new LifecycleEvent(uri, guest.Uuid, guest.Name, kind, detail));
+            sink.TryWrite(lifecycleEvent);
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Sundown.Engine.Execution;
 
 namespace Sundown.Engine.Tests.Simulation;
 
@@ -34,14 +35,24 @@ internal static class VirtualClock
         return await run;
     }
 
-    // Work released by a tick shows as queued thread-pool items; the run has reacted to the
-    // tick once the pool has stayed empty for a few polls.
+    /// <summary>Past this much real time without settling, the clock moves on all the same (a call blocked on something that is not virtual time).</summary>
+    private static readonly TimeSpan s_settleAtMost = TimeSpan.FromSeconds(2);
+
+    // Work released by a tick shows as queued thread-pool items, and as host calls (each on a
+    // thread of its own) not waiting at a VirtualGate; the run has reacted to the tick once
+    // both have stayed quiet for a few polls.
     private static void Settle()
     {
+        var began = Environment.TickCount64;
         for (int quiet = 0; quiet < 3;)
         {
             Thread.Sleep(1);
-            quiet = ThreadPool.PendingWorkItemCount == 0 ? quiet + 1 : 0;
+            bool idle = ThreadPool.PendingWorkItemCount == 0 && HostCall.InFlight <= VirtualGate.Waiting;
+            quiet = idle ? quiet + 1 : 0;
+            if (Environment.TickCount64 - began > s_settleAtMost.TotalMilliseconds)
+            {
+                return;
+            }
         }
     }
 }

@@ -63,6 +63,12 @@ public sealed class AbiTests
             ["VIR_FROM_RPC"] = LibvirtException.FromRpc,
         };
 
+        // StateReasons: the SHUTOFF reasons and STOPPED event details the engine decides on.
+        foreach (var field in s_stateReasons)
+        {
+            values[field.Name] = field.Value;
+        }
+
         foreach (var kind in Enum.GetValues<LifecycleEventKind>())
         {
             values[$"VIR_DOMAIN_EVENT_{kind.ToString().ToUpperInvariant()}"] = (long)kind;
@@ -75,6 +81,26 @@ public sealed class AbiTests
 
         return values;
     }
+
+    private static readonly (string Name, int Value)[] s_stateReasons =
+    [
+        ("VIR_DOMAIN_SHUTOFF_UNKNOWN", StateReasons.ShutoffUnknown),
+        ("VIR_DOMAIN_SHUTOFF_SHUTDOWN", StateReasons.ShutoffShutdown),
+        ("VIR_DOMAIN_SHUTOFF_DESTROYED", StateReasons.ShutoffDestroyed),
+        ("VIR_DOMAIN_SHUTOFF_CRASHED", StateReasons.ShutoffCrashed),
+        ("VIR_DOMAIN_SHUTOFF_MIGRATED", StateReasons.ShutoffMigrated),
+        ("VIR_DOMAIN_SHUTOFF_SAVED", StateReasons.ShutoffSaved),
+        ("VIR_DOMAIN_SHUTOFF_FAILED", StateReasons.ShutoffFailed),
+        ("VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT", StateReasons.ShutoffFromSnapshot),
+        ("VIR_DOMAIN_SHUTOFF_DAEMON", StateReasons.ShutoffDaemon),
+        ("VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN", StateReasons.StoppedShutdown),
+        ("VIR_DOMAIN_EVENT_STOPPED_DESTROYED", StateReasons.StoppedDestroyed),
+        ("VIR_DOMAIN_EVENT_STOPPED_CRASHED", StateReasons.StoppedCrashed),
+        ("VIR_DOMAIN_EVENT_STOPPED_MIGRATED", StateReasons.StoppedMigrated),
+        ("VIR_DOMAIN_EVENT_STOPPED_SAVED", StateReasons.StoppedSaved),
+        ("VIR_DOMAIN_EVENT_STOPPED_FAILED", StateReasons.StoppedFailed),
+        ("VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT", StateReasons.StoppedFromSnapshot),
+    ];
 
     private static long Offset<T>(string field) => Marshal.OffsetOf<T>(field).ToInt64();
 
