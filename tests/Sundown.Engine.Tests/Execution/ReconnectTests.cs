@@ -1,6 +1,8 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using Sundown.Core.Config;
 using Sundown.Core.Hosts;
+using Sundown.Core.Model;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
 using Sundown.Engine.Execution;
@@ -45,10 +47,207 @@ public sealed class ReconnectTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_call_that_finds_the_connection_gone_waits_out_a_restart_then_is_retried_on_the_new_one()
+    {
+        var world = new SimulatedHost(_time);
+        var web = world.Add("web", new(AcpiDelay: null));
+        var db = world.Add("db", new(AcpiDelay: null));
+        var daemon = new Daemon(world, _time);
+        using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
+        var events = Channel.CreateUnbounded<LifecycleEvent>();
+        using var subscription = host.SubscribeLifecycle(events.Writer);
+        host.ListGuests();
+        // libvirtd goes away for 3 s; meanwhile "db" is destroyed and its event is lost.
+        var restartedAt = _time.GetUtcNow() + TimeSpan.FromSeconds(3);
+        daemon.DownUntil = restartedAt;
+        daemon.Connections[0].Break(tell: false);
+        world.Destroy(db.Uuid);
+
+        var (status, answeredAt) = await VirtualClock.RunAsync(_time, () => Task.Run(() => (host.GetStatus(web.Uuid), _time.GetUtcNow())), TimeSpan.FromMinutes(1));
+
+        Assert.Equal(GuestState.Running, status.State);
+        Assert.Equal(1, host.Reconnects);
+        Assert.True(daemon.Tries > 2, $"{daemon.Tries} tries: the daemon was down for 3 s");
+        // Answered by the first try after the restart: at most one pause (and a tick) later.
+        Assert.InRange(answeredAt, restartedAt, restartedAt + ReconnectingHost.RetryPause + VirtualClock.Tick);
+        Assert.True(events.Reader.TryRead(out var reread), "the lost STOPPED event was not reported");
+        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 1), reread);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_reconnect_gives_up_at_its_deadline_whether_the_daemon_refuses_or_hangs(bool hangs)
+    {
+        var world = new SimulatedHost(_time);
+        var web = world.Add("web", new(AcpiDelay: null));
+        using var daemon = new Daemon(world, _time);
+        var giveUpAfter = TimeSpan.FromSeconds(20);
+        using var host = ReconnectingHost.Open(world.Uri, daemon.Open, giveUpAfter, _time);
+        daemon.DownUntil = DateTimeOffset.MaxValue;
+        daemon.Hangs = hangs;
+        var lostAt = _time.GetUtcNow();
+        daemon.Connections[0].Break(tell: false);
+
+        var (error, failedAt) = await VirtualClock.RunAsync(_time, () => Task.Run(() => Fails(() => host.GetStatus(web.Uuid))), TimeSpan.FromMinutes(2));
+
+        Assert.Equal(HostErrorKind.ConnectionLost, error.Kind);
+        Assert.Contains(world.Uri, error.Message);
+        Assert.InRange(failedAt, lostAt + giveUpAfter, lostAt + giveUpAfter + VirtualClock.Tick);
+        Assert.Equal(0, host.Reconnects);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_reconnect_never_tries_past_an_absolute_give_up_time_earlier_than_its_own()
+    {
+        var world = new SimulatedHost(_time);
+        var web = world.Add("web", new(AcpiDelay: null));
+        var daemon = new Daemon(world, _time);
+        var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(4);
+        using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(60), _time, giveUpAt: deadline);
+        daemon.DownUntil = DateTimeOffset.MaxValue;
+        daemon.Connections[0].Break(tell: false);
+
+        var (error, failedAt) = await VirtualClock.RunAsync(_time, () => Task.Run(() => Fails(() => host.GetStatus(web.Uuid))), TimeSpan.FromMinutes(2));
+
+        Assert.Equal(HostErrorKind.ConnectionLost, error.Kind);
+        Assert.InRange(failedAt, deadline, deadline + VirtualClock.Tick);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Calls_that_find_the_connection_gone_at_once_share_one_reconnect()
+    {
+        var world = new SimulatedHost(_time);
+        var guests = Enumerable.Range(0, 8).Select(i => world.Add($"g{i}", new(AcpiDelay: null))).ToList();
+        var daemon = new Daemon(world, _time);
+        using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
+        daemon.DownUntil = _time.GetUtcNow() + TimeSpan.FromSeconds(2);
+        daemon.Connections[0].Break(tell: false);
+
+        var states = await VirtualClock.RunAsync(
+            _time, () => Task.WhenAll(guests.Select(g => Task.Run(() => host.GetStatus(g.Uuid).State))), TimeSpan.FromMinutes(1));
+
+        Assert.All(states, state => Assert.Equal(GuestState.Running, state));
+        Assert.Equal(1, host.Reconnects);
+        // The first connection and one new one; the tries of a single reconnect, not eight.
+        Assert.Equal(2, daemon.Connections.Count);
+        Assert.InRange(daemon.Tries, 2, 2 + (int)(TimeSpan.FromSeconds(2) / ReconnectingHost.RetryPause) + 1);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_close_callback_alone_reconnects_and_reports_what_went_off_meanwhile()
+    {
+        var world = new SimulatedHost(_time);
+        var db = world.Add("db", new(AcpiDelay: null));
+        var daemon = new Daemon(world, _time);
+        using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
+        var events = Channel.CreateUnbounded<LifecycleEvent>();
+        using var subscription = host.SubscribeLifecycle(events.Writer);
+        daemon.Connections[0].Break(tell: false);
+        world.Destroy(db.Uuid);
+
+        daemon.Connections[0].Break(tell: true);
+        var reread = await events.Reader.ReadAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 1), reread);
+        Assert.Equal(1, host.Reconnects);
+        Assert.True(daemon.Connections[0].Disposed, "the broken connection was not closed");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Disposing_the_host_mid_reconnect_ends_the_waiting_call_and_closes_a_late_connection()
+    {
+        var world = new SimulatedHost(_time);
+        var web = world.Add("web", new(AcpiDelay: null));
+        using var daemon = new Daemon(world, _time);
+        var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
+        daemon.Hangs = true;
+        daemon.Connections[0].Break(tell: false);
+        var call = Task.Run(() => Fails(() => host.GetStatus(web.Uuid)));
+        await daemon.Hanging.WaitAsync(TestContext.Current.CancellationToken);
+
+        host.Dispose();
+        var (error, _) = await call;
+        daemon.Release();
+        var late = await daemon.Late.Task.WaitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HostErrorKind.ConnectionLost, error.Kind);
+        Assert.True(SpinWait.SpinUntil(() => late.Disposed, TimeSpan.FromSeconds(10)), "the late connection was left open");
+    }
+
+    private (HostException Error, DateTimeOffset At) Fails(Action call)
+    {
+        try
+        {
+            call();
+        }
+        catch (HostException e)
+        {
+            return (e, _time.GetUtcNow());
+        }
+
+        throw new InvalidOperationException("the call succeeded");
+    }
+
     private Func<string, IGuestHost> Connect(SimulatedHost world) => _ =>
     {
         var connection = new SimulatedConnection(world);
         _connections.Add(connection);
         return connection;
     };
+
+    /// <summary>
+    /// libvirtd as the opener sees it: up, down (opens refused) until a time, or hanging (opens
+    /// accepted and never answered, as a frozen daemon does).
+    /// </summary>
+    private sealed class Daemon(SimulatedHost world, TimeProvider time) : IDisposable
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private int _tries;
+
+        internal DateTimeOffset DownUntil { get; set; } = DateTimeOffset.MinValue;
+
+        internal volatile bool Hangs;
+
+        /// <summary>Released once an open hangs.</summary>
+        internal SemaphoreSlim Hanging { get; } = new(0);
+
+        /// <summary>The connection a hanging open made once released.</summary>
+        internal TaskCompletionSource<SimulatedConnection> Late { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal List<SimulatedConnection> Connections { get; } = [];
+
+        internal int Tries => Volatile.Read(ref _tries);
+
+        internal IGuestHost Open(string uri)
+        {
+            Interlocked.Increment(ref _tries);
+            if (Hangs)
+            {
+                Hanging.Release();
+                _released.Wait();
+                var late = new SimulatedConnection(world);
+                Late.TrySetResult(late);
+                return late;
+            }
+
+            if (time.GetUtcNow() < DownUntil)
+            {
+                throw new HostException(HostErrorKind.ConnectionLost, "Failed to connect socket to '/run/libvirt/libvirt-sock': Connection refused");
+            }
+
+            var connection = new SimulatedConnection(world);
+            lock (Connections)
+            {
+                Connections.Add(connection);
+            }
+
+            return connection;
+        }
+
+        internal void Release() => _released.Set();
+
+        public void Dispose() => _released.Set();
+    }
 }

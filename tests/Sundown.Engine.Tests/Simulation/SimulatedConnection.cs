@@ -18,6 +18,9 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
 
     public string Uri => host.Uri;
 
+    /// <summary>True once closed by its user, as opposed to broken by the host.</summary>
+    internal bool Disposed { get; private set; }
+
     /// <summary>Breaks the connection; with <paramref name="tell"/> the close callback fires too.</summary>
     internal void Break(bool tell)
     {
@@ -52,7 +55,11 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
 
     public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink) => host.SubscribeLifecycle(new UnlessBroken(this, sink));
 
-    public void Dispose() => _broken = true;
+    public void Dispose()
+    {
+        Disposed = true;
+        _broken = true;
+    }
 
     private void Live(Action call) => Live<bool>(() =>
     {
