@@ -105,14 +105,40 @@ public sealed class ReconnectingHost : IGuestHost
 
     public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink)
     {
+        // The sink is known before the call, so that a reconnect that ends meanwhile moves it;
+        // the call itself is made outside the lock: on a frozen daemon it blocks.
+        var pending = new Pending();
+        IGuestHost host;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            // While a reconnect runs this subscribes on the broken connection; the reconnect
-            // moves every subscription it finds at its end, this one included.
-            _subscriptions[sink] = _current.SubscribeLifecycle(sink);
+            _subscriptions[sink] = pending;
+            host = _current;
         }
 
+        IDisposable inner;
+        try
+        {
+            inner = host.SubscribeLifecycle(sink);
+        }
+        catch (Exception e) when (e is HostException { Kind: HostErrorKind.ConnectionLost } or ObjectDisposedException)
+        {
+            // The reconnect subscribes it on the new connection, and reports what changed meanwhile.
+            inner = pending;
+            TryReconnect(host);
+        }
+
+        lock (_lock)
+        {
+            if (_subscriptions.TryGetValue(sink, out var now) && ReferenceEquals(now, pending))
+            {
+                _subscriptions[sink] = inner;
+                inner = pending;
+            }
+        }
+
+        // Moved already by a reconnect (or the host was closed): this one is on an old connection.
+        inner.Dispose();
         return new Subscription(this, sink);
     }
 
@@ -201,19 +227,29 @@ public sealed class ReconnectingHost : IGuestHost
 
     private void OnDisconnected()
     {
-        Task<IGuestHost> reconnect;
+        // Nobody waits on a reconnect the close callback started: say when it gives up.
+        _ = TryReconnect(Current())?.ContinueWith(
+            reconnect =>
+            {
+                _ = reconnect.Exception;
+                Disconnected?.Invoke();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Starts (or joins) the reconnect that replaces <paramref name="broken"/>, unless the host is closed.</summary>
+    private Task<IGuestHost>? TryReconnect(IGuestHost broken)
+    {
         try
         {
-            reconnect = Reconnect(Current());
+            return Reconnect(broken);
         }
         catch (ObjectDisposedException)
         {
-            return;
+            return null;
         }
-
-        // Nobody waits on a reconnect the close callback started: say when it gives up.
-        _ = reconnect.ContinueWith(
-            _ => Disconnected?.Invoke(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private IGuestHost Current()
@@ -390,6 +426,14 @@ public sealed class ReconnectingHost : IGuestHost
     private const int StoppedDestroyed = 1;
     private const int StoppedCrashed = 2;
     private const int StoppedSaved = 4;
+
+    /// <summary>A subscription being made (or to be made by the next reconnect): nothing to dispose yet.</summary>
+    private sealed class Pending : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
 
     private sealed class Subscription(ReconnectingHost host, ChannelWriter<LifecycleEvent> sink) : IDisposable
     {

@@ -156,6 +156,28 @@ public sealed class ReconnectTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_subscription_made_while_the_connection_is_down_reconnects_and_is_made_on_the_new_one()
+    {
+        var world = new SimulatedHost(_time);
+        var db = world.Add("db", new(AcpiDelay: null));
+        var web = world.Add("web", new(AcpiDelay: null));
+        var daemon = new Daemon(world, _time);
+        using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
+        var events = Channel.CreateUnbounded<LifecycleEvent>();
+        daemon.Connections[0].Break(tell: false);
+        world.Destroy(db.Uuid);
+
+        using var subscription = host.SubscribeLifecycle(events.Writer);
+        var reread = await events.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        world.Destroy(web.Uuid);
+        var live = await events.Reader.ReadAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 1), reread);
+        Assert.Equal((web.Uuid, LifecycleEventKind.Stopped), (live.Uuid, live.Kind));
+        Assert.Equal(1, host.Reconnects);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Disposing_the_host_mid_reconnect_ends_the_waiting_call_and_closes_a_late_connection()
     {
         var world = new SimulatedHost(_time);

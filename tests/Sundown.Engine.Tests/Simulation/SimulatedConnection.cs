@@ -53,7 +53,8 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
 
     public void SetMetadata(string uuid, string namespaceUri, string prefix, string? xml) => Live(() => host.SetMetadata(uuid, namespaceUri, prefix, xml));
 
-    public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink) => host.SubscribeLifecycle(new UnlessBroken(this, sink));
+    // Registering a callback is a call like any other: on a broken connection it fails.
+    public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink) => Live(() => host.SubscribeLifecycle(new UnlessBroken(this, sink)));
 
     public void Dispose()
     {
