@@ -7,14 +7,25 @@ namespace Sundown.Engine.Hosts;
 internal static class Bounded
 {
     /// <summary>
-    /// Runs <paramref name="work"/> on a thread of its own and waits at most <paramref name="timeout"/>
-    /// on <paramref name="time"/> for it. Work given up on (timed out or cancelled) keeps its thread
-    /// until it returns; if it then succeeds, <paramref name="disposeLate"/> gets what it made.
+    /// Runs <paramref name="work"/> on a thread of its own (or the pool's) and waits at most
+    /// <paramref name="timeout"/> on <paramref name="time"/> for it. Work given up on (timed out or
+    /// cancelled) keeps its thread until it returns; if it then succeeds, <paramref name="disposeLate"/>
+    /// gets what it made.
     /// </summary>
+    /// <param name="ownThread">
+    /// A thread of its own (the default) for work that may never return and of which many start at
+    /// once, as the opens of every host at the start of a stop; the pool for work as bounded in
+    /// number as the host calls that already run there.
+    /// </param>
     /// <exception cref="TimeoutException">No result within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled first.</exception>
-    internal static Task<T> RunAsync<T>(Func<T> work, TimeSpan timeout, TimeProvider time, CancellationToken cancel, Action<T> disposeLate)
+    internal static Task<T> RunAsync<T>(Func<T> work, TimeSpan timeout, TimeProvider time, CancellationToken cancel, Action<T> disposeLate, bool ownThread = true)
     {
+        if (!ownThread)
+        {
+            return WaitAsync(Task.Run(work, CancellationToken.None), timeout, time, cancel, disposeLate);
+        }
+
         // A thread of its own, not the pool's: a call that never returns would hold a pool
         // thread for the rest of the process. Background, so that it never holds up the exit.
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);

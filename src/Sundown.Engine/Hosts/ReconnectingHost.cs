@@ -105,40 +105,15 @@ public sealed class ReconnectingHost : IGuestHost
 
     public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink)
     {
-        // The sink is known before the call, so that a reconnect that ends meanwhile moves it;
-        // the call itself is made outside the lock: on a frozen daemon it blocks.
+        // Known before the call is made, so that a reconnect that ends meanwhile takes it along.
         var pending = new Pending();
-        IGuestHost host;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _subscriptions[sink] = pending;
-            host = _current;
         }
 
-        IDisposable inner;
-        try
-        {
-            inner = host.SubscribeLifecycle(sink);
-        }
-        catch (Exception e) when (e is HostException { Kind: HostErrorKind.ConnectionLost } or ObjectDisposedException)
-        {
-            // The reconnect subscribes it on the new connection, and reports what changed meanwhile.
-            inner = pending;
-            TryReconnect(host);
-        }
-
-        lock (_lock)
-        {
-            if (_subscriptions.TryGetValue(sink, out var now) && ReferenceEquals(now, pending))
-            {
-                _subscriptions[sink] = inner;
-                inner = pending;
-            }
-        }
-
-        // Moved already by a reconnect (or the host was closed): this one is on an old connection.
-        inner.Dispose();
+        Attach(sink, pending);
         return new Subscription(this, sink);
     }
 
@@ -223,6 +198,60 @@ public sealed class ReconnectingHost : IGuestHost
         }
     }
 
+    /// <summary>
+    /// Subscribes a pending sink on the current connection, outside the lock (on a frozen daemon
+    /// the call blocks). Whatever happens meanwhile wins: a reconnect that took the sink along,
+    /// a dispose, an unsubscribe. On a connection found gone, the reconnect it starts attaches it.
+    /// </summary>
+    private void Attach(ChannelWriter<LifecycleEvent> sink, Pending pending)
+    {
+        while (true)
+        {
+            IGuestHost host;
+            lock (_lock)
+            {
+                if (_disposed || !IsPending(sink, pending))
+                {
+                    return;
+                }
+
+                host = _current;
+            }
+
+            IDisposable inner;
+            try
+            {
+                inner = host.SubscribeLifecycle(sink);
+            }
+            catch (Exception e) when (e is HostException { Kind: HostErrorKind.ConnectionLost } or ObjectDisposedException)
+            {
+                if (ReferenceEquals(Current(), host))
+                {
+                    TryReconnect(host);
+                    return;
+                }
+
+                // Replaced under the call: try on the new connection.
+                continue;
+            }
+
+            lock (_lock)
+            {
+                if (!_disposed && IsPending(sink, pending) && ReferenceEquals(_current, host))
+                {
+                    _subscriptions[sink] = inner;
+                    return;
+                }
+            }
+
+            // Made on a connection that was replaced (or closed) meanwhile.
+            inner.Dispose();
+        }
+    }
+
+    private bool IsPending(ChannelWriter<LifecycleEvent> sink, Pending pending) =>
+        _subscriptions.TryGetValue(sink, out var now) && ReferenceEquals(now, pending);
+
     private static IGuestHost Wait(Task<IGuestHost> reconnect) => reconnect.GetAwaiter().GetResult();
 
     private void OnDisconnected()
@@ -290,10 +319,11 @@ public sealed class ReconnectingHost : IGuestHost
                 try
                 {
                     // One try, bounded: a libvirtd that is frozen, not gone, accepts the
-                    // connection and never answers.
-                    var (fresh, guests) = await Bounded.RunAsync(
-                        OpenAndRead, left < _connectTimeout ? left : _connectTimeout, _time, _closing.Token, static late => late.Host.Dispose());
-                    return Replace(broken, fresh, guests);
+                    // connection and never answers. On the pool, as the host's calls are: one
+                    // reconnect has at most giveUpAfter / connectTimeout tries hanging at once.
+                    var fresh = await Bounded.RunAsync(
+                        OpenAndRead, left < _connectTimeout ? left : _connectTimeout, _time, _closing.Token, static late => late.Dispose(), ownThread: false);
+                    return Replace(broken, fresh);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -313,13 +343,28 @@ public sealed class ReconnectingHost : IGuestHost
         }
     }
 
-    /// <summary>A new connection and what is on it now; closed again if the reading fails.</summary>
-    private (IGuestHost Host, IReadOnlyList<Guest> Guests) OpenAndRead()
+    /// <summary>
+    /// A new connection with the sinks known now subscribed on it, and what is on it now (read
+    /// after subscribing, so that no change falls between the two); closed again if any of it fails.
+    /// </summary>
+    private Fresh OpenAndRead()
     {
-        var fresh = _open(_requestedUri);
+        List<ChannelWriter<LifecycleEvent>> sinks;
+        lock (_lock)
+        {
+            sinks = [.. _subscriptions.Keys];
+        }
+
+        var fresh = new Fresh(_open(_requestedUri));
         try
         {
-            return (fresh, fresh.ListGuests());
+            foreach (var sink in sinks)
+            {
+                fresh.Subscriptions[sink] = fresh.Host.SubscribeLifecycle(sink);
+            }
+
+            fresh.Guests = fresh.Host.ListGuests();
+            return fresh;
         }
         catch
         {
@@ -328,9 +373,10 @@ public sealed class ReconnectingHost : IGuestHost
         }
     }
 
-    private IGuestHost Replace(IGuestHost broken, IGuestHost fresh, IReadOnlyList<Guest> guests)
+    private IGuestHost Replace(IGuestHost broken, Fresh fresh)
     {
-        List<IDisposable> old;
+        var old = new List<IDisposable>();
+        var reattach = new List<(ChannelWriter<LifecycleEvent> Sink, Pending Pending)>();
         lock (_lock)
         {
             if (_disposed)
@@ -339,37 +385,34 @@ public sealed class ReconnectingHost : IGuestHost
                 throw new OperationCanceledException();
             }
 
-            var moved = new Dictionary<ChannelWriter<LifecycleEvent>, IDisposable>();
-            try
+            foreach (var (sink, subscription) in fresh.Subscriptions)
             {
-                foreach (var sink in _subscriptions.Keys)
+                if (_subscriptions.Remove(sink, out var previous))
                 {
-                    moved[sink] = fresh.SubscribeLifecycle(sink);
+                    old.Add(previous);
+                    _subscriptions[sink] = subscription;
+                }
+                else
+                {
+                    // Unsubscribed while the connection was being made.
+                    old.Add(subscription);
                 }
             }
-            catch
-            {
-                // Not usable after all: the next try makes another.
-                foreach (var subscription in moved.Values)
-                {
-                    subscription.Dispose();
-                }
 
-                fresh.Dispose();
-                throw;
-            }
-
-            old = [.. _subscriptions.Values];
-            foreach (var (sink, subscription) in moved)
+            // Subscribed while the connection was being made: on the old one, or not yet.
+            foreach (var sink in _subscriptions.Keys.Where(sink => !fresh.Subscriptions.ContainsKey(sink)).ToList())
             {
-                _subscriptions[sink] = subscription;
+                old.Add(_subscriptions[sink]);
+                var pending = new Pending();
+                _subscriptions[sink] = pending;
+                reattach.Add((sink, pending));
             }
 
             broken.Disconnected -= OnDisconnected;
-            fresh.Disconnected += OnDisconnected;
-            _current = fresh;
+            fresh.Host.Disconnected += OnDisconnected;
+            _current = fresh.Host;
             Reconnects++;
-            ReportWhatChanged(guests);
+            ReportWhatChanged(fresh.Guests);
         }
 
         // Closing the broken connection may itself wait on the peer (a remote close is a call):
@@ -377,6 +420,7 @@ public sealed class ReconnectingHost : IGuestHost
         // ObjectDisposedException or ConnectionLost and are retried on the new one.
         _ = Task.Run(() =>
         {
+            reattach.ForEach(r => Attach(r.Sink, r.Pending));
             try
             {
                 old.ForEach(static subscription => subscription.Dispose());
@@ -387,7 +431,7 @@ public sealed class ReconnectingHost : IGuestHost
                 // A connection already gone: nothing more to close.
             }
         });
-        return fresh;
+        return fresh.Host;
     }
 
     /// <summary>
@@ -426,6 +470,26 @@ public sealed class ReconnectingHost : IGuestHost
     private const int StoppedDestroyed = 1;
     private const int StoppedCrashed = 2;
     private const int StoppedSaved = 4;
+
+    /// <summary>A connection made by one try: its subscriptions and what was on it.</summary>
+    private sealed class Fresh(IGuestHost host) : IDisposable
+    {
+        internal IGuestHost Host { get; } = host;
+
+        internal Dictionary<ChannelWriter<LifecycleEvent>, IDisposable> Subscriptions { get; } = [];
+
+        internal IReadOnlyList<Guest> Guests { get; set; } = [];
+
+        public void Dispose()
+        {
+            foreach (var subscription in Subscriptions.Values)
+            {
+                subscription.Dispose();
+            }
+
+            Host.Dispose();
+        }
+    }
 
     /// <summary>A subscription being made (or to be made by the next reconnect): nothing to dispose yet.</summary>
     private sealed class Pending : IDisposable
