@@ -256,16 +256,10 @@ public sealed class ReconnectingHost : IGuestHost
 
     private void OnDisconnected()
     {
-        // Nobody waits on a reconnect the close callback started: say when it gives up.
+        // Nobody waits on a reconnect the close callback starts: its failure is only observed,
+        // and Disconnected says that it gave up.
         _ = TryReconnect(Current())?.ContinueWith(
-            reconnect =>
-            {
-                _ = reconnect.Exception;
-                Disconnected?.Invoke();
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
+            static reconnect => _ = reconnect.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     /// <summary>Starts (or joins) the reconnect that replaces <paramref name="broken"/>, unless the host is closed.</summary>
@@ -309,6 +303,7 @@ public sealed class ReconnectingHost : IGuestHost
                 var left = giveUp - _time.GetUtcNow();
                 if (left <= TimeSpan.Zero)
                 {
+                    ThreadPool.QueueUserWorkItem(_ => Disconnected?.Invoke());
                     throw new HostException(
                         HostErrorKind.ConnectionLost,
                         $"lost the connection to '{Uri}' and could not reconnect in {(_time.GetUtcNow() - lostAt).TotalSeconds:0.#}s ({tries} tries): {last?.Message ?? "no time left to try"}",
