@@ -37,8 +37,9 @@ public sealed partial class LibvirtHost
     }
 
     /// <summary>
-    /// Asks libvirt to ping the peer. Never throws: a connection without keepalive still works,
-    /// it only notices a dead peer later (at the next call that times out in the kernel).
+    /// Asks libvirt to ping the peer. Never throws: a connection without keepalive still works;
+    /// it only notices a dead peer late (when TCP gives up, minutes on) or, for a daemon that is
+    /// frozen but whose socket stays open, not at all.
     /// </summary>
     internal KeepAliveState EnableKeepAlive()
     {
