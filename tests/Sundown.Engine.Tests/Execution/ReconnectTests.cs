@@ -48,6 +48,33 @@ public sealed class ReconnectTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_stop_through_a_daemon_frozen_for_18_s_goes_on_once_it_thaws_and_ends_within_its_budget()
+    {
+        var world = new SimulatedHost(_time);
+        var slow = world.Add("slow", new(AcpiDelay: TimeSpan.FromSeconds(4)));
+        var deaf = world.Add("deaf", new(AcpiDelay: null));
+        var daemon = new Daemon(world, _time);
+        var start = _time.GetUtcNow();
+        using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(60), _time);
+        var policy = GuestPolicy.Default with { Stop = StopLadder.Create("acpi 30s", "destroy") };
+        var budget = TimeSpan.FromSeconds(60);
+        var plan = Planner.Build([.. host.ListGuests().Select(g => (g, policy))], budget, Limits.Default, Estimates.Default);
+        var executor = new StopExecutor(new Dictionary<string, IGuestHost> { [host.Uri] = host }, Limits.Default, _recorder, _time);
+        // SIGSTOP at 2 s: calls block, events stop ("slow" goes off at 4 s unheard) and new
+        // connections are not answered until SIGCONT at 20 s; keepalive (2 s x 4) cuts the
+        // frozen connection at 10 s.
+        _time.CreateTimer(_ => { daemon.DownUntil = start + TimeSpan.FromSeconds(20); daemon.Connections[0].Freeze(); }, null, TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan);
+        _time.CreateTimer(_ => daemon.Connections[0].Break(tell: true), null, TimeSpan.FromSeconds(10), Timeout.InfiniteTimeSpan);
+
+        var report = await VirtualClock.RunAsync(_time, () => executor.RunAsync(plan, start, CancellationToken.None), TimeSpan.FromMinutes(5));
+
+        Assert.Equal("shutdown", report.Single(g => g.Uuid == slow.Uuid).Outcome);
+        Assert.Equal("destroyed", report.Single(g => g.Uuid == deaf.Uuid).Outcome);
+        Assert.Equal(1, host.Reconnects);
+        Assert.True(_time.GetUtcNow() <= start + budget, $"ended {_time.GetUtcNow() - start} after the start of a {budget} budget");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_call_that_finds_the_connection_gone_waits_out_a_restart_then_is_retried_on_the_new_one()
     {
         var world = new SimulatedHost(_time);

@@ -8,10 +8,12 @@ namespace Sundown.Engine.Tests.Simulation;
 /// <summary>
 /// One connection to a <see cref="SimulatedHost"/> that can break as a connection to a
 /// restarting libvirtd does: every call fails with ConnectionLost, and the events the host
-/// sends meanwhile are lost. The guests live on in the host.
+/// sends meanwhile are lost. It can also freeze as a libvirtd stopped with SIGSTOP does: calls
+/// block and no events come, until it breaks (keepalive closes it). The guests live on in the host.
 /// </summary>
 internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
 {
+    private readonly ManualResetEventSlim _answering = new(initialState: true);
     private volatile bool _broken;
 
     public event Action? Disconnected;
@@ -25,11 +27,16 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
     internal void Break(bool tell)
     {
         _broken = true;
+        // Calls blocked on a frozen peer fail now, as libvirt fails them when keepalive closes the connection.
+        _answering.Set();
         if (tell)
         {
             Disconnected?.Invoke();
         }
     }
+
+    /// <summary>The peer stops answering: calls block, events stop, until <see cref="Break"/>.</summary>
+    internal void Freeze() => _answering.Reset();
 
     public IReadOnlyList<Guest> ListGuests() => Live(() => host.ListGuests());
 
@@ -60,6 +67,7 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
     {
         Disposed = true;
         _broken = true;
+        _answering.Set();
     }
 
     private void Live(Action call) => Live<bool>(() =>
@@ -68,7 +76,11 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
         return true;
     });
 
-    private T Live<T>(Func<T> call) => _broken ? throw Lost() : call();
+    private T Live<T>(Func<T> call)
+    {
+        _answering.Wait();
+        return _broken ? throw Lost() : call();
+    }
 
     [SuppressMessage("Performance", "CA1822", Justification = "reads better beside Live")]
     private HostException Lost() => new(HostErrorKind.ConnectionLost, "internal error: client socket is closed");
@@ -76,7 +88,7 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
     /// <summary>Forwards events while the connection is up; drops them once it is broken.</summary>
     private sealed class UnlessBroken(SimulatedConnection connection, ChannelWriter<LifecycleEvent> sink) : ChannelWriter<LifecycleEvent>
     {
-        public override bool TryWrite(LifecycleEvent item) => !connection._broken && sink.TryWrite(item);
+        public override bool TryWrite(LifecycleEvent item) => !connection._broken && connection._answering.IsSet && sink.TryWrite(item);
 
         public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => sink.WaitToWriteAsync(cancellationToken);
     }
