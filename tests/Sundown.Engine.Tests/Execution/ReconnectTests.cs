@@ -147,6 +147,12 @@ public sealed class ReconnectTests
         Assert.Equal(HostErrorKind.ConnectionLost, error.Kind);
         Assert.Contains("could not reconnect in 4s", error.Message);
         Assert.InRange(failedAt, deadline, deadline + ReconnectingHost.RetryPause);
+
+        // Past it, a call fails at once: no new reconnect waits.
+        var calledAt = _time.GetUtcNow();
+        var (again, againAt) = await VirtualClock.RunAsync(_time, () => Task.Run(() => Fails(() => host.GetStatus(web.Uuid))), TimeSpan.FromMinutes(1));
+        Assert.Equal(HostErrorKind.ConnectionLost, again.Kind);
+        Assert.InRange(againAt, calledAt, calledAt + ReconnectingHost.RetryPause);
     }
 
     [Fact(Timeout = 60_000)]
