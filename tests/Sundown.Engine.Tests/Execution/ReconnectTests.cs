@@ -79,7 +79,7 @@ public sealed class ReconnectTests
     {
         var world = new SimulatedHost(_time);
         var web = world.Add("web", new(AcpiDelay: null));
-        var db = world.Add("db", new(AcpiDelay: null));
+        var db = world.Add("db", new(AcpiDelay: TimeSpan.Zero));
         var daemon = new Daemon(world, _time);
         using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
         var events = Channel.CreateUnbounded<LifecycleEvent>();
@@ -89,7 +89,7 @@ public sealed class ReconnectTests
         var restartedAt = _time.GetUtcNow() + TimeSpan.FromSeconds(3);
         daemon.DownUntil = restartedAt;
         daemon.Connections[0].Break(tell: false);
-        world.Destroy(db.Uuid);
+        GoesOffAtOnce(world, db);
 
         var (status, answeredAt) = await VirtualClock.RunAsync(_time, () => Task.Run(() => (host.GetStatus(web.Uuid), _time.GetUtcNow())), TimeSpan.FromMinutes(1));
 
@@ -99,7 +99,7 @@ public sealed class ReconnectTests
         // Answered by the first try after the restart: at most one pause (and a tick) later.
         Assert.InRange(answeredAt, restartedAt, restartedAt + ReconnectingHost.RetryPause + VirtualClock.Tick);
         Assert.True(events.Reader.TryRead(out var reread), "the lost STOPPED event was not reported");
-        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 1), reread);
+        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 0), reread);
     }
 
     [Theory(Timeout = 60_000)]
@@ -179,18 +179,18 @@ public sealed class ReconnectTests
     public async Task The_close_callback_alone_reconnects_and_reports_what_went_off_meanwhile()
     {
         var world = new SimulatedHost(_time);
-        var db = world.Add("db", new(AcpiDelay: null));
+        var db = world.Add("db", new(AcpiDelay: TimeSpan.Zero));
         var daemon = new Daemon(world, _time);
         using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
         var events = Channel.CreateUnbounded<LifecycleEvent>();
         using var subscription = host.SubscribeLifecycle(events.Writer);
         daemon.Connections[0].Break(tell: false);
-        world.Destroy(db.Uuid);
+        GoesOffAtOnce(world, db);
 
         daemon.Connections[0].Break(tell: true);
         var reread = await events.Reader.ReadAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 1), reread);
+        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 0), reread);
         Assert.Equal(1, host.Reconnects);
         // Closed off the reconnect's path, as a remote close may wait on the peer.
         Assert.True(SpinWait.SpinUntil(() => daemon.Connections[0].Disposed, TimeSpan.FromSeconds(10)), "the broken connection was not closed");
@@ -200,20 +200,20 @@ public sealed class ReconnectTests
     public async Task A_subscription_made_while_the_connection_is_down_reconnects_and_is_made_on_the_new_one()
     {
         var world = new SimulatedHost(_time);
-        var db = world.Add("db", new(AcpiDelay: null));
-        var web = world.Add("web", new(AcpiDelay: null));
+        var db = world.Add("db", new(AcpiDelay: TimeSpan.Zero));
+        var web = world.Add("web", new(AcpiDelay: TimeSpan.Zero));
         var daemon = new Daemon(world, _time);
         using var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
         var events = Channel.CreateUnbounded<LifecycleEvent>();
         daemon.Connections[0].Break(tell: false);
-        world.Destroy(db.Uuid);
+        GoesOffAtOnce(world, db);
 
         using var subscription = host.SubscribeLifecycle(events.Writer);
         var reread = await events.Reader.ReadAsync(TestContext.Current.CancellationToken);
-        world.Destroy(web.Uuid);
+        GoesOffAtOnce(world, web);
         var live = await events.Reader.ReadAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 1), reread);
+        Assert.Equal(new LifecycleEvent(world.Uri, db.Uuid, "db", LifecycleEventKind.Stopped, 0), reread);
         Assert.Equal((web.Uuid, LifecycleEventKind.Stopped), (live.Uuid, live.Kind));
         Assert.Equal(1, host.Reconnects);
     }
@@ -237,6 +237,17 @@ public sealed class ReconnectTests
 
         Assert.Equal(HostErrorKind.ConnectionLost, error.Kind);
         Assert.True(SpinWait.SpinUntil(() => late.Disposed, TimeSpan.FromSeconds(10)), "the late connection was left open");
+    }
+
+    /// <summary>
+    /// The guest (ACPI delay zero) shuts itself down now, straight on the host: not through the
+    /// connection, and without waiting on virtual time as a simulated destroy does.
+    /// </summary>
+    private void GoesOffAtOnce(SimulatedHost world, Guest guest)
+    {
+        world.Shutdown(guest.Uuid, ShutdownMethod.Acpi);
+        _time.Advance(TimeSpan.Zero);
+        Assert.Equal(GuestState.Shutoff, world.GetStatus(guest.Uuid).State);
     }
 
     private (HostException Error, DateTimeOffset At) Fails(Action call)
