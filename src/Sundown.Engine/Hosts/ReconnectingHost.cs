@@ -22,6 +22,9 @@ public sealed class ReconnectingHost : IGuestHost
     /// <summary>Between two tries: libvirtd takes a moment to come back after a restart.</summary>
     internal static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long (real time) <see cref="Dispose"/> waits for the connection to close before leaving it to close on its own.</summary>
+    internal static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(1);
+
     private readonly string _requestedUri;
     private readonly Func<string, IGuestHost> _open;
     private readonly TimeSpan _giveUpAfter;
@@ -137,8 +140,23 @@ public sealed class ReconnectingHost : IGuestHost
 
         // A reconnect still trying stops at once; a connection it opens late is closed.
         _closing.Cancel();
-        subscriptions.ForEach(static subscription => subscription.Dispose());
-        current.Dispose();
+        // Closing may itself wait on the peer (a remote close is a call, and a frozen libvirtd
+        // answers none until keepalive cuts it): waited for a moment, then left to finish on
+        // its own, so that the end of a stop and its report never wait on a dead daemon.
+        var closed = Task.Run(() =>
+        {
+            subscriptions.ForEach(static subscription => subscription.Dispose());
+            current.Dispose();
+        });
+        _ = closed.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        try
+        {
+            closed.Wait(CloseWait);
+        }
+        catch (AggregateException)
+        {
+            // Closing failed: nothing more to close.
+        }
     }
 
     private void Call(Action<IGuestHost> call) => Call<bool>(host =>

@@ -219,6 +219,27 @@ public sealed class ReconnectTests
     }
 
     [Fact(Timeout = 60_000)]
+    public void Disposing_the_host_waits_on_a_frozen_daemon_only_a_moment_and_the_close_ends_later()
+    {
+        var world = new SimulatedHost(_time);
+        var daemon = new Daemon(world, _time);
+        var host = ReconnectingHost.Open(world.Uri, daemon.Open, TimeSpan.FromSeconds(30), _time);
+        var frozen = daemon.Connections[0];
+        frozen.Freeze();
+        // Real time: Dispose's wait is on the real clock, which the end of a stop runs on.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        host.Dispose();
+
+        clock.Stop();
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, ReconnectingHost.CloseWait + TimeSpan.FromSeconds(1));
+        Assert.False(frozen.Disposed);
+        // Keepalive cuts the connection: the close left running then ends.
+        frozen.Break(tell: false);
+        Assert.True(SpinWait.SpinUntil(() => frozen.Disposed, TimeSpan.FromSeconds(10)), "the connection was never closed");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Disposing_the_host_mid_reconnect_ends_the_waiting_call_and_closes_a_late_connection()
     {
         var world = new SimulatedHost(_time);

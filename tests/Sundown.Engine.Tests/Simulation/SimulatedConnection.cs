@@ -63,11 +63,12 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
     // Registering a callback is a call like any other: on a broken connection it fails.
     public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink) => Live(() => host.SubscribeLifecycle(new UnlessBroken(this, sink)));
 
+    // Closing is a call too: on a frozen peer it waits until the connection breaks.
     public void Dispose()
     {
+        _answering.Wait();
         Disposed = true;
         _broken = true;
-        _answering.Set();
     }
 
     private void Live(Action call) => Live<bool>(() =>
