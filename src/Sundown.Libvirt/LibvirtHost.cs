@@ -43,7 +43,9 @@ public sealed partial class LibvirtHost : IGuestHost
 
         nint reported = Interop.Libvirt.ConnectGetURI(connection);
         string actualUri = TakeString(reported) ?? uri;
-        return new LibvirtHost(connection, actualUri);
+        var host = new LibvirtHost(connection, actualUri);
+        host.KeepAliveUnlessInProcess();
+        return host;
     }
 
     /// <summary>The libvirt library's version, e.g. 9000000 for 9.0.0.</summary>
@@ -164,6 +166,7 @@ public sealed partial class LibvirtHost : IGuestHost
         // returns 1) and never frees its GCHandle.
         UnsubscribeAll();
         _connection.Dispose();
+        ReleaseKeepAliveLoop();
     }
 
     private unsafe List<SafeVirDomainHandle> ListDomains()

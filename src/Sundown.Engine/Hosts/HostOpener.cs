@@ -16,38 +16,31 @@ public static class HostOpener
     /// </summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    /// <exception cref="HostException">The host refused, failed or did not answer in time (kind <see cref="HostErrorKind.ConnectionLost"/>).</exception>
+    /// <summary>
+    /// Opens <paramref name="uri"/> with <paramref name="open"/>, waiting at most <paramref name="timeout"/>
+    /// on <paramref name="time"/>. An open given up on (timed out or cancelled) that completes later
+    /// has its connection disposed: nobody will use it.
+    /// </summary>
+    /// <exception cref="HostException">
+    /// The host refused, failed or did not answer in time: kind <see cref="HostErrorKind.ConnectionLost"/>
+    /// for no answer or a failure that was not a <see cref="HostException"/> already; the message names the URI.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled first.</exception>
     public static async Task<IGuestHost> OpenAsync(string uri, Func<string, IGuestHost> open, TimeSpan timeout, TimeProvider time, CancellationToken cancel = default)
     {
-        // A thread of its own, not the pool's: an open that never returns would hold a pool
-        // thread for the rest of the process.
-        var opening = new TaskCompletionSource<IGuestHost>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                opening.SetResult(open(uri));
-            }
-            catch (Exception e)
-            {
-                opening.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "host-open",
-        };
-        thread.Start();
-
         try
         {
-            return await opening.Task.WaitAsync(timeout, time, cancel);
+            return await Bounded.RunAsync(() => open(uri), timeout, time, cancel, static late => late.Dispose());
         }
         catch (TimeoutException)
         {
-            // Given up on: if the open succeeds after all, nobody will use that connection.
-            _ = opening.Task.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             throw new HostException(HostErrorKind.ConnectionLost, $"cannot connect to '{uri}': no answer in {timeout.TotalSeconds:0.#}s");
+        }
+        catch (Exception e) when (e is not HostException and not OperationCanceledException)
+        {
+            // Whatever the binding threw (a missing libvirt.so, a bad URI it did not classify):
+            // one host that cannot be opened, never an error that ends the whole command.
+            throw new HostException(HostErrorKind.ConnectionLost, $"cannot connect to '{uri}': {e.Message}", e);
         }
     }
 }

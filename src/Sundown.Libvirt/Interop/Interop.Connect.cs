@@ -23,6 +23,10 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libvirt, EntryPoint = "virConnectGetURI")]
         internal static partial nint ConnectGetURI(SafeVirConnectHandle conn);
 
+        /// <summary>Returns 0 when set, 1 when the peer lacks keepalive support, -1 on error (NO_SUPPORT on drivers without it).</summary>
+        [LibraryImport(Libraries.Libvirt, EntryPoint = "virConnectSetKeepAlive")]
+        internal static partial int ConnectSetKeepAlive(SafeVirConnectHandle conn, int interval, uint count);
+
         [LibraryImport(Libraries.Libvirt, EntryPoint = "virConnectIsAlive")]
         internal static partial int ConnectIsAlive(SafeVirConnectHandle conn);
 
