@@ -25,11 +25,12 @@ internal static class StartCommand
             using var interrupt = new Interruption();
             var output = parseResult.InvocationConfiguration.Output;
             bool asJson = parseResult.GetValue(json);
-            var log = new StartConsole(asJson ? parseResult.InvocationConfiguration.Error : output);
+            var log = new StartConsole(asJson ? parseResult.InvocationConfiguration.Error : output, parseResult.InvocationConfiguration.Error);
 
-            var result = await StartRun.RunAsync(request, HostOptions.Opener(readOnly: request.DryRun), TimeProvider.System, log.Progress, interrupt.Token);
+            var result = await StartRun.RunAsync(request, HostOptions.Opener(readOnly: request.DryRun), TimeProvider.System, log.Progress, interrupt.Token, log.Fault);
             log.Finish(result, request.DryRun);
-            if (asJson && result.Report is not null)
+            // Nothing to restore is an object with no guests, as the contract says: a script always gets one.
+            if (asJson)
             {
                 RunJson.Write(output, result.Report);
             }

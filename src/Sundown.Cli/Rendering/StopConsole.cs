@@ -111,7 +111,13 @@ internal sealed class StopConsole(TextWriter output, TimeProvider time, bool jou
                 ExitCodes.SomeForced or ExitCodes.Interrupted => LogPriority.Warning,
                 _ => LogPriority.Error,
             };
-            WriteLine($"Done in {Seconds.Format(took)}{budget}: {string.Join(", ", counts)}.{Verdict(result.ExitCode)}", priority);
+            string faults = result.Report.Faults.Length switch
+            {
+                0 => "",
+                1 => " 1 fault was worked around (above).",
+                int n => $" {n} faults were worked around (above).",
+            };
+            WriteLine($"Done in {Seconds.Format(took)}{budget}: {string.Join(", ", counts)}.{Verdict(result.ExitCode)}{faults}", priority);
             if (_live)
             {
                 output.Write("\r\x1b[K");
