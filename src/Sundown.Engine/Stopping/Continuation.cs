@@ -24,24 +24,24 @@ public static class Continuation
         }
 
         string run = $"the unfinished stop (run {unfinished.Id}, begun {unfinished.StartedAt:yyyy-MM-ddTHH:mm:ssZ})";
+        var reasons = new List<string>();
         if (unfinished.StartedAt < bootTime)
         {
-            return RunDecision.New(budget, $"{run} is from an earlier boot");
+            reasons.Add("is from an earlier boot");
         }
-
-        if (unfinished.BudgetSeconds is { } seconds && now >= unfinished.StartedAt + TimeSpan.FromSeconds(seconds))
+        else if (unfinished.BudgetSeconds is { } seconds && now >= unfinished.StartedAt + TimeSpan.FromSeconds(seconds))
         {
-            return RunDecision.New(budget, $"{run} is past its own {seconds:0.#}s budget");
+            reasons.Add($"is past its own {seconds:0.#}s budget");
         }
 
         var before = unfinished.Only is { } names ? names.ToHashSet(StringComparer.Ordinal) : null;
         var asked = only?.ToHashSet(StringComparer.Ordinal);
         if (!SameScope(before, asked))
         {
-            return RunDecision.New(budget, $"{run} was {Scope(before)}, this one is {Scope(asked)}");
+            reasons.Add($"was {Scope(before)}, this one is {Scope(asked)}");
         }
 
-        return RunDecision.Continuing(budget);
+        return reasons.Count == 0 ? RunDecision.Continuing(budget) : RunDecision.New(budget, $"{run} {string.Join(", and ", reasons)}");
     }
 
     private static bool SameScope(HashSet<string>? before, HashSet<string>? now) =>
