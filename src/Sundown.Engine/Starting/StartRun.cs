@@ -66,7 +66,7 @@ public static class StartRun
         Action<Fault> found, Journal journal)
     {
         using var hosts = await HostSet.OpenAsync(request.Uris, open, HostOpener.DefaultTimeout, time);
-        var inventory = GuestsWithPolicies.Read(hosts, request.Config);
+        var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, null, GuestsWithPolicies.DefaultListTimeout, time);
         var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
         foreach (var host in unreachable)
         {

@@ -62,7 +62,7 @@ public static class StopRun
         // strand the guests: reconnect, re-read, go on.
         using var hosts = await HostSet.OpenAsync(
             request.Uris, uri => ReconnectingHost.Open(uri, open, s_reconnectFor), ConnectTimeout(request.Budget), time);
-        var inventory = GuestsWithPolicies.Read(hosts, request.Config, request.Only);
+        var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, request.Only, ListTimeout(request.Budget), time);
         var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
         foreach (var host in unreachable)
         {
@@ -208,6 +208,10 @@ public static class StopRun
     /// <summary>A connect timeout inside the budget: a host that hangs must leave the others most of it.</summary>
     internal static TimeSpan ConnectTimeout(TimeSpan? budget) =>
         budget is { } b && b / 4 < HostOpener.DefaultTimeout ? b / 4 : HostOpener.DefaultTimeout;
+
+    /// <summary>A listing timeout inside the budget, as for the connect.</summary>
+    internal static TimeSpan ListTimeout(TimeSpan? budget) =>
+        budget is { } b && b / 4 < GuestsWithPolicies.DefaultListTimeout ? b / 4 : GuestsWithPolicies.DefaultListTimeout;
 
     /// <summary>
     /// The lock, or none: a lock file that cannot be created (a read-only directory) is a fault,

@@ -23,7 +23,14 @@ internal sealed class MetadataConnection(IGuestHost inner, ConcurrentDictionary<
     /// <summary>Makes every metadata write fail, as a daemon that refuses it would.</summary>
     internal bool RefuseWrites { get; init; }
 
-    public IReadOnlyList<Guest> ListGuests() => inner.ListGuests();
+    /// <summary>Given, a listing waits for it: a daemon that answered the open and then froze.</summary>
+    internal ManualResetEventSlim? HoldListing { get; init; }
+
+    public IReadOnlyList<Guest> ListGuests()
+    {
+        HoldListing?.Wait();
+        return inner.ListGuests();
+    }
 
     public GuestStatus GetStatus(string uuid) => inner.GetStatus(uuid);
 

@@ -187,6 +187,28 @@ public sealed class StopRunTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_host_that_opens_then_never_lists_costs_a_list_timeout_and_the_other_is_stopped()
+    {
+        var web = _world.Add("web", new(AcpiDelay: s_quick));
+        var frozen = new SimulatedHost(TimeProvider.System, "sim:///frozen");
+        var stuck = frozen.Add("stuck", new(AcpiDelay: s_quick));
+        using var never = new ManualResetEventSlim();
+        var clock = Stopwatch.StartNew();
+
+        var result = await StopRun.RunAsync(
+            new StopRequest(Config(""), [frozen.Uri, _world.Uri], TimeSpan.FromSeconds(4), null, _stateDir),
+            uri => uri == frozen.Uri ? new MetadataConnection(new SimulatedConnection(frozen), _metadata) { HoldListing = never } : Open(uri),
+            TimeProvider.System, null, CancellationToken.None);
+        never.Set();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"the stop took {clock.Elapsed}");
+        Assert.Equal(ExitCodes.SomeFailed, result.ExitCode);
+        Assert.Equal(GuestState.Shutoff, _world[web.Uuid].Info.State);
+        Assert.Equal(GuestState.Running, frozen[stuck.Uuid].Info.State);
+        Assert.Contains("no answer in 1s", Assert.Single(result.Report.Faults, f => f.Subject == frozen.Uri).Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_state_directory_that_cannot_be_created_gives_a_journal_in_memory_and_the_next_start_restores_from_the_guests_marks()
     {
         var web = _world.Add("web", new(AcpiDelay: s_quick));

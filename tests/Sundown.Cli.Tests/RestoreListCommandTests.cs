@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Sundown.Libvirt.Tests;
+
+namespace Sundown.Cli.Tests;
+
+/// <summary><c>restore-list</c>: seeing and discarding what the next start brings back.</summary>
+public sealed class RestoreListCommandTests : IDisposable
+{
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("sundown-restorelist-").FullName;
+
+    public void Dispose() => Directory.Delete(_stateDir, recursive: true);
+
+    [Fact(Timeout = 60_000)]
+    public async Task Restore_list_shows_what_a_stop_left_and_discard_takes_the_named_guests_off() => await Task.Run(() =>
+    {
+        using var file = TestHostFile.Create(5);
+        var stop = CliRunner.Run("stop", "-c", file.Uri, "--budget", "30s", "--state-dir", _stateDir);
+        Assert.True(stop.ExitCode == 0, stop.Error);
+        // Running and paused guests were up: those come back.
+        string[] up = [.. file.Guests.Where(g => g.State is Core.Model.GuestState.Running or Core.Model.GuestState.Paused).Select(g => g.Name).Order(StringComparer.Ordinal)];
+
+        var listed = CliRunner.Run("restore-list", "--state-dir", _stateDir, "--json");
+        var table = CliRunner.Run("restore-list", "--state-dir", _stateDir);
+        var discard = CliRunner.Run("restore-list", "--state-dir", _stateDir, "--discard", "--only", up[0]);
+        var after = CliRunner.Run("restore-list", "--state-dir", _stateDir, "--json");
+
+        Assert.Equal(0, listed.ExitCode);
+        using var json = JsonDocument.Parse(listed.Output);
+        var entries = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal(up, entries.Select(e => e.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(["uri", "name", "uuid", "state", "order", "stopRun", "stoppedAt"], entries[0].EnumerateObject().Select(p => p.Name));
+        Assert.StartsWith("NAME", table.Output, StringComparison.Ordinal);
+        Assert.Equal(0, discard.ExitCode);
+        Assert.Contains("Discarded 1 entry", discard.Output, StringComparison.Ordinal);
+        using var remaining = JsonDocument.Parse(after.Output);
+        Assert.Equal(up[1..], remaining.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Restore_list_without_a_journal_is_empty_and_creates_nothing() => await Task.Run(() =>
+    {
+        string missing = Path.Combine(_stateDir, "none");
+
+        var result = CliRunner.Run("restore-list", "--state-dir", missing);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("empty", result.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(missing));
+    });
+
+    [Fact]
+    public void Connect_or_only_without_discard_is_bad_usage()
+    {
+        var result = CliRunner.Run("restore-list", "--state-dir", _stateDir, "--only", "web");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--discard", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Restore_list_is_in_the_help()
+    {
+        var result = CliRunner.Run("--help");
+
+        Assert.Contains("restore-list", result.Output, StringComparison.Ordinal);
+    }
+}
