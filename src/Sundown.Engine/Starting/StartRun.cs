@@ -46,134 +46,135 @@ public static class StartRun
         }
 
         using var stateLock = TryLock(request.StateDirectory, Found);
-        var journal = OpenJournal(request.StateDirectory, Found);
-        try
+        var result = await RunAsync(request, open, time, progress, interrupt, Found, OpenJournal(request.StateDirectory, Found));
+        lock (faults)
         {
-            var result = await RunAsync(request, open, time, progress, interrupt, Found, journal);
-            lock (faults)
-            {
-                return result with { Report = result.Report with { Faults = [.. faults] } };
-            }
-        }
-        finally
-        {
-            journal.Dispose();
+            return result with { Report = result.Report with { Faults = [.. faults] } };
         }
     }
 
     private static async Task<StartResult> RunAsync(
         StartRequest request, Func<string, IGuestHost> open, TimeProvider time, Action<StopProgress>? progress, CancellationToken interrupt,
-        Action<Fault> found, Journal journal)
+        Action<Fault> found, Journal opened)
     {
-        using var hosts = await HostSet.OpenAsync(request.Uris, open, HostOpener.DefaultTimeout, time);
-        var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, null, GuestsWithPolicies.DefaultListTimeout, time);
-        var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
-        foreach (var host in unreachable)
+        var journal = opened;
+        try
         {
-            found(new Fault(FaultKinds.Host, host.Uri, $"{host.Message}; its guests are not brought back (they stay on the restore list), continuing with the other hosts"));
-        }
+            using var hosts = await HostSet.OpenAsync(request.Uris, open, HostOpener.DefaultTimeout, time);
+            var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, null, GuestsWithPolicies.DefaultListTimeout, time);
+            var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
+            foreach (var host in unreachable)
+            {
+                found(new Fault(FaultKinds.Host, host.Uri, $"{host.Message}; its guests are not brought back (they stay on the restore list), continuing with the other hosts"));
+            }
 
-        foreach (var problem in inventory.InvalidPolicies)
-        {
-            found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
-        }
+            foreach (var problem in inventory.InvalidPolicies)
+            {
+                found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
+            }
 
-        var present = inventory.Guests.ToDictionary(e => (e.Guest.Uri, e.Guest.Uuid));
-        var hostsByUri = hosts.Hosts.Where(h => !inventory.Unlisted.Any(u => u.Uri == h.Uri)).ToDictionary(h => h.Uri);
-        var (restoreList, marked) = await ReadRestoreListAsync(journal, hostsByUri, inventory, time, found);
-        var start = time.GetUtcNow();
-        if (restoreList.Count == 0)
-        {
-            return new StartResult(
-                new RunReport(0, RunKind.Start.ToWord(), start, start, null, []),
-                unreachable.Count > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok);
-        }
+            var present = inventory.Guests.ToDictionary(e => (e.Guest.Uri, e.Guest.Uuid));
+            var hostsByUri = hosts.Hosts.Where(h => !inventory.Unlisted.Any(u => u.Uri == h.Uri)).ToDictionary(h => h.Uri);
+            var (restoreList, marked) = await ReadRestoreListAsync(journal, hostsByUri, inventory, time, found);
+            var start = time.GetUtcNow();
+            if (restoreList.Count == 0)
+            {
+                return new StartResult(
+                    new RunReport(0, RunKind.Start.ToWord(), start, start, null, []),
+                    unreachable.Count > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok);
+            }
 
-        long run = 0;
-        IStepRecorder? recorder = null;
-        if (!request.DryRun)
-        {
+            long run = 0;
+            IStepRecorder? recorder = null;
+            if (!request.DryRun)
+            {
+                try
+                {
+                    run = journal.BeginRun(RunKind.Start, start, null);
+                    journal.RecordGuests(run, restoreList.Select(g => g with { Restore = false, Outcome = null, Seconds = null }));
+                }
+                catch (JournalException e) when (!journal.IsInMemory)
+                {
+                    found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; continuing with the journal in memory (the entries cannot be marked consumed)"));
+                    journal.Dispose();
+                    journal = Journal.OpenInMemory();
+                    run = journal.BeginRun(RunKind.Start, start, null);
+                    journal.RecordGuests(run, restoreList.Select(g => g with { Restore = false, Outcome = null, Seconds = null }));
+                }
+
+                recorder = new TolerantRecorder(new JournalRecorder(journal, run), journal.FilePath, found);
+            }
+
+            var reports = ImmutableArray.CreateBuilder<GuestReport>();
+            using var slots = new SemaphoreSlim(request.Config.Limits.Starts > 0 ? request.Config.Limits.Starts : int.MaxValue);
+            var tiers = restoreList.GroupBy(g => g.Order).OrderBy(tier => tier.Key).ToList();
             try
             {
-                run = journal.BeginRun(RunKind.Start, start, null);
-                journal.RecordGuests(run, restoreList.Select(g => g with { Restore = false, Outcome = null, Seconds = null }));
+                await StartTiersAsync();
             }
-            catch (JournalException e) when (!journal.IsInMemory)
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
             {
-                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; continuing with the journal in memory (the entries cannot be marked consumed)"));
-                journal.Dispose();
-                journal = Journal.OpenInMemory();
-                run = journal.BeginRun(RunKind.Start, start, null);
-                journal.RecordGuests(run, restoreList.Select(g => g with { Restore = false, Outcome = null, Seconds = null }));
+                // Interrupted while waiting for a slot or a start delay: what started is journaled.
             }
 
-            recorder = new TolerantRecorder(new JournalRecorder(journal, run), journal.FilePath, found);
-        }
-
-        var reports = ImmutableArray.CreateBuilder<GuestReport>();
-        using var slots = new SemaphoreSlim(request.Config.Limits.Starts > 0 ? request.Config.Limits.Starts : int.MaxValue);
-        var tiers = restoreList.GroupBy(g => g.Order).OrderBy(tier => tier.Key).ToList();
-        try
-        {
-            await StartTiersAsync();
-        }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
-        {
-            // Interrupted while waiting for a slot or a start delay: what started is journaled.
-        }
-
-        async Task StartTiersAsync()
-        {
-            for (int i = 0; i < tiers.Count && !interrupt.IsCancellationRequested; i++)
+            async Task StartTiersAsync()
             {
-                var starts = tiers[i].OrderBy(g => g.Name, StringComparer.Ordinal).Select(async entry =>
+                for (int i = 0; i < tiers.Count && !interrupt.IsCancellationRequested; i++)
                 {
-                    await slots.WaitAsync(interrupt);
-                    try
+                    var starts = tiers[i].OrderBy(g => g.Name, StringComparer.Ordinal).Select(async entry =>
                     {
-                        present.TryGetValue((entry.Uri, entry.Uuid), out var guest);
-                        hostsByUri.TryGetValue(entry.Uri, out var host);
-                        var report = await StartOneAsync(entry, guest.Guest, host, request.DryRun, recorder, time, progress);
-                        if (!request.DryRun)
+                        await slots.WaitAsync(interrupt);
+                        try
                         {
-                            await ConsumeAsync(journal, run, entry, host, marked.Contains((entry.Uri, entry.Uuid)), time, found);
+                            present.TryGetValue((entry.Uri, entry.Uuid), out var guest);
+                            hostsByUri.TryGetValue(entry.Uri, out var host);
+                            var report = await StartOneAsync(entry, guest.Guest, host, request.DryRun, recorder, time, progress);
+                            if (!request.DryRun)
+                            {
+                                await ConsumeAsync(journal, run, entry, host, marked.Contains((entry.Uri, entry.Uuid)), time, found);
+                            }
+
+                            return report;
                         }
+                        finally
+                        {
+                            slots.Release();
+                        }
+                    });
+                    reports.AddRange(await Task.WhenAll(starts));
 
-                        return report;
-                    }
-                    finally
+                    // The next tier waits for this tier's longest start delay: time for its services to come up.
+                    var delay = tiers[i].Select(g => present.TryGetValue((g.Uri, g.Uuid), out var p) ? p.Policy.StartDelay : TimeSpan.Zero).DefaultIfEmpty().Max();
+                    if (i < tiers.Count - 1 && delay > TimeSpan.Zero && !request.DryRun)
                     {
-                        slots.Release();
+                        await Task.Delay(delay, time, interrupt);
                     }
-                });
-                reports.AddRange(await Task.WhenAll(starts));
-
-                // The next tier waits for this tier's longest start delay: time for its services to come up.
-                var delay = tiers[i].Select(g => present.TryGetValue((g.Uri, g.Uuid), out var p) ? p.Policy.StartDelay : TimeSpan.Zero).DefaultIfEmpty().Max();
-                if (i < tiers.Count - 1 && delay > TimeSpan.Zero && !request.DryRun)
-                {
-                    await Task.Delay(delay, time, interrupt);
                 }
             }
-        }
 
-        bool failed = unreachable.Count > 0 || reports.Any(r => r.Outcome == GuestOutcome.Failed.ToWord());
-        int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted : failed ? ExitCodes.SomeFailed : ExitCodes.Ok;
-        var fromThisProcess = new RunReport(run, RunKind.Start.ToWord(), start, request.DryRun ? null : time.GetUtcNow(), null, reports.ToImmutable());
-        if (request.DryRun)
-        {
-            return new StartResult(fromThisProcess, exitCode);
-        }
+            bool failed = unreachable.Count > 0 || reports.Any(r => r.Outcome == GuestOutcome.Failed.ToWord());
+            int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted : failed ? ExitCodes.SomeFailed : ExitCodes.Ok;
+            var fromThisProcess = new RunReport(run, RunKind.Start.ToWord(), start, request.DryRun ? null : time.GetUtcNow(), null, reports.ToImmutable());
+            if (request.DryRun)
+            {
+                return new StartResult(fromThisProcess, exitCode);
+            }
 
-        try
-        {
-            journal.FinishRun(run, time.GetUtcNow(), exitCode);
-            return new StartResult(RunReports.FromRecord(journal.LoadRun(run)!), exitCode);
+            try
+            {
+                journal.FinishRun(run, time.GetUtcNow(), exitCode);
+                return new StartResult(RunReports.FromRecord(journal.LoadRun(run)!), exitCode);
+            }
+            catch (JournalException e)
+            {
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
+                return new StartResult(fromThisProcess, exitCode);
+            }
         }
-        catch (JournalException e)
+        finally
         {
-            found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
-            return new StartResult(fromThisProcess, exitCode);
+            // The journal this start ended with: the one it opened, or the one in memory it fell back to.
+            journal.Dispose();
         }
     }
 

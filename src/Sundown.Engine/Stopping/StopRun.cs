@@ -43,155 +43,156 @@ public static class StopRun
         }
 
         using var stateLock = TryLock(request.StateDirectory, Found);
-        var journal = OpenJournal(request.StateDirectory, Found);
-        try
-        {
-            return await RunAsync(request, open, time, observer, interrupt, faults, Found, journal);
-        }
-        finally
-        {
-            journal.Dispose();
-        }
+        return await RunAsync(request, open, time, observer, interrupt, faults, Found, OpenJournal(request.StateDirectory, Found));
     }
 
     private static async Task<StopResult> RunAsync(
         StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt,
-        List<Fault> faults, Action<Fault> found, Journal journal)
+        List<Fault> faults, Action<Fault> found, Journal opened)
     {
-        // All hosts at once, each bounded inside the budget; a libvirtd restart mid-stop must not
-        // strand the guests: reconnect, re-read, go on.
-        using var hosts = await HostSet.OpenAsync(
-            request.Uris, uri => ReconnectingHost.Open(uri, open, s_reconnectFor), ConnectTimeout(request.Budget), time);
-        var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, request.Only, ListTimeout(request.Budget), time);
-        var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
-        foreach (var host in unreachable)
-        {
-            found(new Fault(FaultKinds.Host, host.Uri, $"{host.Message}; its guests cannot be stopped, continuing with the other hosts"));
-        }
-
-        foreach (var problem in inventory.InvalidPolicies)
-        {
-            found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
-        }
-
-        // A name that is on no host is a wrong invocation, unless it may be on a host that did not answer.
-        if (unreachable.Count == 0)
-        {
-            CheckOnly(request.Only, inventory.Guests);
-        }
-
-        var entries = inventory.Guests;
-        var listed = hosts.Hosts.Select(h => h.Uri).Except(inventory.Unlisted.Select(u => u.Uri)).ToHashSet(StringComparer.Ordinal);
-        var now = time.GetUtcNow();
-        RunRecord? unfinished = null;
+        var journal = opened;
         try
         {
-            unfinished = journal.FindUnfinishedRun(RunKind.Stop);
-        }
-        catch (JournalException e)
-        {
-            found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; no run to continue is looked for, continuing"));
-        }
-
-        var decision = Continuation.Decide(unfinished, request.Only, request.Budget, now, BootTime(now));
-        long run;
-        bool continued = false;
-        try
-        {
-            if (decision.Abandoned is { } why)
+            // All hosts at once, each bounded inside the budget; a libvirtd restart mid-stop must not
+            // strand the guests: reconnect, re-read, go on.
+            using var hosts = await HostSet.OpenAsync(
+                request.Uris, uri => ReconnectingHost.Open(uri, open, s_reconnectFor), ConnectTimeout(request.Budget), time);
+            var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, request.Only, ListTimeout(request.Budget), time);
+            var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
+            foreach (var host in unreachable)
             {
-                journal.FinishRun(unfinished!.Id, now, ExitCodes.Interrupted);
-                found(new Fault(FaultKinds.Continuation, $"run {unfinished.Id}", $"{why}: closed as abandoned, and a new run begins"));
+                found(new Fault(FaultKinds.Host, host.Uri, $"{host.Message}; its guests cannot be stopped, continuing with the other hosts"));
             }
 
-            if (decision.Continue)
+            foreach (var problem in inventory.InvalidPolicies)
             {
-                run = unfinished!.Id;
-                entries = Continue(journal, unfinished, entries, listed);
-                continued = true;
+                found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
             }
-            else
+
+            // A name that is on no host is a wrong invocation, unless it may be on a host that did not answer.
+            if (unreachable.Count == 0)
             {
-                run = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
-                journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
+                CheckOnly(request.Only, inventory.Guests);
             }
-        }
-        catch (JournalException e) when (!journal.IsInMemory)
-        {
-            // The disk filled or went away between the open and here: the same run, in memory.
-            found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; continuing with the journal in memory"));
-            journal.Dispose();
-            journal = Journal.OpenInMemory();
-            entries = inventory.Guests;
-            continued = false;
-            run = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
-            journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
-        }
 
-        var hostsByUri = hosts.Hosts.ToDictionary(host => host.Uri);
-        if (journal.IsInMemory)
-        {
-            await KeepRestoreListInGuestsAsync(hostsByUri, entries, run, now, request.Budget, time, found);
-        }
-
-        Estimates estimates;
-        try
-        {
-            estimates = Estimate(journal, entries);
-        }
-        catch (JournalException e)
-        {
-            found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; planning with the default estimates, continuing"));
-            estimates = Estimates.Default;
-        }
-
-        var plan = Planner.Build(entries, decision.Budget, request.Config.Limits, estimates);
-        var executor = new StopExecutor(hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress);
-        var runStart = time.GetUtcNow();
-        observer?.Planned(plan, runStart);
-        var reports = await executor.RunAsync(plan, runStart, interrupt);
-
-        // The verdict is the whole run's, a continued one's earlier part included; when the
-        // journal cannot give the run back, it is what the executor saw.
-        RunRecord? record = null;
-        try
-        {
-            record = journal.LoadRun(run);
-        }
-        catch (JournalException e)
-        {
-            found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
-        }
-
-        var outcomes = record is not null
-            ? record.Guests.Select(g => g.Outcome).ToList()
-            : [.. reports.Select(r => r.Outcome is { } word ? JournalWords.GuestOutcomeFromWord(word) : null)];
-        int exitCode = Verdict(outcomes, unreachable.Count > 0, interrupt.IsCancellationRequested);
-        var finishedAt = time.GetUtcNow();
-        // An interrupted run stays open: the next stop continues it, restore list and all.
-        if (exitCode != ExitCodes.Interrupted)
-        {
+            var entries = inventory.Guests;
+            var listed = hosts.Hosts.Select(h => h.Uri).Except(inventory.Unlisted.Select(u => u.Uri)).ToHashSet(StringComparer.Ordinal);
+            var now = time.GetUtcNow();
+            RunRecord? unfinished = null;
             try
             {
-                journal.FinishRun(run, finishedAt, exitCode);
+                unfinished = journal.FindUnfinishedRun(RunKind.Stop);
             }
             catch (JournalException e)
             {
-                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the run is not closed in the journal, continuing"));
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; no run to continue is looked for, continuing"));
             }
-        }
 
-        bool finished = exitCode != ExitCodes.Interrupted;
-        var report = record is not null
-            // What FinishRun wrote, without reading the whole run back a second time.
-            ? RunReports.FromRecord(finished ? record with { FinishedAt = JournalTime.AsStored(finishedAt), ExitCode = exitCode } : record)
-            : new RunReport(run, RunKind.Stop.ToWord(), now, finished ? finishedAt : null, decision.Budget?.TotalSeconds, reports);
-        lock (faults)
+            var decision = Continuation.Decide(unfinished, request.Only, request.Budget, now, BootTime(now));
+            long run;
+            bool continued = false;
+            try
+            {
+                if (decision.Abandoned is { } why)
+                {
+                    journal.FinishRun(unfinished!.Id, now, ExitCodes.Interrupted);
+                    found(new Fault(FaultKinds.Continuation, $"run {unfinished.Id}", $"{why}: closed as abandoned, and a new run begins"));
+                }
+
+                if (decision.Continue)
+                {
+                    run = unfinished!.Id;
+                    entries = Continue(journal, unfinished, entries, listed);
+                    continued = true;
+                }
+                else
+                {
+                    run = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
+                    journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
+                }
+            }
+            catch (JournalException e) when (!journal.IsInMemory)
+            {
+                // The disk filled or went away between the open and here: the same run, in memory.
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; continuing with the journal in memory"));
+                journal.Dispose();
+                journal = Journal.OpenInMemory();
+                entries = inventory.Guests;
+                continued = false;
+                run = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
+                journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
+            }
+
+            var hostsByUri = hosts.Hosts.ToDictionary(host => host.Uri);
+            if (journal.IsInMemory)
+            {
+                await KeepRestoreListInGuestsAsync(hostsByUri, entries, run, now, request.Budget, time, found);
+            }
+
+            Estimates estimates;
+            try
+            {
+                estimates = Estimate(journal, entries);
+            }
+            catch (JournalException e)
+            {
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; planning with the default estimates, continuing"));
+                estimates = Estimates.Default;
+            }
+
+            var plan = Planner.Build(entries, decision.Budget, request.Config.Limits, estimates);
+            var executor = new StopExecutor(hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress);
+            var runStart = time.GetUtcNow();
+            observer?.Planned(plan, runStart);
+            var reports = await executor.RunAsync(plan, runStart, interrupt);
+
+            // The verdict is the whole run's, a continued one's earlier part included; when the
+            // journal cannot give the run back, it is what the executor saw.
+            RunRecord? record = null;
+            try
+            {
+                record = journal.LoadRun(run);
+            }
+            catch (JournalException e)
+            {
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
+            }
+
+            var outcomes = record is not null
+                ? record.Guests.Select(g => g.Outcome).ToList()
+                : [.. reports.Select(r => r.Outcome is { } word ? JournalWords.GuestOutcomeFromWord(word) : null)];
+            int exitCode = Verdict(outcomes, unreachable.Count > 0, interrupt.IsCancellationRequested);
+            var finishedAt = time.GetUtcNow();
+            // An interrupted run stays open: the next stop continues it, restore list and all.
+            if (exitCode != ExitCodes.Interrupted)
+            {
+                try
+                {
+                    journal.FinishRun(run, finishedAt, exitCode);
+                }
+                catch (JournalException e)
+                {
+                    found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the run is not closed in the journal, continuing"));
+                }
+            }
+
+            bool finished = exitCode != ExitCodes.Interrupted;
+            var report = record is not null
+                // What FinishRun wrote, without reading the whole run back a second time.
+                ? RunReports.FromRecord(finished ? record with { FinishedAt = JournalTime.AsStored(finishedAt), ExitCode = exitCode } : record)
+                : new RunReport(run, RunKind.Stop.ToWord(), now, finished ? finishedAt : null, decision.Budget?.TotalSeconds, reports);
+            lock (faults)
+            {
+                report = report with { Faults = [.. faults] };
+            }
+
+            return new StopResult(report, plan, exitCode, continued);
+        }
+        finally
         {
-            report = report with { Faults = [.. faults] };
+            // The journal this run ended with: the one it opened, or the one in memory it fell back to.
+            journal.Dispose();
         }
-
-        return new StopResult(report, plan, exitCode, continued);
     }
 
     /// <summary>
