@@ -209,6 +209,22 @@ public sealed partial class Journal : IDisposable
         }
     });
 
+    /// <summary>
+    /// Sets a run's budget: a continued stop runs with the new request's budget from the moment it
+    /// picks the run up, so the run's whole budget (what its window and its report count) becomes
+    /// the time already spent plus that. Null for no overall deadline.
+    /// </summary>
+    public void SetRunBudget(long run, TimeSpan? budget) => Write(transaction =>
+    {
+        var command = Command(transaction,
+            "UPDATE run SET budget_seconds = $budget WHERE id = $run",
+            ("$run", run), ("$budget", budget?.TotalSeconds));
+        if (command.ExecuteNonQuery() == 0)
+        {
+            throw new ArgumentException($"run {run} is not in the journal", nameof(run));
+        }
+    });
+
     /// <summary>Closes a run: from now on it is history, not something to continue.</summary>
     public void FinishRun(long run, DateTimeOffset at, int exitCode) => Write(transaction =>
     {

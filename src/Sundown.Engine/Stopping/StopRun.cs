@@ -102,6 +102,8 @@ public static class StopRun
                 if (decision.Continue)
                 {
                     run = unfinished!.Id;
+                    // From now on, the new request's budget: the run's own is what it spent so far plus that.
+                    journal.SetRunBudget(run, decision.Budget is { } asked ? now - unfinished.StartedAt + asked : null);
                     entries = Continue(journal, unfinished, entries, listed);
                     continued = true;
                 }

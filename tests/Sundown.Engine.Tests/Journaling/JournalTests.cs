@@ -270,6 +270,20 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public void A_continued_runs_budget_is_set_anew_and_a_missing_run_is_refused()
+    {
+        using var journal = Journal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, TimeSpan.FromSeconds(30));
+
+        journal.SetRunBudget(run, TimeSpan.FromSeconds(320));
+
+        Assert.Equal(320.0, journal.LoadRun(run)!.BudgetSeconds);
+        journal.SetRunBudget(run, null);
+        Assert.Null(journal.LoadRun(run)!.BudgetSeconds);
+        Assert.Throws<ArgumentException>(() => journal.SetRunBudget(run + 1, null));
+    }
+
+    [Fact]
     public void A_journal_in_memory_has_the_same_schema_and_reads_back_what_was_written()
     {
         using var journal = Journal.OpenInMemory();

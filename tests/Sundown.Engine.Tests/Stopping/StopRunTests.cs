@@ -49,6 +49,8 @@ public sealed class StopRunTests : IDisposable
         Assert.True(second.Continued);
         // The new request's budget, not what the killed run had left.
         Assert.Equal(TimeSpan.FromMinutes(1), second.Plan.Budget);
+        // The run's budget is what the killed run spent plus the new minute.
+        Assert.InRange(second.Report.BudgetSeconds!.Value, 60.5, 65);
         Assert.Equal(ExitCodes.SomeForced, second.ExitCode);
         Assert.Equal(GuestState.Shutoff, _world[deaf.Uuid].Info.State);
         var outcomes = second.Report.Guests.ToDictionary(g => g.Name, g => g.Outcome);
