@@ -6,7 +6,7 @@ namespace Sundown.Cli.Rendering;
 /// <summary><c>restore-list</c>: what the next start brings back, as a table or as JSON.</summary>
 internal static class RestoreListTable
 {
-    internal static void Write(TextWriter output, IReadOnlyList<RestoreEntry> entries)
+    internal static void Write(TextWriter output, IReadOnlyList<(RestoreEntry Entry, string KeptIn)> entries)
     {
         if (entries.Count == 0)
         {
@@ -14,8 +14,8 @@ internal static class RestoreListTable
             return;
         }
 
-        var table = new TextTable("NAME", "HOST", "STATE", "ORDER", "STOP RUN", "STOPPED (UTC)");
-        foreach (var entry in entries)
+        var table = new TextTable("NAME", "HOST", "STATE", "ORDER", "STOP RUN", "STOPPED (UTC)", "KEPT IN");
+        foreach (var (entry, keptIn) in entries)
         {
             table.Add(
                 entry.Guest.Name,
@@ -23,17 +23,21 @@ internal static class RestoreListTable
                 entry.Guest.InitialState,
                 entry.Guest.Order.ToString(CultureInfo.InvariantCulture),
                 entry.StopRun.ToString(CultureInfo.InvariantCulture),
-                entry.StoppedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                entry.StoppedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                keptIn);
         }
 
         table.Write(output);
     }
 
-    /// <summary>An array of <c>{"uri","name","uuid","state","order","stopRun","stoppedAt"}</c>.</summary>
-    internal static void WriteJson(TextWriter output, IReadOnlyList<RestoreEntry> entries) => JsonOutput.Write(output, json =>
+    /// <summary>
+    /// An array of <c>{"uri","name","uuid","state","order","stopRun","stoppedAt","keptIn"}</c>, <c>keptIn</c>
+    /// <c>journal</c> or <c>guest</c> (a restore mark in the guest's metadata; its stopRun is that stop's in-memory id).
+    /// </summary>
+    internal static void WriteJson(TextWriter output, IReadOnlyList<(RestoreEntry Entry, string KeptIn)> entries) => JsonOutput.Write(output, json =>
     {
         json.WriteStartArray();
-        foreach (var entry in entries)
+        foreach (var (entry, keptIn) in entries)
         {
             JsonOutput.FlushIfFull(json);
             json.WriteStartObject();
@@ -44,6 +48,7 @@ internal static class RestoreListTable
             json.WriteNumber("order", entry.Guest.Order);
             json.WriteNumber("stopRun", entry.StopRun);
             json.WriteString("stoppedAt", JsonOutput.Time(entry.StoppedAt));
+            json.WriteString("keptIn", keptIn);
             json.WriteEndObject();
         }
 
