@@ -51,54 +51,97 @@ public static class RestoreMarks
     }
 
     /// <summary>
-    /// Marks the guests, all at once, each held to <paramref name="timeout"/> (a metadata write
-    /// blocks in libvirt for as long as the daemon does). Never throws.
+    /// How many metadata calls run at once: libvirtd serves a connection's calls a few at a time
+    /// (<c>max_client_requests</c>, 5 by default), and a stop's other calls need one of those too.
+    /// </summary>
+    private const int AtOnce = 4;
+
+    /// <summary>
+    /// Marks the guests, <see cref="AtOnce"/> at a time, all within <paramref name="within"/> (a
+    /// metadata write blocks in libvirt for as long as the daemon does). Never throws.
     /// </summary>
     /// <returns>The guests that could not be marked, with why.</returns>
     public static async Task<IReadOnlyList<(RunGuestRecord Guest, string Message)>> WriteAsync(
-        IReadOnlyDictionary<string, IGuestHost> hosts, IEnumerable<RunGuestRecord> guests, long run, DateTimeOffset at, TimeSpan timeout, TimeProvider time)
+        IReadOnlyDictionary<string, IGuestHost> hosts, IEnumerable<RunGuestRecord> guests, long run, DateTimeOffset at, TimeSpan within, TimeProvider time)
     {
-        var writes = guests.Select(async guest =>
+        var results = await BoundedAsync(guests, guest =>
         {
             if (!hosts.TryGetValue(guest.Uri, out var host))
             {
-                return (guest, $"its host {guest.Uri} is not open");
+                throw new InvalidOperationException($"its host {guest.Uri} is not open");
             }
 
-            string xml = Xml(run, at, guest.InitialState, guest.Order);
-            return (guest, await BoundedAsync(() => host.SetMetadata(guest.Uuid, Namespace, Prefix, xml), timeout, time));
-        });
-        var results = await Task.WhenAll(writes);
-        return [.. results.Where(static r => r.Item2 is not null).Select(static r => (r.guest, r.Item2!))];
+            host.SetMetadata(guest.Uuid, Namespace, Prefix, Xml(run, at, guest.InitialState, guest.Order));
+            return true;
+        }, within, time);
+        return [.. results.Where(static r => r.Error is not null).Select(static r => (r.Item, r.Error!))];
     }
 
-    /// <summary>Reads a guest's mark, held to <paramref name="timeout"/>; null when it has none or it cannot be read.</summary>
-    public static async Task<(RestoreEntry? Entry, string? Error)> ReadAsync(IGuestHost host, Guest guest, TimeSpan timeout, TimeProvider time)
+    /// <summary>Reads the guests' marks, <see cref="AtOnce"/> at a time, all within <paramref name="within"/>. Never throws.</summary>
+    /// <returns>Each guest's mark (null without one), or why it could not be read.</returns>
+    public static async Task<IReadOnlyList<(Guest Guest, RestoreEntry? Entry, string? Error)>> ReadAsync(
+        IEnumerable<(IGuestHost Host, Guest Guest)> guests, TimeSpan within, TimeProvider time)
     {
-        string? xml = null;
-        string? error = await BoundedAsync(() => xml = host.GetMetadata(guest.Uuid, Namespace), timeout, time);
-        return (xml is null ? null : Parse(guest, xml), error);
+        var results = await BoundedAsync(guests, g => g.Host.GetMetadata(g.Guest.Uuid, Namespace) is { } xml ? Parse(g.Guest, xml) : null, within, time);
+        return [.. results.Select(static r => (r.Item.Guest, r.Result, r.Error))];
     }
 
     /// <summary>Removes a guest's mark, held to <paramref name="timeout"/>; the error, or null when done.</summary>
-    public static Task<string?> RemoveAsync(IGuestHost host, string uuid, TimeSpan timeout, TimeProvider time) =>
-        BoundedAsync(() => host.SetMetadata(uuid, Namespace, Prefix, null), timeout, time);
-
-    /// <summary>Runs a blocking host call off the caller's thread, given up on at the timeout; the error, or null when it succeeded.</summary>
-    private static async Task<string?> BoundedAsync(Action call, TimeSpan timeout, TimeProvider time)
+    public static async Task<string?> RemoveAsync(IGuestHost host, string uuid, TimeSpan timeout, TimeProvider time)
     {
-        try
+        var results = await BoundedAsync([uuid], id =>
         {
-            await Task.Run(call).WaitAsync(timeout, time);
-            return null;
-        }
-        catch (TimeoutException)
+            host.SetMetadata(id, Namespace, Prefix, null);
+            return true;
+        }, timeout, time);
+        return results[0].Error;
+    }
+
+    /// <summary>
+    /// Runs a blocking host call per item off the caller's thread, <see cref="AtOnce"/> at a time,
+    /// every one given up on when <paramref name="within"/> has passed: one deadline for the lot,
+    /// however many there are. Never throws for an item: its error is returned with it.
+    /// </summary>
+    private static async Task<(T Item, TResult? Result, string? Error)[]> BoundedAsync<T, TResult>(
+        IEnumerable<T> items, Func<T, TResult> call, TimeSpan within, TimeProvider time)
+    {
+        using var deadline = new CancellationTokenSource(within, time);
+        using var slots = new SemaphoreSlim(AtOnce);
+        return await Task.WhenAll(items.Select(async item =>
         {
-            return $"no answer in {timeout.TotalSeconds:0.#}s";
-        }
-        catch (Exception e) when (e is HostException or NotSupportedException or InvalidOperationException)
-        {
-            return e.Message;
-        }
+            try
+            {
+                await slots.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return (item, default(TResult), (string?)$"not reached in {within.TotalSeconds:0.#}s");
+            }
+
+            // A slot freed by a call given up on at the deadline must not start another call that
+            // nobody would wait for.
+            if (deadline.IsCancellationRequested)
+            {
+                slots.Release();
+                return (item, default, $"not reached in {within.TotalSeconds:0.#}s");
+            }
+
+            try
+            {
+                return (item, await Task.Run(() => call(item)).WaitAsync(deadline.Token), null);
+            }
+            catch (OperationCanceledException)
+            {
+                return (item, default, $"no answer in {within.TotalSeconds:0.#}s");
+            }
+            catch (Exception e) when (e is HostException or NotSupportedException or InvalidOperationException)
+            {
+                return (item, default, e.Message);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
     }
 }

@@ -13,8 +13,11 @@ namespace Sundown.Engine.Starting;
 /// </summary>
 public static class RestoreList
 {
-    /// <summary>How long one metadata call may take.</summary>
+    /// <summary>How long one metadata call (a mark removed) may take.</summary>
     private static readonly TimeSpan s_markTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long reading every guest's mark may take, all together.</summary>
+    private static readonly TimeSpan s_marksWithin = TimeSpan.FromSeconds(60);
 
     /// <summary>The journal's entries left, oldest stop first; empty when there is no journal (a listing never creates one).</summary>
     public static IReadOnlyList<RestoreEntry> Load(string stateDirectory)
@@ -33,9 +36,8 @@ public static class RestoreList
     {
         var byUri = hosts.Hosts.ToDictionary(h => h.Uri);
         var inventory = await GuestsWithPolicies.ReadAsync(hosts, SundownConfig.Default, null, GuestsWithPolicies.DefaultListTimeout, time);
-        var reads = await Task.WhenAll(inventory.Guests
-            .Where(e => e.Guest.Persistent)
-            .Select(e => RestoreMarks.ReadAsync(byUri[e.Guest.Uri], e.Guest, s_markTimeout, time)));
+        var reads = await RestoreMarks.ReadAsync(
+            inventory.Guests.Where(e => e.Guest.Persistent).Select(e => (byUri[e.Guest.Uri], e.Guest)), s_marksWithin, time);
         return [.. reads.Select(r => r.Entry).OfType<RestoreEntry>().OrderBy(e => e.StoppedAt)];
     }
 

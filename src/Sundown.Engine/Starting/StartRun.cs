@@ -26,8 +26,11 @@ public static class StartRun
     private const string AlreadyRunning = "already running: left alone";
     private const string DefinitionGone = "its definition is gone (transient, or undefined since the stop)";
 
-    /// <summary>How long one metadata call (a restore mark read or removed) may take.</summary>
+    /// <summary>How long one metadata call (a restore mark removed) may take.</summary>
     private static readonly TimeSpan s_markTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long reading every guest's restore mark may take, all together.</summary>
+    private static readonly TimeSpan s_marksWithin = TimeSpan.FromSeconds(60);
 
     /// <param name="fault">Told of each fault as it is found (a host unreachable, a journal that cannot be used…); they are in the report too.</param>
     public static async Task<StartResult> RunAsync(
@@ -199,11 +202,16 @@ public static class StartRun
             found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; only the restore marks in the guests are used, continuing"));
         }
 
-        var reads = inventory.Guests.Where(e => e.Guest.Persistent && hosts.ContainsKey(e.Guest.Uri))
-            .Select(e => RestoreMarks.ReadAsync(hosts[e.Guest.Uri], e.Guest, s_markTimeout, time));
+        var reads = await RestoreMarks.ReadAsync(
+            inventory.Guests.Where(e => e.Guest.Persistent && hosts.ContainsKey(e.Guest.Uri)).Select(e => (hosts[e.Guest.Uri], e.Guest)), s_marksWithin, time);
         var marked = new HashSet<(string, string)>();
-        foreach (var (entry, error) in await Task.WhenAll(reads))
+        foreach (var (guest, entry, error) in reads)
         {
+            if (error is not null)
+            {
+                found(new Fault(FaultKinds.Restore, guest.Name, $"cannot read its restore mark ({error}): if a stop left one, it is not brought back now, continuing"));
+            }
+
             if (entry is null)
             {
                 continue;

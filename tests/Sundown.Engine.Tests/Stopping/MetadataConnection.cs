@@ -50,8 +50,12 @@ internal sealed class MetadataConnection(IGuestHost inner, ConcurrentDictionary<
 
     public string? GetMetadata(string uuid, string namespaceUri) => store.TryGetValue((uuid, namespaceUri), out string? xml) ? xml : null;
 
+    /// <summary>Given, called at the start of every metadata write: a test holds writes there.</summary>
+    internal Action? BeforeWrite { get; init; }
+
     public void SetMetadata(string uuid, string namespaceUri, string prefix, string? xml)
     {
+        BeforeWrite?.Invoke();
         if (RefuseWrites)
         {
             throw new HostException(HostErrorKind.Failed, "operation forbidden: metadata is read-only here");
