@@ -125,7 +125,9 @@ public static class StopRun
                 journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
             }
 
-            var hostsByUri = hosts.Hosts.ToDictionary(host => host.Uri);
+            // Only the hosts that listed: one that froze after its open would hang the executor's
+            // first call to it (its event subscription).
+            var hostsByUri = hosts.Hosts.Where(host => listed.Contains(host.Uri)).ToDictionary(host => host.Uri);
             if (journal.IsInMemory)
             {
                 await KeepRestoreListInGuestsAsync(hostsByUri, entries, run, now, request.Budget, time, found);

@@ -71,7 +71,12 @@ internal sealed class MetadataConnection(IGuestHost inner, ConcurrentDictionary<
         }
     }
 
-    public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink) => inner.SubscribeLifecycle(sink);
+    public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink)
+    {
+        // A frozen daemon freezes every call, not only the listing.
+        HoldListing?.Wait();
+        return inner.SubscribeLifecycle(sink);
+    }
 
     public void Dispose() => inner.Dispose();
 }
