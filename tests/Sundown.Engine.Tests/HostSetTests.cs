@@ -82,6 +82,21 @@ public sealed class HostSetTests
         Assert.All(hosts, host => Assert.True(host.Disposed));
     }
 
+    [Fact(Timeout = 30_000)]
+    public void Dispose_does_not_wait_past_the_close_timeout_for_a_host_that_froze()
+    {
+        using var never = new ManualResetEventSlim();
+        var quick = new ListOnlyHost("a:///", []);
+        var set = HostSet.Open(["frozen:///", "a:///"], uri => uri == "a:///" ? quick : new ListOnlyHost(uri, []) { OnDispose = never.Wait });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        set.Dispose();
+        never.Set();
+
+        Assert.True(clock.Elapsed < HostSet.CloseTimeout + TimeSpan.FromSeconds(2), $"Dispose took {clock.Elapsed}");
+        Assert.True(quick.Disposed);
+    }
+
     /// <summary>A host that can only list; every action is a test failure.</summary>
     private sealed class ListOnlyHost(string uri, string[] names) : IGuestHost
     {
@@ -98,7 +113,13 @@ public sealed class HostSetTests
         public IReadOnlyList<Guest> ListGuests() =>
             [.. names.Select(name => new Guest(uri, name, Guid.NewGuid().ToString(), GuestState.Running, 1, true, false, false, 1024, 1, null, true, false, null))];
 
-        public void Dispose() => Disposed = true;
+        public Action? OnDispose { get; init; }
+
+        public void Dispose()
+        {
+            OnDispose?.Invoke();
+            Disposed = true;
+        }
 
         public GuestStatus GetStatus(string uuid) => throw Unexpected();
 

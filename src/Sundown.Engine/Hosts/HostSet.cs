@@ -72,11 +72,20 @@ public sealed class HostSet : IDisposable
     /// <summary>Every guest of every host, host by host in the given order, each host's sorted by name.</summary>
     public IReadOnlyList<Guest> ListGuests() => [.. Hosts.SelectMany(static host => host.ListGuests())];
 
+    /// <summary>How long closing the hosts may take: a daemon that froze never answers the close.</summary>
+    internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>Closes every host at once, waiting <see cref="CloseTimeout"/> at most: a stop must end even if a host froze.</summary>
     public void Dispose()
     {
-        foreach (var host in Hosts)
+        var closing = Hosts.Select(static host => Task.Run(host.Dispose)).ToArray();
+        try
         {
-            host.Dispose();
+            Task.WaitAll(closing, CloseTimeout);
+        }
+        catch (AggregateException)
+        {
+            // A close that failed leaves nothing to do: the process is about to let go of it anyway.
         }
     }
 
