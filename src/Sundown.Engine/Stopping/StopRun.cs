@@ -162,9 +162,17 @@ public static class StopRun
                 found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
             }
 
-            var outcomes = record is not null
-                ? record.Guests.Select(g => g.Outcome).ToList()
-                : [.. reports.Select(r => r.Outcome is { } word ? JournalWords.GuestOutcomeFromWord(word) : null)];
+            // Where the journal missed what this process saw (a write that failed mid-run, the disk
+            // full), what it saw: a guest that was shut down is not reported unfinished.
+            var seen = reports.ToDictionary(r => (r.Uri, r.Uuid));
+            var report = record is not null
+                ? RunReports.FromRecord(record)
+                : new RunReport(run, RunKind.Stop.ToWord(), now, null, decision.Budget?.TotalSeconds, reports);
+            report = report with
+            {
+                Guests = [.. report.Guests.Select(g => g.Outcome is null && seen.TryGetValue((g.Uri, g.Uuid), out var saw) ? saw : g)],
+            };
+            var outcomes = report.Guests.Select(g => g.Outcome is { } word ? JournalWords.GuestOutcomeFromWord(word) : null).ToList();
             int exitCode = Verdict(outcomes, unreachable.Count > 0, interrupt.IsCancellationRequested);
             var finishedAt = time.GetUtcNow();
             // An interrupted run stays open: the next stop continues it, restore list and all.
@@ -178,13 +186,11 @@ public static class StopRun
                 {
                     found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the run is not closed in the journal, continuing"));
                 }
+
+                // What FinishRun wrote, without reading the whole run back a second time.
+                report = report with { FinishedAt = JournalTime.AsStored(finishedAt) };
             }
 
-            bool finished = exitCode != ExitCodes.Interrupted;
-            var report = record is not null
-                // What FinishRun wrote, without reading the whole run back a second time.
-                ? RunReports.FromRecord(finished ? record with { FinishedAt = JournalTime.AsStored(finishedAt), ExitCode = exitCode } : record)
-                : new RunReport(run, RunKind.Stop.ToWord(), now, finished ? finishedAt : null, decision.Budget?.TotalSeconds, reports);
             lock (faults)
             {
                 report = report with { Faults = [.. faults] };

@@ -270,14 +270,7 @@ public sealed class StopRunTests : IDisposable
         Requires.Root();
         string full = await MountAsync("size=256k");
         Journal.Open(full).Dispose();
-        // Fill what is left.
-        try
-        {
-            await File.WriteAllBytesAsync(Path.Combine(full, "filler"), new byte[1024 * 1024]);
-        }
-        catch (IOException)
-        {
-        }
+        Fill(full);
 
         var web = _world.Add("web", new(AcpiDelay: s_quick));
         var db = _world.Add("db", new(AcpiDelay: s_quick));
@@ -290,6 +283,28 @@ public sealed class StopRunTests : IDisposable
         Assert.Equal(GuestState.Shutoff, _world[web.Uuid].Info.State);
         Assert.Equal(GuestState.Shutoff, _world[db.Uuid].Info.State);
         Assert.Contains(stop.Report.Faults, f => f.Kind == FaultKinds.Journal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_disk_that_fills_mid_run_leaves_the_report_whole_from_what_the_stop_saw()
+    {
+        Requires.Root();
+        string disk = await MountAsync("size=512k");
+        Journal.Open(disk).Dispose();
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromMilliseconds(300)));
+        var db = _world.Add("db", new(AcpiDelay: TimeSpan.FromMilliseconds(300)));
+        // The disk fills once the run is journaled and before its first step.
+        var observer = new RecordingObserver { OnPlanned = () => Fill(disk) };
+
+        var stop = await StopRun.RunAsync(
+            new StopRequest(Config(""), [_world.Uri], TimeSpan.FromMinutes(1), null, disk), OpenWithMetadata, TimeProvider.System, observer, CancellationToken.None);
+
+        Assert.Equal(ExitCodes.Ok, stop.ExitCode);
+        Assert.Equal(["shutdown", "shutdown"], stop.Report.Guests.Select(g => g.Outcome));
+        Assert.NotNull(stop.Report.FinishedAt);
+        Assert.Equal(GuestState.Shutoff, _world[web.Uuid].Info.State);
+        Assert.Equal(GuestState.Shutoff, _world[db.Uuid].Info.State);
+        Assert.Contains(stop.Report.Faults, f => f.Kind == FaultKinds.Journal && f.Message.Contains("not closed", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 60_000)]
@@ -308,6 +323,19 @@ public sealed class StopRunTests : IDisposable
         var fault = Assert.Single(stop.Report.Faults, f => f.Kind == FaultKinds.Restore);
         Assert.Equal("web", fault.Subject);
         Assert.Contains("metadata is read-only here", fault.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Fills what is left of a small file system.</summary>
+    private static void Fill(string directory)
+    {
+        try
+        {
+            File.WriteAllBytes(Path.Combine(directory, "filler"), new byte[4 * 1024 * 1024]);
+        }
+        catch (IOException)
+        {
+            // Full: what the file got is what was left.
+        }
     }
 
     /// <summary>A tmpfs of its own under the state directory, unmounted at the end.</summary>
@@ -333,9 +361,9 @@ public sealed class StopRunTests : IDisposable
 
         internal IReadOnlyList<Fault> Faults => [.. _faults];
 
-        public void Planned(Core.Planning.Plan plan, DateTimeOffset runStart)
-        {
-        }
+        internal Action? OnPlanned { get; init; }
+
+        public void Planned(Core.Planning.Plan plan, DateTimeOffset runStart) => OnPlanned?.Invoke();
 
         public void Progress(Sundown.Engine.Execution.StopProgress progress)
         {
