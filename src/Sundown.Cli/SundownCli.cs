@@ -23,6 +23,7 @@ internal static class SundownCli
             PlanCommand.Create(),
             StopCommand.Create(),
             StartCommand.Create(),
+            RestoreListCommand.Create(),
             ReportCommand.Create(),
             InstallCommand.Create(),
             DoctorCommand.Create(),

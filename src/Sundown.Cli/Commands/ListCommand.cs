@@ -18,6 +18,8 @@ internal static class ListCommand
             using var hosts = HostOptions.Open(GlobalOptions.Uris(parseResult, connect, config), readOnly: true);
             var guests = hosts.ListGuests();
             var output = parseResult.InvocationConfiguration.Output;
+            // What could be listed is printed; a host that did not answer is said on stderr, exit 1.
+            bool someMissing = UnreachableHosts.Write(hosts, parseResult.InvocationConfiguration.Error);
             if (parseResult.GetValue(json))
             {
                 GuestJson.Write(output, guests);
@@ -27,7 +29,7 @@ internal static class ListCommand
                 GuestTable.Write(output, guests, showHost: hosts.Hosts.Count > 1);
             }
 
-            return ExitCodes.Ok;
+            return someMissing ? ExitCodes.Error : ExitCodes.Ok;
         });
         return command;
     }

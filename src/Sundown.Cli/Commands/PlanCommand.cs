@@ -19,7 +19,10 @@ internal static class PlanCommand
             var config = GlobalOptions.LoadConfig(parseResult);
             var chosenBudget = HostOptions.Budget(parseResult, budget, config);
             using var hosts = HostOptions.Open(GlobalOptions.Uris(parseResult, connect, config), readOnly: true);
-            var plan = StopRun.Preview(hosts, config, chosenBudget, null, parseResult.GetValue(GlobalOptions.StateDirectory)!);
+            var error = parseResult.InvocationConfiguration.Error;
+            bool someMissing = UnreachableHosts.Write(hosts, error);
+            var plan = StopRun.Preview(
+                hosts, config, chosenBudget, null, parseResult.GetValue(GlobalOptions.StateDirectory)!, warning => error.WriteLine($"sundown: warning: {warning}"));
             var output = parseResult.InvocationConfiguration.Output;
             if (parseResult.GetValue(json))
             {
@@ -30,7 +33,8 @@ internal static class PlanCommand
                 PlanTimeline.Write(output, plan);
             }
 
-            return ExitCodes.Ok;
+            // The plan of the hosts that answered; the others are named on stderr, exit 1.
+            return someMissing ? ExitCodes.Error : ExitCodes.Ok;
         });
         return command;
     }

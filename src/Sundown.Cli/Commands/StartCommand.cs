@@ -4,7 +4,7 @@ using Sundown.Engine.Starting;
 
 namespace Sundown.Cli.Commands;
 
-/// <summary><c>sundown start</c>: bring back what the last stop recorded as running or paused.</summary>
+/// <summary><c>sundown start</c>: bring back what the stops recorded as running or paused (the restore list).</summary>
 internal static class StartCommand
 {
     internal static Command Create()
@@ -12,7 +12,7 @@ internal static class StartCommand
         var connect = HostOptions.CreateConnect();
         var dryRun = new Option<bool>("--dry-run") { Description = "say what would be started, and touch nothing" };
         var json = new Option<bool>("--json") { Description = "print the run's report as JSON" };
-        var command = new Command("start", "Bring back the guests the last stop recorded, tier by tier.") { connect, dryRun, json };
+        var command = new Command("start", "Bring back the guests on the restore list (what the stops found running or paused), tier by tier.") { connect, dryRun, json };
         command.SetAction(async (parseResult, cancellation) =>
         {
             var config = GlobalOptions.LoadConfig(parseResult);
@@ -25,11 +25,12 @@ internal static class StartCommand
             using var interrupt = new Interruption();
             var output = parseResult.InvocationConfiguration.Output;
             bool asJson = parseResult.GetValue(json);
-            var log = new StartConsole(asJson ? parseResult.InvocationConfiguration.Error : output);
+            var log = new StartConsole(asJson ? parseResult.InvocationConfiguration.Error : output, parseResult.InvocationConfiguration.Error);
 
-            var result = await StartRun.RunAsync(request, HostOptions.Opener(readOnly: request.DryRun), TimeProvider.System, log.Progress, interrupt.Token);
+            var result = await StartRun.RunAsync(request, HostOptions.Opener(readOnly: request.DryRun), TimeProvider.System, log.Progress, interrupt.Token, log.Fault);
             log.Finish(result, request.DryRun);
-            if (asJson && result.Report is not null)
+            // Nothing to restore is an object with no guests, as the contract says: a script always gets one.
+            if (asJson)
             {
                 RunJson.Write(output, result.Report);
             }

@@ -1,13 +1,23 @@
 using Sundown.Engine.Execution;
 using Sundown.Engine.Journaling;
+using Sundown.Engine.Reports;
 using Sundown.Engine.Starting;
 
 namespace Sundown.Cli.Rendering;
 
 /// <summary>A restore as it happens: one line per guest, then a summary.</summary>
-internal sealed class StartConsole(TextWriter output)
+internal sealed class StartConsole(TextWriter output, TextWriter error)
 {
     private readonly Lock _lock = new();
+
+    /// <summary>A fault worked around; on stderr, whatever stdout carries.</summary>
+    internal void Fault(Fault fault)
+    {
+        lock (_lock)
+        {
+            error.WriteLine($"sundown: {(fault.Subject is { } subject ? $"{TextTable.Printable(subject)}: " : "")}{fault.Message}");
+        }
+    }
 
     internal void Progress(StopProgress progress)
     {
@@ -28,7 +38,7 @@ internal sealed class StartConsole(TextWriter output)
 
     internal void Finish(StartResult result, bool dryRun)
     {
-        if (result.Report is null)
+        if (result.Report.Guests.IsEmpty)
         {
             output.WriteLine("Nothing to restore: no stop is recorded, or its guests were already brought back.");
             return;

@@ -111,7 +111,18 @@ internal sealed class StopConsole(TextWriter output, TimeProvider time, bool jou
                 ExitCodes.SomeForced or ExitCodes.Interrupted => LogPriority.Warning,
                 _ => LogPriority.Error,
             };
-            WriteLine($"Done in {Seconds.Format(took)}{budget}: {string.Join(", ", counts)}.{Verdict(result.ExitCode)}", priority);
+            string faults = result.Report.Faults.Length switch
+            {
+                0 => "",
+                1 => " 1 fault was worked around (above).",
+                int n => $" {n} faults were worked around (above).",
+            };
+            bool hostMissed = result.Report.Faults.Any(f => f.Kind == FaultKinds.Host);
+            bool guestMissed = result.Report.Guests.Any(g => g.Outcome is null or "failed" or "skipped");
+            string verdict = result.ExitCode == ExitCodes.SomeFailed && hostMissed
+                ? $" Some host could not be reached: its guests could not be stopped.{(guestMissed ? Verdict(result.ExitCode) : "")}"
+                : Verdict(result.ExitCode);
+            WriteLine($"Done in {Seconds.Format(took)}{budget}: {string.Join(", ", counts)}.{verdict}{faults}", priority);
             if (_live)
             {
                 output.Write("\r\x1b[K");

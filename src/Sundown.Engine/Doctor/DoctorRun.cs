@@ -37,24 +37,20 @@ public static class DoctorRun
         var unreachable = ImmutableArray.CreateBuilder<HostProblem>();
         var invalid = ImmutableArray.CreateBuilder<GuestProblem>();
         var saveDirectories = ImmutableArray.CreateBuilder<SaveDirectory>();
-        foreach (string uri in uris.Distinct(StringComparer.Ordinal))
+        // All hosts at once, each bounded: one that cannot be reached neither hides nor holds up the others.
+        using (var hosts = HostSet.Open(uris, open))
         {
-            // One host at a time: one that cannot be reached does not hide the others.
-            try
+            unreachable.AddRange(hosts.Unreachable.Select(static host => new HostProblem(host.Uri, host.Message)));
+            var inventory = GuestsWithPolicies.Read(hosts, config);
+            guests.AddRange(inventory.Guests);
+            invalid.AddRange(inventory.InvalidPolicies);
+            unreachable.AddRange(inventory.Unlisted.Select(static host => new HostProblem(host.Uri, host.Message)));
+            foreach (var host in hosts.Hosts.Where(host => !inventory.Unlisted.Any(u => u.Uri == host.Uri)))
             {
-                using var hosts = HostSet.Open([uri], open);
-                guests.AddRange(GuestsWithPolicies.Read(hosts, config, invalidPolicy: (guest, message) => invalid.Add(new GuestProblem(guest, message))));
-                foreach (var host in hosts.Hosts)
+                if (SaveDirectoryOf(host.Uri, request.Paths) is { } directory)
                 {
-                    if (SaveDirectoryOf(host.Uri, request.Paths) is { } directory)
-                    {
-                        saveDirectories.Add(HostFactsReader.SaveDirectory(host.Uri, directory));
-                    }
+                    saveDirectories.Add(HostFactsReader.SaveDirectory(host.Uri, directory));
                 }
-            }
-            catch (HostException e)
-            {
-                unreachable.Add(new HostProblem(uri, e.Message));
             }
         }
 

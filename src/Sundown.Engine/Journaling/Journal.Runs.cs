@@ -57,35 +57,85 @@ public sealed partial class Journal
     });
 
     /// <summary>
-    /// The guests the next start brings back: those on the restore list of the newest stop
-    /// (<c>LastRun(RunKind.Stop)</c>), unless a start has already consumed it. Only the newest
-    /// stop counts: an older list is stale once a newer stop has run.
+    /// The guests the next start brings back: every entry of every stop's restore list that no
+    /// start has consumed and no operator discarded, one per guest, the newest stop's entry where
+    /// several stops listed it. A later stop never replaces an earlier list: a manual stop and
+    /// then a reboot's stop still bring back what the manual one stopped.
     /// </summary>
-    public IReadOnlyList<RunGuestRecord> RestoreList() => Read(transaction =>
+    public IReadOnlyList<RunGuestRecord> RestoreList() => [.. RestoreEntries().Select(static entry => entry.Guest)];
+
+    /// <inheritdoc cref="RestoreList"/>
+    public IReadOnlyList<RestoreEntry> RestoreEntries() => Read(transaction =>
     {
-        var command = Command(transaction,
-            "SELECT id FROM run WHERE kind = $stop AND restore_consumed_by IS NULL AND id = (SELECT max(id) FROM run WHERE kind = $stop)",
+        var command = Command(transaction, """
+            SELECT g.uri, g.uuid, g.name, g.initial_state, g.start_order, g.restore, g.outcome, g.seconds, r.id, r.started_at
+            FROM run_guest g JOIN run r ON r.id = g.run
+            WHERE r.kind = $stop AND g.restore = 1 AND g.restore_consumed_by IS NULL AND g.restore_discarded_at IS NULL
+            ORDER BY r.id DESC, g.rowid
+            """,
             ("$stop", RunKind.Stop.ToWord()));
-        return command.ExecuteScalar() is long stop
-            ? (IReadOnlyList<RunGuestRecord>)ReadGuests(transaction, stop, onlyRestore: true)
-            : [];
+        using var reader = command.ExecuteReader();
+        var seen = new HashSet<(string, string)>();
+        var entries = new List<RestoreEntry>();
+        while (reader.Read())
+        {
+            var guest = ReadGuest(reader);
+            if (seen.Add((guest.Uri, guest.Uuid)))
+            {
+                entries.Add(new RestoreEntry(reader.GetInt64(8), JournalTime.Parse(reader.GetString(9)), guest));
+            }
+        }
+
+        // Oldest stop first (a stable sort), each stop's guests in the order it recorded them.
+        return (IReadOnlyList<RestoreEntry>)[.. entries.OrderBy(static e => e.StopRun)];
     });
 
     /// <summary>
-    /// Marks a stop's restore list as brought back by a start, so that a second start does
-    /// nothing. A list already consumed keeps its first consumer.
+    /// Marks a guest's restore entries (of every stop) as brought back by this start, as soon as
+    /// the start has dealt with it: an interrupted start leaves the guests it did not reach on
+    /// the list. A guest with no entry left is not an error.
     /// </summary>
-    public void ConsumeRestoreList(long stopRun, long startRun) => Write(transaction =>
+    /// <exception cref="ArgumentException">The start is not in the journal.</exception>
+    public Task ConsumeRestoreEntryAsync(long startRun, string uri, string uuid) => WriteAsync(transaction =>
     {
         RequireRun(transaction, startRun);
-        var command = Command(transaction,
-            "UPDATE run SET restore_consumed_by = coalesce(restore_consumed_by, $start) WHERE id = $stop AND kind = $kind",
-            ("$stop", stopRun), ("$start", startRun), ("$kind", RunKind.Stop.ToWord()));
-        if (command.ExecuteNonQuery() == 0)
-        {
-            throw new ArgumentException($"run {stopRun} is not a stop in the journal", nameof(stopRun));
-        }
+        var statement = Statement("""
+            UPDATE run_guest SET restore_consumed_by = $start
+            WHERE uri = $uri AND uuid = $uuid AND restore = 1 AND restore_consumed_by IS NULL AND restore_discarded_at IS NULL
+              AND run IN (SELECT id FROM run WHERE kind = 'stop')
+            """);
+        statement.Bind("$start", startRun);
+        statement.Bind("$uri", uri);
+        statement.Bind("$uuid", uuid);
+        statement.ExecuteNonQuery();
     });
+
+    /// <inheritdoc cref="ConsumeRestoreEntryAsync"/>
+    public void ConsumeRestoreEntry(long startRun, string uri, string uuid) => Wait(ConsumeRestoreEntryAsync(startRun, uri, uuid));
+
+    /// <summary>
+    /// Discards restore entries, as an operator asks (<c>sundown restore-list --discard</c>): those
+    /// of the given hosts and names, or every one when both are null.
+    /// </summary>
+    /// <returns>The guests whose entries were discarded.</returns>
+    public IReadOnlyList<RunGuestRecord> DiscardRestoreEntries(DateTimeOffset at, IReadOnlyCollection<string>? uris, IReadOnlyCollection<string>? names)
+    {
+        var chosen = RestoreList()
+            .Where(g => (uris is null || uris.Contains(g.Uri)) && (names is null || names.Contains(g.Name)))
+            .ToList();
+        Write(transaction =>
+        {
+            foreach (var guest in chosen)
+            {
+                Command(transaction, """
+                    UPDATE run_guest SET restore_discarded_at = $at
+                    WHERE uri = $uri AND uuid = $uuid AND restore = 1 AND restore_consumed_by IS NULL AND restore_discarded_at IS NULL
+                    """,
+                    ("$at", JournalTime.ToText(at)), ("$uri", guest.Uri), ("$uuid", guest.Uuid)).ExecuteNonQuery();
+            }
+        });
+        return chosen;
+    }
 
     private RunRecord? LoadRun(SqliteTransaction transaction, long run)
     {
@@ -98,7 +148,7 @@ public sealed partial class Journal
             return null;
         }
 
-        return new RunRecord(
+        var record = new RunRecord(
             run,
             ReadKind(reader, 0),
             JournalTime.Parse(reader.GetString(1)),
@@ -107,6 +157,20 @@ public sealed partial class Journal
             reader.IsDBNull(4) ? null : reader.GetInt32(4),
             ReadGuests(transaction, run, onlyRestore: false),
             ReadSteps(transaction, run));
+        return record with { Only = ReadOnly(transaction, run) };
+    }
+
+    private ImmutableArray<string>? ReadOnly(SqliteTransaction transaction, long run)
+    {
+        var command = Command(transaction, "SELECT name FROM run_only WHERE run = $run ORDER BY name", ("$run", run));
+        using var reader = command.ExecuteReader();
+        var names = ImmutableArray.CreateBuilder<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names.Count == 0 ? null : names.ToImmutable();
     }
 
     private ImmutableArray<RunGuestRecord> ReadGuests(SqliteTransaction transaction, long run, bool onlyRestore)
@@ -121,19 +185,22 @@ public sealed partial class Journal
         var guests = ImmutableArray.CreateBuilder<RunGuestRecord>();
         while (reader.Read())
         {
-            guests.Add(new RunGuestRecord(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetInt32(4),
-                reader.GetBoolean(5),
-                reader.IsDBNull(6) ? null : ReadWord(reader, 6, JournalWords.GuestOutcomeFromWord, "outcome"),
-                reader.IsDBNull(7) ? null : reader.GetDouble(7)));
+            guests.Add(ReadGuest(reader));
         }
 
         return guests.ToImmutable();
     }
+
+    /// <summary>A run_guest row from its first eight columns: uri, uuid, name, initial_state, start_order, restore, outcome, seconds.</summary>
+    private RunGuestRecord ReadGuest(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetInt32(4),
+        reader.GetBoolean(5),
+        reader.IsDBNull(6) ? null : ReadWord(reader, 6, JournalWords.GuestOutcomeFromWord, "outcome"),
+        reader.IsDBNull(7) ? null : reader.GetDouble(7));
 
     private ImmutableArray<StepRecord> ReadSteps(SqliteTransaction transaction, long run)
     {

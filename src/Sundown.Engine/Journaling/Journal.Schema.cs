@@ -54,10 +54,42 @@ public sealed partial class Journal
         CREATE INDEX step_of_guest ON step (uuid, action);
         CREATE INDEX step_of_action ON step (action, result);
         """,
+
+        // 2: a run's scope, and the restore list consumed entry by entry. A stop with --only
+        // lists its names in run_only (a whole-host stop has none), so that a later stop can
+        // tell whether it is the same stop picked up again. Each restore entry records the start
+        // that brought it back (restore_consumed_by) or when an operator discarded it: the list
+        // is the union of every stop's entries left, so a later stop never replaces an earlier,
+        // unconsumed list, and an interrupted start leaves the guests it did not reach.
+        // run.restore_consumed_by (per run) is kept for the journals written before, no longer read.
+        // Carried over: what a start had consumed stays consumed, and of the older lists only the
+        // newest stop's counted, so the older ones are marked discarded.
+        """
+        CREATE TABLE run_only (
+            run INTEGER NOT NULL REFERENCES run (id),
+            name TEXT NOT NULL,
+            UNIQUE (run, name)
+        ) STRICT;
+
+        ALTER TABLE run_guest ADD COLUMN restore_consumed_by INTEGER REFERENCES run (id);
+        ALTER TABLE run_guest ADD COLUMN restore_discarded_at TEXT;
+
+        UPDATE run_guest SET restore_consumed_by = (SELECT run.restore_consumed_by FROM run WHERE run.id = run_guest.run)
+        WHERE restore = 1;
+
+        UPDATE run_guest SET restore_discarded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        WHERE restore = 1 AND restore_consumed_by IS NULL
+          AND run <> (SELECT max(id) FROM run WHERE kind = 'stop');
+
+        CREATE INDEX run_guest_restore ON run_guest (uri, uuid) WHERE restore = 1;
+        """,
     ];
 
     /// <summary>The schema version this Sundown writes.</summary>
     internal static int SchemaVersion => s_migrations.Length;
+
+    /// <summary>The step that takes a journal from <paramref name="from"/> to the next version (tests build older journals with it).</summary>
+    internal static string MigrationStep(int from) => s_migrations[from];
 
     private static void Migrate(SqliteConnection connection, string path)
     {

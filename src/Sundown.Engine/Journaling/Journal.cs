@@ -39,6 +39,12 @@ public sealed partial class Journal : IDisposable
     public string FilePath { get; }
 
     /// <summary>
+    /// True for a journal kept in memory (<see cref="OpenInMemory"/>): it goes with the process,
+    /// so whatever must outlive the run (the restore list) has to be kept elsewhere.
+    /// </summary>
+    public bool IsInMemory { get; private init; }
+
+    /// <summary>
     /// Opens the journal of a state directory, creating the directory (0700), the file and
     /// the schema as needed, and bringing an older schema up to date.
     /// </summary>
@@ -67,13 +73,49 @@ public sealed partial class Journal : IDisposable
         }
     }
 
+    /// <summary>
+    /// A journal with the same schema in memory, for a stop whose state directory cannot be used
+    /// (read-only, full, gone): the same code records the run and builds its report, and nothing
+    /// of it outlives the process.
+    /// </summary>
+    /// <exception cref="JournalException">SQLite itself cannot be loaded.</exception>
+    public static Journal OpenInMemory()
+    {
+        const string path = ":memory:";
+        var connection = Connect(path);
+        try
+        {
+            connection.Open();
+            Configure(connection);
+            Migrate(connection, path);
+            return new Journal(connection, path) { IsInMemory = true };
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new JournalException($"cannot open a journal in memory: {e.Message}", e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Starts a run; its id is what every later call about it takes.</summary>
-    public long BeginRun(RunKind kind, DateTimeOffset startedAt, TimeSpan? budget) => Write(transaction =>
+    /// <param name="only">The names a stop with <c>--only</c> was limited to; null for a whole-host run.</param>
+    public long BeginRun(RunKind kind, DateTimeOffset startedAt, TimeSpan? budget, IEnumerable<string>? only = null) => Write(transaction =>
     {
         var command = Command(transaction,
             "INSERT INTO run (kind, started_at, budget_seconds) VALUES ($kind, $startedAt, $budget) RETURNING id",
             ("$kind", kind.ToWord()), ("$startedAt", JournalTime.ToText(startedAt)), ("$budget", budget?.TotalSeconds));
-        return (long)command.ExecuteScalar()!;
+        long run = (long)command.ExecuteScalar()!;
+        foreach (string name in only?.Distinct(StringComparer.Ordinal) ?? [])
+        {
+            Command(transaction, "INSERT INTO run_only (run, name) VALUES ($run, $name)", ("$run", run), ("$name", name)).ExecuteNonQuery();
+        }
+
+        return run;
     });
 
     /// <summary>
@@ -164,6 +206,22 @@ public sealed partial class Journal : IDisposable
         if (statement.ExecuteNonQuery() == 0)
         {
             throw new ArgumentException($"guest {uuid} on {uri} was not recorded for run {run}", nameof(uuid));
+        }
+    });
+
+    /// <summary>
+    /// Sets a run's budget: a continued stop runs with the new request's budget from the moment it
+    /// picks the run up, so the run's whole budget (what its window and its report count) becomes
+    /// the time already spent plus that. Null for no overall deadline.
+    /// </summary>
+    public void SetRunBudget(long run, TimeSpan? budget) => Write(transaction =>
+    {
+        var command = Command(transaction,
+            "UPDATE run SET budget_seconds = $budget WHERE id = $run",
+            ("$run", run), ("$budget", budget?.TotalSeconds));
+        if (command.ExecuteNonQuery() == 0)
+        {
+            throw new ArgumentException($"run {run} is not in the journal", nameof(run));
         }
     });
 

@@ -16,4 +16,8 @@ public sealed record RunRecord(
     double? BudgetSeconds,
     int? ExitCode,
     ImmutableArray<RunGuestRecord> Guests,
-    ImmutableArray<StepRecord> Steps);
+    ImmutableArray<StepRecord> Steps)
+{
+    /// <summary>For a stop with <c>--only</c>, the names it was limited to (sorted); null for a whole-host run.</summary>
+    public ImmutableArray<string>? Only { get; init; }
+}

@@ -6,7 +6,7 @@ public static class ExitCodes
     /// <summary>Success; for stop, every guest ended gracefully (shut off or saved).</summary>
     public const int Ok = 0;
 
-    /// <summary>An internal error, or a host that could not be reached.</summary>
+    /// <summary>An internal error; for list and plan, some host could not be reached (what could be read is printed).</summary>
     public const int Error = 1;
 
     /// <summary>Bad usage or configuration: nothing was touched.</summary>
@@ -15,7 +15,7 @@ public static class ExitCodes
     /// <summary>Every guest ended, some forced off.</summary>
     public const int SomeForced = 3;
 
-    /// <summary>Some guest could not be stopped.</summary>
+    /// <summary>Some guest could not be stopped (or started), a host's unreachable guests included.</summary>
     public const int SomeFailed = 4;
 
     /// <summary>Interrupted by SIGINT or SIGTERM.</summary>

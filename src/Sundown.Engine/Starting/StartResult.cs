@@ -4,6 +4,7 @@ namespace Sundown.Engine.Starting;
 
 /// <summary>
 /// A restore: its report (journaled, or for a dry run what would be done) and exit status.
-/// The report is null when there was nothing to restore (no stop recorded, or its list already used).
+/// When there was nothing to restore (no stop recorded, or its list already used) the report
+/// has no guests and run id 0: nothing was journaled.
 /// </summary>
-public sealed record StartResult(RunReport? Report, int ExitCode);
+public sealed record StartResult(RunReport Report, int ExitCode);

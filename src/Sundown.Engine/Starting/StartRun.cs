@@ -11,91 +11,265 @@ using Sundown.Engine.Reports;
 namespace Sundown.Engine.Starting;
 
 /// <summary>
-/// One <c>sundown start</c>: brings back what the last stop recorded on its restore list, tier
-/// by tier in ascending order, <c>[limits] starts</c> at once, each tier's start delay before
-/// the next. A saved guest resumes from its image; a guest that was paused comes back paused;
-/// a guest already running (libvirt's autostart got there first) is left alone; a guest whose
-/// definition is gone is reported. The list is consumed: a second start does nothing.
+/// One <c>sundown start</c>: brings back what the stops recorded on the restore list (the
+/// journal's, and the marks a stop left in the guests' metadata when its journal could not be
+/// kept on disk), tier by tier in ascending order, <c>[limits] starts</c> at once, each tier's
+/// start delay before the next. A saved guest resumes from its image; a guest that was paused
+/// comes back paused; a guest already running (libvirt's autostart got there first) is left
+/// alone; a guest whose definition is gone is reported. Each entry is consumed once the start
+/// has dealt with its guest: a second start does nothing, an interrupted one leaves the rest,
+/// and only the hosts it was given are touched. A host that does not answer is reported
+/// (exit 4) and its entries wait for the next start.
 /// </summary>
 public static class StartRun
 {
     private const string AlreadyRunning = "already running: left alone";
     private const string DefinitionGone = "its definition is gone (transient, or undefined since the stop)";
 
+    /// <summary>How long one metadata call (a restore mark removed) may take.</summary>
+    private static readonly TimeSpan s_markTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long reading every guest's restore mark may take, all together.</summary>
+    private static readonly TimeSpan s_marksWithin = TimeSpan.FromSeconds(60);
+
+    /// <param name="fault">Told of each fault as it is found (a host unreachable, a journal that cannot be used…); they are in the report too.</param>
     public static async Task<StartResult> RunAsync(
-        StartRequest request, Func<string, IGuestHost> open, TimeProvider time, Action<StopProgress>? progress, CancellationToken interrupt)
+        StartRequest request, Func<string, IGuestHost> open, TimeProvider time, Action<StopProgress>? progress, CancellationToken interrupt,
+        Action<Fault>? fault = null)
     {
-        using var stateLock = StateLock.Acquire(request.StateDirectory);
-        using var journal = Journal.Open(request.StateDirectory);
-        var stop = journal.LastRun(RunKind.Stop);
-        var restoreList = journal.RestoreList();
-        if (stop is null || restoreList.Count == 0)
+        var faults = new List<Fault>();
+        void Found(Fault found)
         {
-            return new StartResult(null, ExitCodes.Ok);
+            lock (faults)
+            {
+                faults.Add(found);
+            }
+
+            fault?.Invoke(found);
         }
 
-        using var hosts = HostSet.Open(request.Uris, open);
-        var present = GuestsWithPolicies.Read(hosts, request.Config).ToDictionary(e => (e.Guest.Uri, e.Guest.Uuid));
-        var hostsByUri = hosts.Hosts.ToDictionary(h => h.Uri);
-        var start = time.GetUtcNow();
-        long run = request.DryRun ? 0 : journal.BeginRun(RunKind.Start, start, null);
-        var recorder = request.DryRun ? null : new JournalRecorder(journal, run);
-        if (!request.DryRun)
+        using var stateLock = TryLock(request.StateDirectory, Found);
+        var result = await RunAsync(request, open, time, progress, interrupt, Found, OpenJournal(request.StateDirectory, Found));
+        lock (faults)
         {
-            journal.RecordGuests(run, restoreList.Select(g => g with { Restore = false, Outcome = null, Seconds = null }));
+            return result with { Report = result.Report with { Faults = [.. faults] } };
         }
+    }
 
-        var reports = ImmutableArray.CreateBuilder<GuestReport>();
-        using var slots = new SemaphoreSlim(request.Config.Limits.Starts > 0 ? request.Config.Limits.Starts : int.MaxValue);
-        var tiers = restoreList.GroupBy(g => g.Order).OrderBy(tier => tier.Key).ToList();
+    private static async Task<StartResult> RunAsync(
+        StartRequest request, Func<string, IGuestHost> open, TimeProvider time, Action<StopProgress>? progress, CancellationToken interrupt,
+        Action<Fault> found, Journal opened)
+    {
+        var journal = opened;
         try
         {
-            await StartTiersAsync();
-        }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
-        {
-            // Interrupted while waiting for a slot or a start delay: what started is journaled.
-        }
-
-        async Task StartTiersAsync()
-        {
-            for (int i = 0; i < tiers.Count && !interrupt.IsCancellationRequested; i++)
+            using var hosts = await HostSet.OpenAsync(request.Uris, open, HostOpener.DefaultTimeout, time);
+            var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, null, GuestsWithPolicies.DefaultListTimeout, time);
+            var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
+            foreach (var host in unreachable)
             {
-                var starts = tiers[i].OrderBy(g => g.Name, StringComparer.Ordinal).Select(async entry =>
-                {
-                    await slots.WaitAsync(interrupt);
-                    try
-                    {
-                        present.TryGetValue((entry.Uri, entry.Uuid), out var found);
-                        hostsByUri.TryGetValue(entry.Uri, out var host);
-                        return await StartOneAsync(entry, found.Guest, host, request.DryRun, recorder, time, progress);
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                });
-                reports.AddRange(await Task.WhenAll(starts));
+                found(new Fault(FaultKinds.Host, host.Uri, $"{host.Message}; its guests are not brought back (they stay on the restore list), continuing with the other hosts"));
+            }
 
-                // The next tier waits for this tier's longest start delay: time for its services to come up.
-                var delay = tiers[i].Select(g => present.TryGetValue((g.Uri, g.Uuid), out var p) ? p.Policy.StartDelay : TimeSpan.Zero).DefaultIfEmpty().Max();
-                if (i < tiers.Count - 1 && delay > TimeSpan.Zero && !request.DryRun)
+            foreach (var problem in inventory.InvalidPolicies)
+            {
+                found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
+            }
+
+            var present = inventory.Guests.ToDictionary(e => (e.Guest.Uri, e.Guest.Uuid));
+            var hostsByUri = hosts.Hosts.Where(h => !inventory.Unlisted.Any(u => u.Uri == h.Uri)).ToDictionary(h => h.Uri);
+            var (restoreList, marked) = await ReadRestoreListAsync(journal, hostsByUri, inventory, time, found);
+            var start = time.GetUtcNow();
+            if (restoreList.Count == 0)
+            {
+                return new StartResult(
+                    new RunReport(0, RunKind.Start.ToWord(), start, start, null, []),
+                    unreachable.Count > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok);
+            }
+
+            long run = 0;
+            IStepRecorder? recorder = null;
+            if (!request.DryRun)
+            {
+                try
                 {
-                    await Task.Delay(delay, time, interrupt);
+                    run = journal.BeginRun(RunKind.Start, start, null);
+                    journal.RecordGuests(run, restoreList.Select(g => g with { Restore = false, Outcome = null, Seconds = null }));
                 }
+                catch (JournalException e) when (!journal.IsInMemory)
+                {
+                    found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; continuing with the journal in memory (the entries cannot be marked consumed)"));
+                    journal.Dispose();
+                    journal = Journal.OpenInMemory();
+                    run = journal.BeginRun(RunKind.Start, start, null);
+                    journal.RecordGuests(run, restoreList.Select(g => g with { Restore = false, Outcome = null, Seconds = null }));
+                }
+
+                recorder = new TolerantRecorder(new JournalRecorder(journal, run), journal.FilePath, found);
+            }
+
+            var reports = ImmutableArray.CreateBuilder<GuestReport>();
+            using var slots = new SemaphoreSlim(request.Config.Limits.Starts > 0 ? request.Config.Limits.Starts : int.MaxValue);
+            var tiers = restoreList.GroupBy(g => g.Order).OrderBy(tier => tier.Key).ToList();
+            try
+            {
+                await StartTiersAsync();
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+            {
+                // Interrupted while waiting for a slot or a start delay: what started is journaled.
+            }
+
+            async Task StartTiersAsync()
+            {
+                for (int i = 0; i < tiers.Count && !interrupt.IsCancellationRequested; i++)
+                {
+                    var starts = tiers[i].OrderBy(g => g.Name, StringComparer.Ordinal).Select(async entry =>
+                    {
+                        await slots.WaitAsync(interrupt);
+                        try
+                        {
+                            present.TryGetValue((entry.Uri, entry.Uuid), out var guest);
+                            hostsByUri.TryGetValue(entry.Uri, out var host);
+                            var report = await StartOneAsync(entry, guest.Guest, host, request.DryRun, recorder, time, progress);
+                            if (!request.DryRun)
+                            {
+                                await ConsumeAsync(journal, run, entry, host, marked.Contains((entry.Uri, entry.Uuid)), time, found);
+                            }
+
+                            return report;
+                        }
+                        finally
+                        {
+                            slots.Release();
+                        }
+                    });
+                    reports.AddRange(await Task.WhenAll(starts));
+
+                    // The next tier waits for this tier's longest start delay: time for its services to come up.
+                    var delay = tiers[i].Select(g => present.TryGetValue((g.Uri, g.Uuid), out var p) ? p.Policy.StartDelay : TimeSpan.Zero).DefaultIfEmpty().Max();
+                    if (i < tiers.Count - 1 && delay > TimeSpan.Zero && !request.DryRun)
+                    {
+                        await Task.Delay(delay, time, interrupt);
+                    }
+                }
+            }
+
+            bool failed = unreachable.Count > 0 || reports.Any(r => r.Outcome == GuestOutcome.Failed.ToWord());
+            int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted : failed ? ExitCodes.SomeFailed : ExitCodes.Ok;
+            var fromThisProcess = new RunReport(run, RunKind.Start.ToWord(), start, request.DryRun ? null : time.GetUtcNow(), null, reports.ToImmutable());
+            if (request.DryRun)
+            {
+                return new StartResult(fromThisProcess, exitCode);
+            }
+
+            try
+            {
+                journal.FinishRun(run, time.GetUtcNow(), exitCode);
+                return new StartResult(RunReports.FromRecord(journal.LoadRun(run)!), exitCode);
+            }
+            catch (JournalException e)
+            {
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
+                return new StartResult(fromThisProcess, exitCode);
+            }
+        }
+        finally
+        {
+            // The journal this start ended with: the one it opened, or the one in memory it fell back to.
+            journal.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The journal's restore list for the hosts that answered, and the marks in those hosts'
+    /// guests; of two entries for one guest the newer stop's wins.
+    /// </summary>
+    /// <returns>The list, and the guests that carry a mark (to be removed once dealt with).</returns>
+    private static async Task<(IReadOnlyList<RunGuestRecord> List, IReadOnlySet<(string, string)> Marked)> ReadRestoreListAsync(
+        Journal journal, IReadOnlyDictionary<string, IGuestHost> hosts, GuestInventory inventory, TimeProvider time, Action<Fault> found)
+    {
+        var chosen = new Dictionary<(string, string), RestoreEntry>();
+        try
+        {
+            foreach (var entry in journal.RestoreEntries().Where(e => hosts.ContainsKey(e.Guest.Uri)))
+            {
+                chosen[(entry.Guest.Uri, entry.Guest.Uuid)] = entry;
+            }
+        }
+        catch (JournalException e)
+        {
+            found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; only the restore marks in the guests are used, continuing"));
+        }
+
+        var reads = await RestoreMarks.ReadAsync(
+            inventory.Guests.Where(e => e.Guest.Persistent && hosts.ContainsKey(e.Guest.Uri)).Select(e => (hosts[e.Guest.Uri], e.Guest)), s_marksWithin, time);
+        var marked = new HashSet<(string, string)>();
+        foreach (var (guest, entry, error) in reads)
+        {
+            if (error is not null)
+            {
+                found(new Fault(FaultKinds.Restore, guest.Name, $"cannot read its restore mark ({error}): if a stop left one, it is not brought back now, continuing"));
+            }
+
+            if (entry is null)
+            {
+                continue;
+            }
+
+            var key = (entry.Guest.Uri, entry.Guest.Uuid);
+            marked.Add(key);
+            if (!chosen.TryGetValue(key, out var before) || before.StoppedAt < entry.StoppedAt)
+            {
+                chosen[key] = entry;
             }
         }
 
-        bool failed = reports.Any(r => r.Outcome == GuestOutcome.Failed.ToWord());
-        int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted : failed ? ExitCodes.SomeFailed : ExitCodes.Ok;
-        if (request.DryRun)
+        return ([.. chosen.Values.OrderBy(e => e.StoppedAt).Select(e => e.Guest)], marked);
+    }
+
+    /// <summary>The guest is dealt with: its journal entries are consumed and its mark removed. Never throws.</summary>
+    private static async Task ConsumeAsync(Journal journal, long run, RunGuestRecord entry, IGuestHost? host, bool marked, TimeProvider time, Action<Fault> found)
+    {
+        try
         {
-            return new StartResult(new RunReport(0, RunKind.Start.ToWord(), start, null, null, reports.ToImmutable()), exitCode);
+            await journal.ConsumeRestoreEntryAsync(run, entry.Uri, entry.Uuid);
+        }
+        catch (JournalException e)
+        {
+            found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; '{entry.Name}' stays on the restore list, continuing"));
         }
 
-        journal.ConsumeRestoreList(stop.Id, run);
-        journal.FinishRun(run, time.GetUtcNow(), exitCode);
-        return new StartResult(RunReports.FromRecord(journal.LoadRun(run)!), exitCode);
+        if (marked && host is not null && await RestoreMarks.RemoveAsync(host, entry.Uuid, s_markTimeout, time) is { } error)
+        {
+            found(new Fault(FaultKinds.Restore, entry.Name, $"cannot remove its restore mark ({error}): the next start finds it running, or starts it again, continuing"));
+        }
+    }
+
+    private static StateLock? TryLock(string stateDirectory, Action<Fault> found)
+    {
+        try
+        {
+            return StateLock.Acquire(stateDirectory);
+        }
+        catch (JournalException e)
+        {
+            found(new Fault(FaultKinds.Journal, stateDirectory, $"{e.Message}; continuing without the lock"));
+            return null;
+        }
+    }
+
+    private static Journal OpenJournal(string stateDirectory, Action<Fault> found)
+    {
+        try
+        {
+            return Journal.Open(stateDirectory);
+        }
+        catch (JournalException e)
+        {
+            found(new Fault(FaultKinds.Journal, stateDirectory, $"{e.Message}; only the restore marks in the guests are used, continuing"));
+            return Journal.OpenInMemory();
+        }
     }
 
     /// <summary>

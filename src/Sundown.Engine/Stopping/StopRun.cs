@@ -11,76 +11,306 @@ using Sundown.Engine.Reports;
 namespace Sundown.Engine.Stopping;
 
 /// <summary>
-/// One <c>sundown stop</c>, end to end: the lock, the inventory and policies, the journal
-/// (guests and restore list written before the first step), the plan, the executor, the verdict.
-/// A run that was killed is continued by the next stop, with the restore list it began with.
+/// One <c>sundown stop</c>, end to end: the lock, the hosts, the inventory and policies, the
+/// journal (guests and restore list written before the first step), the plan, the executor, the
+/// verdict. It degrades and never refuses: a host that does not answer, a guest's bad policy
+/// element, a state directory that cannot be used or a journal that fails at the end are faults
+/// in the report, and every guest that can be reached is still stopped. Only a wrong invocation
+/// (an <c>--only</c> name that is nowhere) and another running sundown are refused.
+/// A run that was killed is continued by the next stop when it is the same stop picked up again
+/// (<see cref="Continuation"/>).
 /// </summary>
 public static class StopRun
 {
     /// <summary>How long a stop keeps trying to reach a libvirtd that went away.</summary>
     private static readonly TimeSpan s_reconnectFor = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long the restore marks (kept in the guests when the journal is in memory) may take, at most.</summary>
+    private static readonly TimeSpan s_markTimeout = TimeSpan.FromSeconds(5);
+
     public static async Task<StopResult> RunAsync(
         StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt)
     {
-        using var stateLock = StateLock.Acquire(request.StateDirectory);
-        using var journal = Journal.Open(request.StateDirectory);
-        // A libvirtd restart mid-stop must not strand the guests: reconnect, re-read, go on.
-        using var hosts = HostSet.Open(request.Uris, uri => ReconnectingHost.Open(uri, open, s_reconnectFor));
-        var entries = GuestsWithPolicies.Read(hosts, request.Config, request.Only);
-        CheckOnly(request.Only, entries);
+        var faults = new List<Fault>(request.EarlierFaults);
+        void Found(Fault fault)
+        {
+            lock (faults)
+            {
+                faults.Add(fault);
+            }
 
-        var now = time.GetUtcNow();
-        // A run killed before this boot is history, not work: its budget ran out long ago.
-        var unfinished = journal.FindUnfinishedRun(RunKind.Stop) is { } killed && killed.StartedAt >= BootTime(now) ? killed : null;
-        long run;
-        TimeSpan? budget;
-        if (unfinished is null)
-        {
-            budget = request.Budget;
-            run = journal.BeginRun(RunKind.Stop, now, budget);
-            journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
-        }
-        else
-        {
-            run = unfinished.Id;
-            entries = Continue(journal, unfinished, entries);
-            budget = unfinished.BudgetSeconds is { } seconds ? Max(TimeSpan.FromSeconds(seconds) - (now - unfinished.StartedAt), TimeSpan.Zero) : null;
+            observer?.Fault(fault);
         }
 
-        var plan = Planner.Build(entries, budget, request.Config.Limits, Estimate(journal, entries));
-        var hostsByUri = hosts.Hosts.ToDictionary(host => host.Uri);
-        var executor = new StopExecutor(hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress);
-        var runStart = time.GetUtcNow();
-        observer?.Planned(plan, runStart);
-        await executor.RunAsync(plan, runStart, interrupt);
+        using var stateLock = TryLock(request.StateDirectory, Found);
+        return await RunAsync(request, open, time, observer, interrupt, faults, Found, OpenJournal(request.StateDirectory, Found));
+    }
 
-        // The verdict is the whole run's, a continued one's earlier part included.
-        var record = journal.LoadRun(run)!;
-        var outcomes = record.Guests.Select(g => g.Outcome).ToList();
-        int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted
-            : outcomes.Any(o => o is GuestOutcome.Failed or GuestOutcome.Skipped or null) ? ExitCodes.SomeFailed
-            : outcomes.Any(o => o == GuestOutcome.Destroyed) ? ExitCodes.SomeForced
-            : ExitCodes.Ok;
-        // An interrupted run stays open: the next stop continues it, restore list and all.
-        if (exitCode != ExitCodes.Interrupted)
+    private static async Task<StopResult> RunAsync(
+        StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt,
+        List<Fault> faults, Action<Fault> found, Journal opened)
+    {
+        var journal = opened;
+        try
         {
+            // All hosts at once, each bounded inside the budget; a libvirtd restart mid-stop must not
+            // strand the guests: reconnect, re-read, go on.
+            using var hosts = await HostSet.OpenAsync(
+                request.Uris, uri => ReconnectingHost.Open(uri, open, s_reconnectFor), ConnectTimeout(request.Budget), time);
+            var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, request.Only, ListTimeout(request.Budget), time);
+            var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
+            foreach (var host in unreachable)
+            {
+                found(new Fault(FaultKinds.Host, host.Uri, $"{host.Message}; its guests cannot be stopped, continuing with the other hosts"));
+            }
+
+            foreach (var problem in inventory.InvalidPolicies)
+            {
+                found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
+            }
+
+            // A name that is on no host is a wrong invocation, unless it may be on a host that did not answer.
+            if (unreachable.Count == 0)
+            {
+                CheckOnly(request.Only, inventory.Guests);
+            }
+
+            var entries = inventory.Guests;
+            var listed = hosts.Hosts.Select(h => h.Uri).Except(inventory.Unlisted.Select(u => u.Uri)).ToHashSet(StringComparer.Ordinal);
+            var now = time.GetUtcNow();
+            RunRecord? unfinished = null;
+            try
+            {
+                unfinished = journal.FindUnfinishedRun(RunKind.Stop);
+            }
+            catch (JournalException e)
+            {
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; no run to continue is looked for, continuing"));
+            }
+
+            var decision = Continuation.Decide(unfinished, request.Only, request.Budget, now, BootTime(now));
+            long run;
+            bool continued = false;
+            try
+            {
+                if (decision.Abandoned is { } why)
+                {
+                    journal.FinishRun(unfinished!.Id, now, ExitCodes.Interrupted);
+                    found(new Fault(FaultKinds.Continuation, $"run {unfinished.Id}", $"{why}: closed as abandoned, and a new run begins"));
+                }
+
+                if (decision.Continue)
+                {
+                    run = unfinished!.Id;
+                    // From now on, the new request's budget: the run's own is what it spent so far plus that.
+                    journal.SetRunBudget(run, decision.Budget is { } asked ? now - unfinished.StartedAt + asked : null);
+                    entries = Continue(journal, unfinished, entries, listed);
+                    continued = true;
+                }
+                else
+                {
+                    run = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
+                    journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
+                }
+            }
+            catch (JournalException e) when (!journal.IsInMemory)
+            {
+                // The disk filled or went away between the open and here: the same run, in memory.
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; continuing with the journal in memory"));
+                journal.Dispose();
+                journal = Journal.OpenInMemory();
+                entries = inventory.Guests;
+                continued = false;
+                run = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
+                journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
+            }
+
+            // Only the hosts that listed: one that froze after its open would hang the executor's
+            // first call to it (its event subscription).
+            var hostsByUri = hosts.Hosts.Where(host => listed.Contains(host.Uri)).ToDictionary(host => host.Uri);
+            if (journal.IsInMemory)
+            {
+                await KeepRestoreListInGuestsAsync(hostsByUri, entries, run, now, request.Budget, time, found);
+            }
+
+            Estimates estimates;
+            try
+            {
+                estimates = Estimate(journal, entries);
+            }
+            catch (JournalException e)
+            {
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; planning with the default estimates, continuing"));
+                estimates = Estimates.Default;
+            }
+
+            var plan = Planner.Build(entries, decision.Budget, request.Config.Limits, estimates);
+            var executor = new StopExecutor(hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress);
+            var runStart = time.GetUtcNow();
+            observer?.Planned(plan, runStart);
+            var reports = await executor.RunAsync(plan, runStart, interrupt);
+
+            // The verdict is the whole run's, a continued one's earlier part included; when the
+            // journal cannot give the run back, it is what the executor saw.
+            RunRecord? record = null;
+            try
+            {
+                record = journal.LoadRun(run);
+            }
+            catch (JournalException e)
+            {
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
+            }
+
+            // Where the journal missed what this process saw (a write that failed mid-run, the disk
+            // full), what it saw: a guest that was shut down is not reported unfinished.
+            var seen = reports.ToDictionary(r => (r.Uri, r.Uuid));
+            var report = record is not null
+                ? RunReports.FromRecord(record)
+                : new RunReport(run, RunKind.Stop.ToWord(), now, null, decision.Budget?.TotalSeconds, reports);
+            report = report with
+            {
+                Guests = [.. report.Guests.Select(g => g.Outcome is null && seen.TryGetValue((g.Uri, g.Uuid), out var saw) ? saw : g)],
+            };
+            var outcomes = report.Guests.Select(g => g.Outcome is { } word ? JournalWords.GuestOutcomeFromWord(word) : null).ToList();
+            int exitCode = Verdict(outcomes, unreachable.Count > 0, interrupt.IsCancellationRequested);
             var finishedAt = time.GetUtcNow();
-            journal.FinishRun(run, finishedAt, exitCode);
-            // What FinishRun wrote, without reading the whole run back a second time.
-            record = record with { FinishedAt = JournalTime.AsStored(finishedAt), ExitCode = exitCode };
+            // An interrupted run stays open: the next stop continues it, restore list and all.
+            if (exitCode != ExitCodes.Interrupted)
+            {
+                try
+                {
+                    journal.FinishRun(run, finishedAt, exitCode);
+                }
+                catch (JournalException e)
+                {
+                    found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the run is not closed in the journal, continuing"));
+                }
+
+                // What FinishRun wrote, without reading the whole run back a second time.
+                report = report with { FinishedAt = JournalTime.AsStored(finishedAt) };
+            }
+
+            lock (faults)
+            {
+                report = report with { Faults = [.. faults] };
+            }
+
+            return new StopResult(report, plan, exitCode, continued);
+        }
+        finally
+        {
+            // The journal this run ended with: the one it opened, or the one in memory it fell back to.
+            journal.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The exit status: 130 interrupted; 4 when a guest could not be stopped, or a host could not
+    /// be reached (its guests could not be stopped), even if every reachable guest ended well;
+    /// else 3 when some were forced off; else 0.
+    /// </summary>
+    internal static int Verdict(IReadOnlyCollection<GuestOutcome?> outcomes, bool someHostUnreachable, bool interrupted) =>
+        interrupted ? ExitCodes.Interrupted
+        : someHostUnreachable || outcomes.Any(o => o is GuestOutcome.Failed or GuestOutcome.Skipped or null) ? ExitCodes.SomeFailed
+        : outcomes.Any(o => o == GuestOutcome.Destroyed) ? ExitCodes.SomeForced
+        : ExitCodes.Ok;
+
+    /// <summary>A connect timeout inside the budget: a host that hangs must leave the others most of it.</summary>
+    internal static TimeSpan ConnectTimeout(TimeSpan? budget) =>
+        budget is { } b && b / 4 < HostOpener.DefaultTimeout ? b / 4 : HostOpener.DefaultTimeout;
+
+    /// <summary>A listing timeout inside the budget, as for the connect.</summary>
+    internal static TimeSpan ListTimeout(TimeSpan? budget) =>
+        budget is { } b && b / 4 < GuestsWithPolicies.DefaultListTimeout ? b / 4 : GuestsWithPolicies.DefaultListTimeout;
+
+    /// <summary>
+    /// The lock, or none: a lock file that cannot be created (a read-only directory) is a fault,
+    /// never a refusal of the stop. Another running sundown that holds it is still refused.
+    /// </summary>
+    /// <exception cref="StateLockedException">Another process holds the lock.</exception>
+    private static StateLock? TryLock(string stateDirectory, Action<Fault> found)
+    {
+        try
+        {
+            return StateLock.Acquire(stateDirectory);
+        }
+        catch (JournalException e)
+        {
+            found(new Fault(FaultKinds.Journal, stateDirectory, $"{e.Message}; continuing without the lock"));
+            return null;
+        }
+    }
+
+    /// <summary>The journal in the state directory, or, when that cannot be used, one in memory (a fault).</summary>
+    private static Journal OpenJournal(string stateDirectory, Action<Fault> found)
+    {
+        try
+        {
+            return Journal.Open(stateDirectory);
+        }
+        catch (JournalException e)
+        {
+            found(new Fault(FaultKinds.Journal, stateDirectory,
+                $"{e.Message}; continuing with the journal in memory (the restore list is kept in the guests' own libvirt metadata)"));
+            return Journal.OpenInMemory();
+        }
+    }
+
+    /// <summary>With the journal in memory, the restore list goes into the guests' own definitions, before any step.</summary>
+    private static async Task KeepRestoreListInGuestsAsync(
+        IReadOnlyDictionary<string, IGuestHost> hosts, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries, long run,
+        DateTimeOffset now, TimeSpan? budget, TimeProvider time, Action<Fault> found)
+    {
+        var toMark = entries.Where(e => e.Guest.Persistent).Select(e => Record(e.Guest, e.Policy)).Where(g => g.Restore).ToList();
+        foreach (var transient in entries.Where(e => !e.Guest.Persistent && Record(e.Guest, e.Policy).Restore))
+        {
+            found(new Fault(FaultKinds.Restore, transient.Guest.Name, "a transient guest has no persistent definition to keep its restore mark in: it will not be brought back"));
         }
 
-        return new StopResult(RunReports.FromRecord(record), plan, exitCode, unfinished is not null);
+        var timeout = budget is { } b && b / 10 < s_markTimeout ? b / 10 : s_markTimeout;
+        foreach (var (guest, message) in await RestoreMarks.WriteAsync(hosts, toMark, run, now, timeout, time))
+        {
+            found(new Fault(FaultKinds.Restore, guest.Name, $"cannot keep its restore mark in its libvirt metadata ({message}): the next start will not bring it back, continuing"));
+        }
     }
 
     /// <summary>The plan a stop would follow now, without touching anything.</summary>
-    public static Plan Preview(HostSet hosts, Core.Config.SundownConfig config, TimeSpan? budget, IReadOnlyCollection<string>? only, string stateDirectory)
+    /// <param name="warn">Told of what was worked around: a guest's invalid policy, a host that failed to list, a journal that cannot be read.</param>
+    public static Plan Preview(
+        HostSet hosts, Core.Config.SundownConfig config, TimeSpan? budget, IReadOnlyCollection<string>? only, string stateDirectory, Action<string>? warn = null)
     {
-        var entries = GuestsWithPolicies.Read(hosts, config, only);
-        CheckOnly(only, entries);
-        using var journal = File.Exists(Path.Combine(stateDirectory, Journal.FileName)) ? Journal.Open(stateDirectory) : null;
-        return Planner.Build(entries, budget, config.Limits, Estimate(journal, entries));
+        var inventory = GuestsWithPolicies.Read(hosts, config, only);
+        foreach (var problem in inventory.InvalidPolicies)
+        {
+            warn?.Invoke(GuestInventory.Warning(problem));
+        }
+
+        foreach (var host in inventory.Unlisted)
+        {
+            warn?.Invoke($"cannot list the guests of {host.Uri}: {host.Message}");
+        }
+
+        if (hosts.Unreachable.Count == 0 && inventory.Unlisted.Count == 0)
+        {
+            CheckOnly(only, inventory.Guests);
+        }
+
+        Journal? journal = null;
+        try
+        {
+            journal = File.Exists(Path.Combine(stateDirectory, Journal.FileName)) ? Journal.Open(stateDirectory) : null;
+            return Planner.Build(inventory.Guests, budget, config.Limits, Estimate(journal, inventory.Guests));
+        }
+        catch (JournalException e)
+        {
+            warn?.Invoke($"{e.Message}; planning with the default estimates");
+            return Planner.Build(inventory.Guests, budget, config.Limits, Estimates.Default);
+        }
+        finally
+        {
+            journal?.Dispose();
+        }
     }
 
     private static void CheckOnly(IReadOnlyCollection<string>? only, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
@@ -110,7 +340,7 @@ public static class StopRun
     /// how they went off; guests it never saw are added.
     /// </summary>
     private static IReadOnlyList<(Guest Guest, GuestPolicy Policy)> Continue(
-        Journal journal, RunRecord unfinished, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
+        Journal journal, RunRecord unfinished, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries, IReadOnlySet<string> listedHosts)
     {
         var recorded = unfinished.Guests.ToDictionary(g => (g.Uri, g.Uuid));
         journal.RecordGuests(unfinished.Id, entries.Where(e => !recorded.ContainsKey((e.Guest.Uri, e.Guest.Uuid))).Select(e => Record(e.Guest, e.Policy)));
@@ -127,9 +357,10 @@ public static class StopRun
             }
         }
 
-        // Gone from the host since (a transient guest that shut down, or undefined): it is off.
+        // Gone from its host since (a transient guest that shut down, or undefined): it is off.
+        // Not so a guest whose host did not answer this time: nothing is known of it.
         var present = entries.Select(e => (e.Guest.Uri, e.Guest.Uuid)).ToHashSet();
-        foreach (var gone in unfinished.Guests.Where(g => g.Outcome is null && !present.Contains((g.Uri, g.Uuid))))
+        foreach (var gone in unfinished.Guests.Where(g => g.Outcome is null && listedHosts.Contains(g.Uri) && !present.Contains((g.Uri, g.Uuid))))
         {
             journal.GuestFinished(unfinished.Id, gone.Uri, gone.Uuid, GuestOutcome.Shutdown, 0);
         }
@@ -159,11 +390,10 @@ public static class StopRun
         }
     }
 
+    /// <exception cref="JournalException">The journal cannot be read (Preview says so; a stop plans with the defaults).</exception>
     private static Estimates Estimate(Journal? journal, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
     {
         var memory = entries.GroupBy(e => e.Guest.Uuid).ToDictionary(g => g.Key, g => g.First().Guest.MemoryKiB);
         return journal?.SaveBytesPerSecond(memory) is { } observed ? new Estimates(observed) : Estimates.Default;
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

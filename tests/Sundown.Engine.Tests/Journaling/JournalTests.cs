@@ -154,36 +154,151 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
-    public void The_restore_list_is_the_newest_stops_until_a_start_consumes_it()
+    public void The_restore_list_is_every_unconsumed_stops_entries_with_the_newest_entry_per_guest()
     {
         using var journal = Journal.Open(_state.FullName);
-        long old = journal.BeginRun(RunKind.Stop, s_t0, null);
-        journal.RecordGuests(old, [Guest("old", "running", 0, restore: true)]);
-        journal.FinishRun(old, At(1), 0);
-        long stop = journal.BeginRun(RunKind.Stop, At(100), null);
+        // A manual stop, then the reboot's stop: it finds web and db already off.
+        long manual = journal.BeginRun(RunKind.Stop, s_t0, null);
         var web = Guest("web", "running", order: 20, restore: true);
-        var db = Guest("db", "paused", order: 10, restore: true);
-        journal.RecordGuests(stop, [web, Guest("idle", "shutoff", 0, restore: false), db]);
-        journal.FinishRun(stop, At(101), 0);
+        var db = Guest("db", "running", order: 10, restore: true);
+        journal.RecordGuests(manual, [web, db]);
+        journal.FinishRun(manual, At(1), 0);
+        long reboot = journal.BeginRun(RunKind.Stop, At(100), null);
+        var dbPaused = Guest("db", "paused", order: 10, restore: true);
+        var cache = Guest("cache", "running", order: 0, restore: true);
+        journal.RecordGuests(reboot, [Guest("web", "shutoff", 20, restore: false), dbPaused, cache]);
+        journal.FinishRun(reboot, At(101), 0);
 
-        Assert.Equal([web, db], journal.RestoreList());
+        var entries = journal.RestoreEntries();
 
-        long start = journal.BeginRun(RunKind.Start, At(200), null);
-        journal.ConsumeRestoreList(stop, start);
-
-        Assert.Empty(journal.RestoreList());
-        Assert.Empty(journal.RestoreList()); // the older stop's list does not come back either
+        Assert.Equal([web, dbPaused, cache], entries.Select(e => e.Guest));
+        Assert.Equal([manual, reboot, reboot], entries.Select(e => e.StopRun));
+        Assert.Equal(At(100), entries[1].StoppedAt);
     }
 
     [Fact]
-    public void The_restore_list_is_empty_without_a_stop_and_consuming_a_start_is_refused()
+    public void A_start_consumes_the_restore_list_entry_by_entry_and_leaves_the_rest()
     {
         using var journal = Journal.Open(_state.FullName);
+        long first = journal.BeginRun(RunKind.Stop, s_t0, null);
+        var web = Guest("web", "running", order: 20, restore: true);
+        var db = Guest("db", "running", order: 10, restore: true);
+        journal.RecordGuests(first, [web, db]);
+        long second = journal.BeginRun(RunKind.Stop, At(100), null);
+        journal.RecordGuests(second, [web]);
+        long start = journal.BeginRun(RunKind.Start, At(200), null);
+
+        journal.ConsumeRestoreEntry(start, web.Uri, web.Uuid);
+
+        // Both stops' entries for web are consumed; db, which the start never reached, stays.
+        Assert.Equal([db], journal.RestoreList());
+        journal.ConsumeRestoreEntry(start, db.Uri, db.Uuid);
         Assert.Empty(journal.RestoreList());
+        Assert.Throws<ArgumentException>(() => journal.ConsumeRestoreEntry(999, db.Uri, db.Uuid));
+    }
 
+    [Fact]
+    public void Discarding_takes_the_chosen_hosts_and_names_off_the_restore_list()
+    {
+        using var journal = Journal.Open(_state.FullName);
+        long stop = journal.BeginRun(RunKind.Stop, s_t0, null);
+        var web = Guest("web", "running", order: 0, restore: true);
+        var db = Guest("db", "running", order: 0, restore: true);
+        var remote = web with { Uri = "qemu+ssh://other/system", Uuid = "uuid-remote" };
+        journal.RecordGuests(stop, [web, db, remote]);
+
+        var byName = journal.DiscardRestoreEntries(At(10), uris: null, names: ["db"]);
+        var byHost = journal.DiscardRestoreEntries(At(11), uris: ["qemu+ssh://other/system"], names: null);
+
+        Assert.Equal([db], byName);
+        Assert.Equal([remote], byHost);
+        Assert.Equal([web], journal.RestoreList());
+        Assert.Equal([web], journal.DiscardRestoreEntries(At(12), null, null));
+        Assert.Empty(journal.RestoreList());
+    }
+
+    [Fact]
+    public void The_restore_list_is_empty_without_a_stop()
+    {
+        using var journal = Journal.Open(_state.FullName);
         long start = journal.BeginRun(RunKind.Start, s_t0, null);
+        journal.RecordGuests(start, [Guest("web", "shutoff", 0, restore: false)]);
 
-        Assert.Throws<ArgumentException>(() => journal.ConsumeRestoreList(start, start));
+        Assert.Empty(journal.RestoreList());
+    }
+
+    [Fact]
+    public void A_stops_only_names_are_kept_with_its_run_and_a_whole_host_run_has_none()
+    {
+        using var journal = Journal.Open(_state.FullName);
+
+        long only = journal.BeginRun(RunKind.Stop, s_t0, null, ["web", "db", "web"]);
+        long whole = journal.BeginRun(RunKind.Stop, At(1), null);
+
+        Assert.Equal(["db", "web"], journal.LoadRun(only)!.Only!.Value);
+        Assert.Null(journal.LoadRun(whole)!.Only);
+    }
+
+    [Fact]
+    public void A_journal_of_schema_1_keeps_what_a_start_consumed_and_only_its_newest_stops_list()
+    {
+        string path = Path.Combine(_state.FullName, Journal.FileName);
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = Journal.MigrationStep(0) + """
+                PRAGMA user_version = 1;
+                INSERT INTO run (id, kind, started_at) VALUES (1, 'stop', '2026-11-25T22:00:00.000Z');
+                INSERT INTO run (id, kind, started_at) VALUES (2, 'start', '2026-11-25T22:10:00.000Z');
+                UPDATE run SET restore_consumed_by = 2 WHERE id = 1;
+                INSERT INTO run (id, kind, started_at) VALUES (3, 'stop', '2026-11-25T23:00:00.000Z');
+                INSERT INTO run (id, kind, started_at) VALUES (4, 'stop', '2026-11-26T00:00:00.000Z');
+                INSERT INTO run_guest (run, uri, uuid, name, initial_state, start_order, restore) VALUES
+                    (1, 'qemu:///system', 'uuid-a', 'a', 'running', 0, 1),
+                    (3, 'qemu:///system', 'uuid-b', 'b', 'running', 0, 1),
+                    (4, 'qemu:///system', 'uuid-c', 'c', 'running', 0, 1);
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using var journal = Journal.Open(_state.FullName);
+
+        // Before, only the newest stop's list counted, and run 1's was consumed: c alone comes back.
+        Assert.Equal(["c"], journal.RestoreList().Select(g => g.Name));
+        Assert.Equal((long)Journal.SchemaVersion, Scalar("PRAGMA user_version"));
+    }
+
+    [Fact]
+    public void A_continued_runs_budget_is_set_anew_and_a_missing_run_is_refused()
+    {
+        using var journal = Journal.Open(_state.FullName);
+        long run = journal.BeginRun(RunKind.Stop, s_t0, TimeSpan.FromSeconds(30));
+
+        journal.SetRunBudget(run, TimeSpan.FromSeconds(320));
+
+        Assert.Equal(320.0, journal.LoadRun(run)!.BudgetSeconds);
+        journal.SetRunBudget(run, null);
+        Assert.Null(journal.LoadRun(run)!.BudgetSeconds);
+        Assert.Throws<ArgumentException>(() => journal.SetRunBudget(run + 1, null));
+    }
+
+    [Fact]
+    public void A_journal_in_memory_has_the_same_schema_and_reads_back_what_was_written()
+    {
+        using var journal = Journal.OpenInMemory();
+        long run = journal.BeginRun(RunKind.Stop, s_t0, TimeSpan.FromMinutes(1), ["web"]);
+        var web = Guest("web", "running", order: 0, restore: true);
+        journal.RecordGuests(run, [web]);
+        journal.GuestFinished(run, web.Uri, web.Uuid, GuestOutcome.Shutdown, 1.5);
+
+        var loaded = journal.LoadRun(run)!;
+
+        Assert.True(journal.IsInMemory);
+        Assert.Equal(web with { Outcome = GuestOutcome.Shutdown, Seconds = 1.5 }, Assert.Single(loaded.Guests));
+        Assert.Equal(["web"], loaded.Only!.Value);
+        Assert.Equal(["web"], journal.RestoreList().Select(g => g.Name));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_state.FullName));
     }
 
     [Fact]
@@ -282,7 +397,7 @@ public sealed class JournalTests : IDisposable
         Journal.Open(state).Dispose();
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(state));
-        Assert.Equal(1L, Scalar("PRAGMA user_version", state));
+        Assert.Equal((long)Journal.SchemaVersion, Scalar("PRAGMA user_version", state));
         Assert.Equal("wal", Scalar("PRAGMA journal_mode", state));
     }
 
