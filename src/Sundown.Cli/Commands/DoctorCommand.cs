@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Sundown.Cli.Rendering;
+using Sundown.Core.Config;
+using Sundown.Engine.Config;
 using Sundown.Engine.Doctor;
 using Sundown.Libvirt;
 
@@ -46,8 +48,26 @@ internal static class DoctorCommand
                 DoctorList.Write(output, report);
             }
 
+            // DoctorRun reads the config for itself and reports a bad one; this is only for the note.
+            if (MetadataNote(request.ConfigPath) is { } note)
+            {
+                (parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : output).WriteLine(note);
+            }
+
             return report.ExitCode;
         });
         return command;
+    }
+
+    private static string? MetadataNote(string? configPath)
+    {
+        try
+        {
+            return GlobalOptions.MetadataNote(ConfigFile.Load(configPath));
+        }
+        catch (ConfigException)
+        {
+            return null;
+        }
     }
 }

@@ -24,9 +24,22 @@ internal static class GlobalOptions
         DefaultValueFactory = _ => DefaultStateDirectory,
     };
 
-    internal static SundownConfig LoadConfig(ParseResult parseResult) => ConfigFile.Load(parseResult.GetValue(Config));
+    /// <summary>The config; refused (exit 2, nothing touched) when bad.</summary>
+    /// <param name="keepLastGood">
+    /// Also keep a good file as the state directory's last good config, for a stop at shutdown
+    /// that finds it broken: the commands that write the state directory anyway (stop, start,
+    /// install) do; the read-only ones (list, plan, doctor) leave it alone.
+    /// </param>
+    internal static SundownConfig LoadConfig(ParseResult parseResult, bool keepLastGood = false) => keepLastGood
+        ? ConfigFile.Load(parseResult.GetValue(Config), parseResult.GetValue(StateDirectory)!)
+        : ConfigFile.Load(parseResult.GetValue(Config));
 
     /// <summary>The hosts: -c options when given, else the config's <c>connect</c>.</summary>
     internal static IReadOnlyList<string> Uris(ParseResult parseResult, Option<string[]> connect, SundownConfig config) =>
         parseResult.GetValue(connect) is { Length: > 0 } given ? given : config.Connect;
+
+    /// <summary>The note doctor and plan print when the config ignores every guest's own policy.</summary>
+    internal static string? MetadataNote(SundownConfig config) => config.TrustGuestMetadata
+        ? null
+        : "Note: trust_guest_metadata = false: every guest's <sundown:policy> metadata is ignored; the config alone decides.";
 }

@@ -30,6 +30,11 @@ internal static class PlanCommand
                 PlanTimeline.Write(output, plan);
             }
 
+            if (GlobalOptions.MetadataNote(config) is { } note)
+            {
+                (parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : output).WriteLine(note);
+            }
+
             return ExitCodes.Ok;
         });
         return command;

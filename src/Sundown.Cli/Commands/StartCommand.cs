@@ -15,7 +15,7 @@ internal static class StartCommand
         var command = new Command("start", "Bring back the guests the last stop recorded, tier by tier.") { connect, dryRun, json };
         command.SetAction(async (parseResult, cancellation) =>
         {
-            var config = GlobalOptions.LoadConfig(parseResult);
+            var config = GlobalOptions.LoadConfig(parseResult, keepLastGood: !parseResult.GetValue(dryRun));
             var request = new StartRequest(
                 config,
                 GlobalOptions.Uris(parseResult, connect, config),
