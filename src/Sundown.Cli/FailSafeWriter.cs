@@ -3,8 +3,8 @@ using System.Text;
 namespace Sundown.Cli;
 
 /// <summary>
-/// A writer that never throws: the first failed write (an <see cref="IOException"/>, or a
-/// writer already disposed) is reported once through <paramref name="failed"/>, and it and
+/// A writer that never throws: the first failed write (an <see cref="IOException"/>, an
+/// <see cref="UnauthorizedAccessException"/>, or a writer already disposed) is reported once through <paramref name="failed"/>, and it and
 /// every later write are dropped. Output is a courtesy; the guests come first.
 /// </summary>
 internal sealed class FailSafeWriter(TextWriter inner, Action<string> failed) : TextWriter(inner.FormatProvider)
@@ -38,7 +38,7 @@ internal sealed class FailSafeWriter(TextWriter inner, Action<string> failed) : 
         {
             inner.Write(buffer);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        catch (Exception e) when (IsWriteFailure(e))
         {
             Fail(e);
         }
@@ -61,7 +61,7 @@ internal sealed class FailSafeWriter(TextWriter inner, Action<string> failed) : 
         {
             inner.WriteLine(buffer);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        catch (Exception e) when (IsWriteFailure(e))
         {
             Fail(e);
         }
@@ -108,7 +108,7 @@ internal sealed class FailSafeWriter(TextWriter inner, Action<string> failed) : 
         {
             write();
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        catch (Exception e) when (IsWriteFailure(e))
         {
             Fail(e);
         }
@@ -125,11 +125,14 @@ internal sealed class FailSafeWriter(TextWriter inner, Action<string> failed) : 
         {
             await write().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        catch (Exception e) when (IsWriteFailure(e))
         {
             Fail(e);
         }
     }
+
+    // EBADF and EACCES come as UnauthorizedAccessException, EPIPE and ENOSPC as IOException.
+    private static bool IsWriteFailure(Exception e) => e is IOException or UnauthorizedAccessException or ObjectDisposedException;
 
     private void Fail(Exception e)
     {

@@ -8,6 +8,7 @@ internal static partial class Interop
         private const string Library = "libc.so.6";
 
         internal const int GetDescriptorFlags = 1;
+        internal const int CloseOnExec = 1;
         internal const int OpenReadWrite = 0x2;
         internal const int ErrorBadDescriptor = 9;
 

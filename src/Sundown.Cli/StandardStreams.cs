@@ -12,29 +12,44 @@ namespace Sundown.Cli;
 /// </summary>
 internal static class StandardStreams
 {
-    /// <summary>Reopens closed descriptors 0-2 on /dev/null. The first thing Main does: nothing else may have opened a file yet.</summary>
-    internal static void ReopenClosedOnDevNull()
+    /// <summary>
+    /// Reopens closed descriptors 0-2 on /dev/null. The first thing Main does; but the .NET
+    /// runtime opens files before Main, and keeps one (/dev/urandom) open: with 0-2 closed it
+    /// lands on one of them. Such a descriptor is told apart by its close-on-exec flag, which
+    /// none that was inherited across exec can have: the stream is then taken as closed, and
+    /// the runtime's descriptor is left alone.
+    /// </summary>
+    /// <returns>For each of 0, 1 and 2: whether it is the stream the process was given (or /dev/null in its place).</returns>
+    internal static bool[] ReopenClosedOnDevNull()
     {
+        var usable = new bool[3];
         for (int fd = 0; fd <= 2; fd++)
         {
-            if (Interop.Libc.Fcntl(fd, Interop.Libc.GetDescriptorFlags) < 0 && Marshal.GetLastPInvokeError() == Interop.Libc.ErrorBadDescriptor)
+            int flags = Interop.Libc.Fcntl(fd, Interop.Libc.GetDescriptorFlags);
+            if (flags >= 0)
             {
-                // open(2) returns the lowest free descriptor: this one, since those below it are open by now.
-                // Failing that (no /dev/null), nothing better can be done, and writes to it are dropped.
-                _ = Interop.Libc.Open("/dev/null", Interop.Libc.OpenReadWrite);
+                usable[fd] = (flags & Interop.Libc.CloseOnExec) == 0;
+            }
+            else if (Marshal.GetLastPInvokeError() == Interop.Libc.ErrorBadDescriptor)
+            {
+                // open(2) returns the lowest free descriptor: this one, since those below it are
+                // open by now. Failing that (no /dev/null), writes to it are dropped.
+                usable[fd] = Interop.Libc.Open("/dev/null", Interop.Libc.OpenReadWrite) == fd;
             }
         }
+
+        return usable;
     }
 
     /// <summary>
     /// Puts fail-safe writers in place of Console.Out and Console.Error (so that what compares
-    /// a writer with Console.Out still finds them), each telling the other, once, when it fails.
+    /// a writer with Console.Out still finds them); when standard output fails, standard error
+    /// says so once. A stream that is not there writes nowhere.
     /// </summary>
-    internal static void MakeWritersFailSafe()
+    internal static void MakeWritersFailSafe(bool[] usable)
     {
-        FailSafeWriter? error = null;
-        var output = new FailSafeWriter(Console.Out, reason => error?.WriteLine($"sundown: cannot write to standard output ({reason}); ignoring it, continuing"));
-        error = new FailSafeWriter(Console.Error, _ => { });
+        var error = new FailSafeWriter(usable[2] ? Console.Error : TextWriter.Null, _ => { });
+        var output = new FailSafeWriter(usable[1] ? Console.Out : TextWriter.Null, reason => error.WriteLine($"sundown: cannot write to standard output ({reason}); ignoring it, continuing"));
         Console.SetOut(output);
         Console.SetError(error);
     }
