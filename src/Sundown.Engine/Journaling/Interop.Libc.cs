@@ -25,7 +25,6 @@ internal static partial class Interop
         internal const int LockNonBlocking = 4;
         internal const int ErrorNoEntry = 2;
         internal const int ErrorAccess = 13;
-        internal const int ErrorExists = 17;
         internal const int ErrorWouldBlock = 11;
         internal const int ErrorReadOnlyFileSystem = 30;
         internal const int ErrorLoop = 40;
