@@ -102,6 +102,25 @@ public sealed class StopAtShutdownTests : IDisposable
         DeleteTemporaryStateDirectory(result.Error);
     });
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_state_directory_that_is_a_symlink_does_not_keep_the_guests_from_being_stopped() => await Task.Run(() =>
+    {
+        using var file = TestHostFile.Create(5);
+        string link = Path.Combine(_configDir, "state-link");
+        Directory.CreateSymbolicLink(link, _stateDir);
+
+        var result = CliRunner.Run("stop", "--at-shutdown", "-c", file.Uri, "--budget", "30s", "--state-dir", link, "--json");
+
+        Assert.True(result.ExitCode is 0 or 1, result.Error);
+        Assert.Contains($"the state directory {link} is a symbolic link", result.Error, StringComparison.Ordinal);
+        AssertEveryGuestEndedSafely(JsonDocument.Parse(result.Output).RootElement, file);
+        Assert.Empty(Directory.GetFileSystemEntries(_stateDir));
+        if (result.Error.Contains("a temporary state directory, ", StringComparison.Ordinal))
+        {
+            DeleteTemporaryStateDirectory(result.Error);
+        }
+    });
+
     [Theory(Timeout = 60_000)]
     [InlineData("budget = \"soon\"")]
     [InlineData("trust_guest_metadata = \"no\"")]
