@@ -37,6 +37,8 @@ public sealed class StopAtShutdownTests : IDisposable
         var report = JsonDocument.Parse(result.Output).RootElement;
         Assert.Equal(42, report.GetProperty("budgetSeconds").GetDouble());
         AssertEveryGuestEndedSafely(report, file);
+        Assert.Contains($"fault (config): {Config}: {Config}:3:8: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"; using the last config that parsed ({Path.Combine(_stateDir, "last-good.toml")}, kept ", result.Error, StringComparison.Ordinal);
     });
 
     [Fact(Timeout = 60_000)]
@@ -51,6 +53,8 @@ public sealed class StopAtShutdownTests : IDisposable
         var report = JsonDocument.Parse(result.Output).RootElement;
         Assert.Equal(30, report.GetProperty("budgetSeconds").GetDouble());
         AssertEveryGuestEndedSafely(report, file);
+        Assert.Contains("unknown key 'budgte'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("; using the built-in defaults instead (there is no last good copy in ", result.Error, StringComparison.Ordinal);
     });
 
     [Fact(Timeout = 60_000)]
@@ -84,6 +88,8 @@ public sealed class StopAtShutdownTests : IDisposable
         var report = JsonDocument.Parse(result.Output).RootElement;
         Assert.Equal(44, report.GetProperty("budgetSeconds").GetDouble());
         AssertEveryGuestEndedSafely(report, file);
+        Assert.Contains("fault (config): --budget: '5 minutes' is not a duration", result.Error, StringComparison.Ordinal);
+        Assert.Contains("; using the config's budget (44s) instead, continuing", result.Error, StringComparison.Ordinal);
     });
 
     [Fact(Timeout = 60_000)]

@@ -49,9 +49,9 @@ internal static class DoctorCommand
             }
 
             // DoctorRun reads the config for itself and reports a bad one; this is only for the note.
-            if (MetadataNote(request.ConfigPath) is { } note)
+            if (TryLoadConfig(request.ConfigPath) is { } config)
             {
-                (parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : output).WriteLine(note);
+                GlobalOptions.WriteMetadataNote(config, parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : output);
             }
 
             return report.ExitCode;
@@ -59,11 +59,11 @@ internal static class DoctorCommand
         return command;
     }
 
-    private static string? MetadataNote(string? configPath)
+    private static SundownConfig? TryLoadConfig(string? configPath)
     {
         try
         {
-            return GlobalOptions.MetadataNote(ConfigFile.Load(configPath));
+            return ConfigFile.Load(configPath);
         }
         catch (ConfigException)
         {

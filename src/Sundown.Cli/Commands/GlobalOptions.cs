@@ -39,7 +39,11 @@ internal static class GlobalOptions
         parseResult.GetValue(connect) is { Length: > 0 } given ? given : config.Connect;
 
     /// <summary>The note doctor and plan print when the config ignores every guest's own policy.</summary>
-    internal static string? MetadataNote(SundownConfig config) => config.TrustGuestMetadata
-        ? null
-        : "Note: trust_guest_metadata = false: every guest's <sundown:policy> metadata is ignored; the config alone decides.";
+    internal static void WriteMetadataNote(SundownConfig config, TextWriter writer)
+    {
+        if (!config.TrustGuestMetadata)
+        {
+            writer.WriteLine("Note: trust_guest_metadata = false: every guest's <sundown:policy> metadata is ignored; the config alone decides.");
+        }
+    }
 }

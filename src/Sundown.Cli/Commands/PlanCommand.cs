@@ -17,6 +17,7 @@ internal static class PlanCommand
         command.SetAction(parseResult =>
         {
             var config = GlobalOptions.LoadConfig(parseResult);
+            GlobalOptions.WriteMetadataNote(config, parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : parseResult.InvocationConfiguration.Output);
             var chosenBudget = HostOptions.Budget(parseResult, budget, config);
             using var hosts = HostOptions.Open(GlobalOptions.Uris(parseResult, connect, config), readOnly: true);
             var plan = StopRun.Preview(hosts, config, chosenBudget, null, parseResult.GetValue(GlobalOptions.StateDirectory)!);
@@ -28,11 +29,6 @@ internal static class PlanCommand
             else
             {
                 PlanTimeline.Write(output, plan);
-            }
-
-            if (GlobalOptions.MetadataNote(config) is { } note)
-            {
-                (parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : output).WriteLine(note);
             }
 
             return ExitCodes.Ok;

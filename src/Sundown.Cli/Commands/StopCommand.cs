@@ -63,7 +63,8 @@ internal static class StopCommand
             {
                 chosenBudget = config.Budget;
                 string instead = config.Budget is { } b ? $"the config's budget ({Durations.Format(b)})" : "no overall deadline (the config has no budget)";
-                faults.Add(new Fault(FaultKinds.Config, "--budget", $"{e.Message}; using {instead} instead, continuing"));
+                // The message names --budget already.
+                faults.Add(new Fault(FaultKinds.Config, null, $"{e.Message}; using {instead} instead, continuing"));
             }
 
             var request = new StopRequest(
@@ -90,6 +91,11 @@ internal static class StopCommand
             // Under systemd (ExecStop= of sundown.service): keep its stop timer from firing while the plan runs.
             using var systemd = SystemdNotifier.FromEnvironment(TimeProvider.System, UnitFile.StopMargin);
             IStopObserver observer = systemd is null ? progress : new CompositeStopObserver([progress, systemd]);
+            // Said here, at err, before any guest: the run puts them in its report but does not print them.
+            foreach (var fault in faults)
+            {
+                observer.Fault(fault);
+            }
 
             var opener = HostOptions.Opener(readOnly: false);
             StopResult result;
@@ -153,7 +159,7 @@ internal static class StopCommand
                 e switch { HostException => FaultKinds.Host, JournalException or StateLockedException => FaultKinds.Journal, _ => FaultKinds.Internal },
                 null,
                 $"the stop failed: {e.Message} ({e.GetType().Name}); stopping the guests again with {where}, continuing");
-            // Said now, at err, and not only in the report: the second run may not get as far.
+            // Said now, at err, and in the second run's report (as the config's faults are).
             observer.Fault(fault);
             var retry = request with
             {

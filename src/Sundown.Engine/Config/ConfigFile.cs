@@ -84,7 +84,9 @@ public static class ConfigFile
     private static (SundownConfig Config, string? Text) Read(string? path)
     {
         string file = path ?? DefaultPath;
-        int fd = Interop.Libc.Open(file, Interop.Libc.OpenReadOnly | Interop.Libc.OpenCloseOnExec, 0);
+        // Non-blocking: a FIFO in its place would otherwise hang the open (the stop at shutdown
+        // too) until a writer came; it is then refused as not a regular file.
+        int fd = Interop.Libc.Open(file, Interop.Libc.OpenReadOnly | Interop.Libc.OpenNonBlocking | Interop.Libc.OpenCloseOnExec, 0);
         if (fd < 0)
         {
             int error = Marshal.GetLastPInvokeError();

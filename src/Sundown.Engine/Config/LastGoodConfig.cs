@@ -128,7 +128,7 @@ public static class LastGoodConfig
     /// <exception cref="ConfigException">It is there but unsafe or unreadable.</exception>
     private static string? ReadCopy(string copy)
     {
-        int fd = Interop.Libc.Open(copy, Interop.Libc.OpenReadOnly | Interop.Libc.OpenNoFollow | Interop.Libc.OpenCloseOnExec, 0);
+        int fd = Interop.Libc.Open(copy, Interop.Libc.OpenReadOnly | Interop.Libc.OpenNonBlocking | Interop.Libc.OpenNoFollow | Interop.Libc.OpenCloseOnExec, 0);
         if (fd < 0)
         {
             int error = Marshal.GetLastPInvokeError();

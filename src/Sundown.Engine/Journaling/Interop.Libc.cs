@@ -20,6 +20,7 @@ internal static partial class Interop
         internal const int OpenReadWrite = 0x2;
         internal const int OpenCreate = 0x40;
         internal const int OpenExclusive = 0x80;
+        internal const int OpenNonBlocking = 0x800;
         internal const int OpenCloseOnExec = 0x80000;
         internal const int LockExclusive = 2;
         internal const int LockNonBlocking = 4;

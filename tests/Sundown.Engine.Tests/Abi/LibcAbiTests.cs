@@ -31,7 +31,7 @@ public sealed class LibcAbiTests
             SHOW("sizeof(statx.stx_mode)", sizeof(((struct statx *)0)->stx_mode));
             CONST(AT_FDCWD); CONST(AT_SYMLINK_NOFOLLOW); CONST(AT_EMPTY_PATH);
             CONST(STATX_TYPE); CONST(STATX_MODE); CONST(STATX_UID);
-            CONST(O_RDONLY); CONST(O_WRONLY); CONST(O_RDWR); CONST(O_CREAT); CONST(O_EXCL);
+            CONST(O_RDONLY); CONST(O_WRONLY); CONST(O_RDWR); CONST(O_CREAT); CONST(O_EXCL); CONST(O_NONBLOCK);
             CONST(O_CLOEXEC); CONST(O_NOFOLLOW);
             CONST(LOCK_EX); CONST(LOCK_NB);
             CONST(ENOENT); CONST(EACCES); CONST(EWOULDBLOCK); CONST(EROFS); CONST(ELOOP);
@@ -64,6 +64,7 @@ public sealed class LibcAbiTests
             ["O_RDWR"] = Interop.Libc.OpenReadWrite,
             ["O_CREAT"] = Interop.Libc.OpenCreate,
             ["O_EXCL"] = Interop.Libc.OpenExclusive,
+            ["O_NONBLOCK"] = Interop.Libc.OpenNonBlocking,
             ["O_CLOEXEC"] = Interop.Libc.OpenCloseOnExec,
             ["O_NOFOLLOW"] = Interop.Libc.OpenNoFollow,
             ["LOCK_EX"] = Interop.Libc.LockExclusive,

@@ -202,6 +202,18 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Contains("not a regular file", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_fifo_in_place_of_the_file_is_refused_without_waiting_for_a_writer()
+    {
+        string fifo = Path.Combine(_root.FullName, "sundown.toml");
+        var mkfifo = await ProcessRunner.RunAsync("mkfifo", [fifo], timeout: TimeSpan.FromSeconds(20));
+        Assert.True(mkfifo.ExitCode == 0, mkfifo.Error);
+
+        var error = await Task.Run(() => Assert.Throws<ConfigException>(() => ConfigFile.Load(fifo)));
+
+        Assert.Contains("not a regular file", error.Message, StringComparison.Ordinal);
+    }
+
     private string Write(string relative, string text)
     {
         string path = Path.Combine(_root.FullName, relative);
