@@ -147,8 +147,9 @@ public sealed class StopCommandTests : IDisposable
     {
         using var file = TestHostFile.Create(3);
         File.SetUnixFileMode(_stateDir, (UnixFileMode)0b111_111_111);
+        string config = WriteConfig("budget = \"30s\"");
 
-        var result = CliRunner.Run("stop", "-c", file.Uri, "--budget", "30s", "--state-dir", _stateDir);
+        var result = CliRunner.Run("stop", "-c", file.Uri, "--config", config, "--state-dir", _stateDir);
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains($"sundown: warning: the state directory {_stateDir} was writable by group or others (mode 0777); removed their write permission (chmod go-w), continuing", result.Error, StringComparison.Ordinal);

@@ -41,6 +41,12 @@ internal static class StopCommand
             bool shutdown = parseResult.GetValue(atShutdown);
             var faults = new List<Fault>();
 
+            // First, so that its warning is not lost: keeping the config's good copy would repair it silently.
+            if (RepairStateDirectory(stateDirectory, shutdown) is { } repaired)
+            {
+                error.WriteLine($"sundown: warning: {repaired}");
+            }
+
             // Everything that can be refused is checked before the lock, the journal or any guest;
             // at shutdown nothing is refused, and what would have been is a fault.
             SundownConfig config;
@@ -77,11 +83,6 @@ internal static class StopCommand
                 AtShutdown = shutdown,
                 EarlierFaults = faults,
             };
-
-            if (RepairStateDirectory(stateDirectory, shutdown) is { } repaired)
-            {
-                error.WriteLine($"sundown: warning: {repaired}");
-            }
 
             using var interrupt = new Interruption();
             var output = parseResult.InvocationConfiguration.Output;
@@ -192,14 +193,23 @@ internal static class StopCommand
         }
     }
 
-    /// <summary>Refuses (interactively) or repairs the state directory before the run; at shutdown the run itself degrades.</summary>
+    /// <summary>
+    /// Refuses (interactively: exit 1) or repairs the state directory before the run; at shutdown
+    /// a refusal is left to the run, which goes on without it.
+    /// </summary>
     private static string? RepairStateDirectory(string stateDirectory, bool shutdown)
     {
+        // One that is not there yet has nothing to repair; the run creates it 0700.
+        if (!Directory.Exists(stateDirectory))
+        {
+            return null;
+        }
+
         try
         {
             return StateDirectory.Secure(stateDirectory);
         }
-        catch (JournalException) when (shutdown)
+        catch (Exception e) when (shutdown && e is not OutOfMemoryException)
         {
             return null;
         }
