@@ -6,7 +6,8 @@ namespace Sundown.Cli.Tests;
 /// <summary>
 /// <c>stop --at-shutdown</c>, what the unit's ExecStop= runs: what a plain stop refuses (a bad
 /// config, a bad --budget, a state directory held by another process) degrades, and the guests
-/// of the test driver's host are stopped all the same.
+/// of the test driver's host are stopped all the same. And <c>start --at-boot</c>, its ExecStart=,
+/// which falls back to the same config.
 /// </summary>
 public sealed class StopAtShutdownTests : IDisposable
 {
@@ -169,6 +170,26 @@ public sealed class StopAtShutdownTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("trust_guest_metadata = false: every guest's <sundown:policy> metadata is ignored", result.Output, StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Start_at_boot_falls_back_to_the_last_good_copy_and_a_plain_start_refuses() => await Task.Run(() =>
+    {
+        using var file = TestHostFile.Create(5);
+        WriteConfig("budget = \"42s\"");
+        var stop = CliRunner.Run("stop", "-c", file.Uri, "--config", Config, "--state-dir", _stateDir);
+        Assert.True(stop.ExitCode == 0, stop.Error);
+        WriteConfig("budget = \"42s\"\nconnect = 3");
+
+        var plain = CliRunner.Run("start", "-c", file.Uri, "--config", Config, "--state-dir", _stateDir);
+        var atBoot = CliRunner.Run("start", "--at-boot", "-c", file.Uri, "--config", Config, "--state-dir", _stateDir, "--json");
+
+        Assert.Equal(2, plain.ExitCode);
+        Assert.Contains($"{Config}:2:11: connect: expected a string or an array of strings", plain.Error, StringComparison.Ordinal);
+        Assert.Contains("Nothing was touched", plain.Error, StringComparison.Ordinal);
+        Assert.True(atBoot.ExitCode == 0, atBoot.Error);
+        Assert.Contains($"sundown: fault (config): {Config}: {Config}:2:11: connect: expected a string or an array of strings; using the last config that parsed (", atBoot.Error, StringComparison.Ordinal);
+        Assert.Equal("start", JsonDocument.Parse(atBoot.Output).RootElement.GetProperty("kind").GetString());
     });
 
     private static void AssertEveryGuestEndedSafely(JsonElement report, TestHostFile file)

@@ -52,7 +52,7 @@ internal static class StopCommand
             SundownConfig config;
             if (shutdown)
             {
-                config = ConfigFile.LoadAtShutdown(parseResult.GetValue(GlobalOptions.Config), stateDirectory, out var configFault);
+                config = ConfigFile.LoadOrFallBack(parseResult.GetValue(GlobalOptions.Config), stateDirectory, out var configFault);
                 faults.AddRange(configFault is null ? [] : [configFault]);
             }
             else

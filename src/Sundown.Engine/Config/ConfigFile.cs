@@ -45,11 +45,12 @@ public static class ConfigFile
     }
 
     /// <summary>
-    /// The config for the stop at host shutdown, which never refuses: the file if it is good,
-    /// else the last good copy of it in the state directory, else the built-in defaults.
+    /// The config for the unit's stop at host shutdown and its start at boot, which never refuse:
+    /// the file if it is good, else the last good copy of it in the state directory, else the
+    /// built-in defaults.
     /// </summary>
     /// <param name="fault">Null when the file was good; else what was wrong and what is used instead.</param>
-    public static SundownConfig LoadAtShutdown(string? path, string stateDirectory, out Fault? fault)
+    public static SundownConfig LoadOrFallBack(string? path, string stateDirectory, out Fault? fault)
     {
         string source = SourceOf(path);
         string problem;

@@ -66,7 +66,7 @@ public sealed class ConfigFileTests : IDisposable
         ConfigFile.Load(file, StateDirectory);
         Write("etc/sundown.toml", "budget = \"7m\"\n[defaults]\nstop = [\"acpi soon\"]");
 
-        var config = ConfigFile.LoadAtShutdown(file, StateDirectory, out var fault);
+        var config = ConfigFile.LoadOrFallBack(file, StateDirectory, out var fault);
 
         Assert.Equal(TimeSpan.FromMinutes(7), config.Budget);
         Assert.Equal(Sundown.Core.Policy.StopLadder.Create("acpi 20s", "destroy"), config.Defaults.Stop);
@@ -84,7 +84,7 @@ public sealed class ConfigFileTests : IDisposable
         ConfigFile.Load(file, StateDirectory);
         File.SetUnixFileMode(file, Readable | UnixFileMode.OtherWrite);
 
-        var config = ConfigFile.LoadAtShutdown(file, StateDirectory, out var fault);
+        var config = ConfigFile.LoadOrFallBack(file, StateDirectory, out var fault);
 
         Assert.Equal(TimeSpan.FromMinutes(7), config.Budget);
         Assert.Contains("writable by group or others", fault!.Message, StringComparison.Ordinal);
@@ -96,7 +96,7 @@ public sealed class ConfigFileTests : IDisposable
     {
         string file = Write("etc/sundown.toml", "budgte = \"7m\"");
 
-        var config = ConfigFile.LoadAtShutdown(file, StateDirectory, out var fault);
+        var config = ConfigFile.LoadOrFallBack(file, StateDirectory, out var fault);
 
         Assert.Same(SundownConfig.Default, config);
         Assert.Contains("unknown key 'budgte'", fault!.Message, StringComparison.Ordinal);
@@ -110,7 +110,7 @@ public sealed class ConfigFileTests : IDisposable
         ConfigFile.Load(file, StateDirectory);
         File.Delete(file);
 
-        var config = ConfigFile.LoadAtShutdown(file, StateDirectory, out var fault);
+        var config = ConfigFile.LoadOrFallBack(file, StateDirectory, out var fault);
 
         Assert.Equal(TimeSpan.FromMinutes(7), config.Budget);
         Assert.Contains("no such file", fault!.Message, StringComparison.Ordinal);
@@ -123,7 +123,7 @@ public sealed class ConfigFileTests : IDisposable
         ConfigFile.Load(other, StateDirectory);
         string file = Write("etc/sundown.toml", "budget = ");
 
-        var config = ConfigFile.LoadAtShutdown(file, StateDirectory, out var fault);
+        var config = ConfigFile.LoadOrFallBack(file, StateDirectory, out var fault);
 
         Assert.Same(SundownConfig.Default, config);
         Assert.Contains($"{LastGood} is not a copy of {file}", fault!.Message, StringComparison.Ordinal);
@@ -134,7 +134,7 @@ public sealed class ConfigFileTests : IDisposable
     {
         string file = Write("etc/sundown.toml", "budget = \"7m\"");
 
-        var config = ConfigFile.LoadAtShutdown(file, StateDirectory, out var fault);
+        var config = ConfigFile.LoadOrFallBack(file, StateDirectory, out var fault);
 
         Assert.Equal(TimeSpan.FromMinutes(7), config.Budget);
         Assert.Null(fault);
