@@ -9,7 +9,8 @@ namespace Sundown.Engine.Config;
 /// <summary>
 /// Reads the config file. It decides what a host's guests are subjected to at shutdown, so
 /// like sshd's it must be owned by root (or by the user running sundown) and writable by
-/// nobody else, and so must every directory above it (a sticky one of root's, /tmp, too);
+/// nobody else, and so must every directory above it, up to / (a sticky directory of root's,
+/// such as /tmp, lets no one replace another's entry, so it may be writable by all);
 /// otherwise it is refused, as is a file that does not parse. The file is opened once and
 /// checked and read through that one descriptor, so it cannot be swapped between the check
 /// and the read.
