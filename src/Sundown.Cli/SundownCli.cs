@@ -66,5 +66,14 @@ internal static class SundownCli
             error.WriteLine($"sundown: {e.Message}");
             return ExitCodes.Error;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not expected, so with its type and where it came from, but as a message and an
+            // exit status: an unhandled exception aborts the process (SIGABRT), which a unit's
+            // ExecStop= and a script both read worse. (The stop at shutdown catches its own first,
+            // and stops the guests all the same: see StopCommand.)
+            error.WriteLine($"sundown: internal error: {e}");
+            return ExitCodes.Error;
+        }
     }
 }

@@ -188,6 +188,20 @@ public sealed class DoctorCommandTests : IDisposable
     private static List<JsonElement> Findings(JsonDocument json) => [.. json.RootElement.GetProperty("findings").EnumerateArray()];
 
     /// <summary>Guests with nothing to find: ACPI, and the Windows one with its agent channel.</summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Doctor_notes_that_guest_metadata_is_ignored_when_the_config_says_so() => await Task.Run(() =>
+    {
+        using var host = CleanGuests();
+        WriteConfig("budget = \"5m\"\ntrust_guest_metadata = false\n");
+
+        var result = Doctor(host.Uri);
+
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Equal(
+            ["Nothing wrong.", "Note: trust_guest_metadata = false: every guest's <sundown:policy> metadata is ignored; the config alone decides."],
+            result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    });
+
     private static TestHostFile CleanGuests() => TestHostFile.Write(
     [
         new("web", GuestState.Running, false, false, 512 * 1024, 1, "http://debian.org/debian/12", Acpi: true),

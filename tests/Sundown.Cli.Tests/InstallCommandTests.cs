@@ -12,11 +12,15 @@ public sealed class InstallCommandTests : IDisposable
     private readonly string _unitPath;
     private readonly string _config;
 
+    // Not /var/lib/sundown: install keeps the config's last good copy in the state directory.
+    private readonly string _stateDir;
+
     public InstallCommandTests()
     {
         _unitDirectory = Directory.CreateDirectory(Path.Combine(_directory, "units")).FullName;
         _unitPath = Path.Combine(_unitDirectory, UnitFile.Name);
         _config = Path.Combine(_directory, "sundown.toml");
+        _stateDir = Path.Combine(_directory, "state");
         File.WriteAllText(_config, "budget = \"5m\"\n");
         File.SetUnixFileMode(_config, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
@@ -38,7 +42,7 @@ public sealed class InstallCommandTests : IDisposable
         Assert.StartsWith(UnitFile.Marker, unit, StringComparison.Ordinal);
         Assert.Contains("TimeoutStopSec=330\n", unit, StringComparison.Ordinal);
         Assert.Contains($"--config {_config} ", unit, StringComparison.Ordinal);
-        Assert.Equal(unit, CliRunner.Run("install", "--print", "--config", _config, "--state-dir", "/var/lib/sundown").Output);
+        Assert.Equal(unit, CliRunner.Run("install", "--print", "--config", _config, "--state-dir", _stateDir).Output);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(_unitPath));
         Assert.Contains("Enabled sundown.service", result.Output, StringComparison.Ordinal);
     });
@@ -158,8 +162,23 @@ public sealed class InstallCommandTests : IDisposable
         Assert.False(File.Exists(Calls));
     });
 
+    [Fact(Timeout = 60_000)]
+    public async Task Install_keeps_the_config_as_the_last_good_copy_for_the_units_stop_and_print_keeps_none() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        string copy = Path.Combine(_stateDir, Sundown.Engine.Config.LastGoodConfig.FileName);
+
+        var printed = CliRunner.Run("install", "--print", "--config", _config, "--state-dir", _stateDir);
+        bool keptByPrint = File.Exists(copy);
+        var installed = Install(systemctl);
+
+        Assert.True(printed.ExitCode == 0 && installed.ExitCode == 0, printed.Error + installed.Error);
+        Assert.False(keptByPrint);
+        Assert.Equal($"# sundown: the last good copy of {_config}\nbudget = \"5m\"\n", File.ReadAllText(copy));
+    });
+
     private CliRunner.Result Install(string systemctl, params string[] flags) =>
-        CliRunner.Run(["install", "--unit-dir", _unitDirectory, "--systemctl", systemctl, "--config", _config, "--state-dir", "/var/lib/sundown", .. flags]);
+        CliRunner.Run(["install", "--unit-dir", _unitDirectory, "--systemctl", systemctl, "--config", _config, "--state-dir", _stateDir, .. flags]);
 
     /// <summary>A systemctl that appends its arguments to <see cref="Calls"/>, then runs <paramref name="body"/>.</summary>
     private string FakeSystemctl(string body)

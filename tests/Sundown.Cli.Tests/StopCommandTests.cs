@@ -142,6 +142,34 @@ public sealed class StopCommandTests : IDisposable
         Assert.Contains("another sundown", result.Error, StringComparison.Ordinal);
     });
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_state_directory_others_may_write_is_repaired_with_a_warning_and_the_stop_goes_on() => await Task.Run(() =>
+    {
+        using var file = TestHostFile.Create(3);
+        File.SetUnixFileMode(_stateDir, (UnixFileMode)0b111_111_111);
+        string config = WriteConfig("budget = \"30s\"");
+
+        var result = CliRunner.Run("stop", "-c", file.Uri, "--config", config, "--state-dir", _stateDir);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"sundown: warning: the state directory {_stateDir} was writable by group or others (mode 0777); removed their write permission (chmod go-w), continuing", result.Error, StringComparison.Ordinal);
+        Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(_stateDir));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_state_directory_that_is_a_symlink_is_refused_by_a_plain_stop() => await Task.Run(() =>
+    {
+        using var file = TestHostFile.Create(3);
+        string link = Path.Combine(_configDir, "state-link");
+        Directory.CreateSymbolicLink(link, _stateDir);
+
+        var result = CliRunner.Run("stop", "-c", file.Uri, "--budget", "30s", "--state-dir", link);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"the state directory {link} is a symbolic link; refusing it", result.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_stateDir));
+    });
+
     private string WriteConfig(string toml)
     {
         string path = Path.Combine(_configDir, "sundown.toml");

@@ -76,6 +76,7 @@ public sealed class ConfigParserTests
     [InlineData("limits.saves = 2", 1, 1, "dotted keys")]
     [InlineData("connect = [1, 2]", 1, 12, "connect: expected a string")]
     [InlineData("budget = \"5m", 1, 12, "")]
+    [InlineData("trust_guest_metadata = \"no\"", 1, 24, "trust_guest_metadata: expected true or false")]
     public void A_bad_file_is_refused_with_file_line_column_and_what_was_expected(string toml, int line, int column, string problem)
     {
         var error = Assert.Throws<ConfigException>(() => ConfigParser.Parse(toml, "/etc/sundown/sundown.toml"));
@@ -84,5 +85,19 @@ public sealed class ConfigParserTests
         Assert.Equal((line, column), (error.Line, error.Column));
         Assert.Contains(problem, error.Problem, StringComparison.Ordinal);
         Assert.StartsWith($"/etc/sundown/sundown.toml:{line}:{column}: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Guest_metadata_is_trusted_unless_the_file_says_otherwise()
+    {
+        var unsaid = ConfigParser.Parse("budget = \"5m\"", "f.toml");
+
+        var distrusted = ConfigParser.Parse("trust_guest_metadata = false", "f.toml");
+        var trusted = ConfigParser.Parse("trust_guest_metadata = true", "f.toml");
+
+        Assert.True(unsaid.TrustGuestMetadata);
+        Assert.True(SundownConfig.Default.TrustGuestMetadata);
+        Assert.False(distrusted.TrustGuestMetadata);
+        Assert.True(trusted.TrustGuestMetadata);
     }
 }

@@ -76,6 +76,22 @@ public sealed class PolicyResolverTests
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_config_that_does_not_trust_guest_metadata_ignores_it_even_when_invalid()
+    {
+        var distrusting = s_config with { TrustGuestMetadata = false };
+        const string metadata = """<policy xmlns="https://sundown.dev/xmlns/policy/1" order="99" stop="agent 10s, save"/>""";
+        const string invalid = """<policy xmlns="https://sundown.dev/xmlns/policy/1" stop="acpi soon, destroy"/>""";
+
+        var policy = PolicyResolver.Resolve(Guest("db-main"), distrusting, metadata);
+        var fromInvalid = PolicyResolver.Resolve(Guest("db-main"), distrusting, invalid);
+
+        var fromTheFile = PolicyResolver.Resolve(Guest("db-main"), distrusting, null);
+        Assert.Equal(10, fromTheFile.Order);
+        Assert.Equal(fromTheFile, policy);
+        Assert.Equal(fromTheFile, fromInvalid);
+    }
+
     [Theory]
     [InlineData("http://microsoft.com/win/10", OsFamily.Windows)]
     [InlineData("http://debian.org/debian/12", OsFamily.Linux)]

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Sundown.Cli.Rendering;
+using Sundown.Core.Config;
+using Sundown.Engine.Config;
 using Sundown.Engine.Doctor;
 using Sundown.Libvirt;
 
@@ -46,8 +48,26 @@ internal static class DoctorCommand
                 DoctorList.Write(output, report);
             }
 
+            // DoctorRun reads the config for itself and reports a bad one; this is only for the note.
+            if (TryLoadConfig(request.ConfigPath) is { } config)
+            {
+                GlobalOptions.WriteMetadataNote(config, parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : output);
+            }
+
             return report.ExitCode;
         });
         return command;
+    }
+
+    private static SundownConfig? TryLoadConfig(string? configPath)
+    {
+        try
+        {
+            return ConfigFile.Load(configPath);
+        }
+        catch (ConfigException)
+        {
+            return null;
+        }
     }
 }

@@ -50,7 +50,7 @@ internal static class InstallCommand
         };
         command.SetAction(parseResult =>
         {
-            var unit = Describe(parseResult);
+            var unit = Describe(parseResult, keepLastGood: !parseResult.GetValue(print));
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             string text = unit.Render();
@@ -74,7 +74,8 @@ internal static class InstallCommand
     }
 
     /// <summary>The unit for this binary, the --config given (if any), the state directory and the config's budget.</summary>
-    private static UnitFile Describe(ParseResult parseResult)
+    /// <param name="keepLastGood">Keep the config as the last good one, for the unit's stop should it break later.</param>
+    private static UnitFile Describe(ParseResult parseResult, bool keepLastGood)
     {
         string binary = Environment.ProcessPath ?? throw new UsageException("cannot tell where the sundown binary is");
         if (Path.GetFileNameWithoutExtension(binary) == "dotnet")
@@ -83,7 +84,7 @@ internal static class InstallCommand
         }
 
         // Loading it refuses a bad or unsafe file now rather than at the next shutdown.
-        var config = GlobalOptions.LoadConfig(parseResult);
+        var config = GlobalOptions.LoadConfig(parseResult, keepLastGood);
         string? configPath = parseResult.GetValue(GlobalOptions.Config) is { } given ? Path.GetFullPath(given) : null;
         string stateDirectory = Path.GetFullPath(parseResult.GetValue(GlobalOptions.StateDirectory)!);
         return new UnitFile(binary, configPath, stateDirectory, config.Budget);

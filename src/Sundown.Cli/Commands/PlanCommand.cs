@@ -17,6 +17,7 @@ internal static class PlanCommand
         command.SetAction(parseResult =>
         {
             var config = GlobalOptions.LoadConfig(parseResult);
+            GlobalOptions.WriteMetadataNote(config, parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : parseResult.InvocationConfiguration.Output);
             var chosenBudget = HostOptions.Budget(parseResult, budget, config);
             using var hosts = HostOptions.Open(GlobalOptions.Uris(parseResult, connect, config), readOnly: true);
             var error = parseResult.InvocationConfiguration.Error;

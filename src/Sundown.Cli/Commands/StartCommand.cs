@@ -9,13 +9,17 @@ internal static class StartCommand
 {
     internal static Command Create()
     {
+        var atBoot = new Option<bool>("--at-boot")
+        {
+            Description = "the start sundown.service runs at boot: a bad config falls back (to the last good one, else the defaults) instead of being refused",
+        };
         var connect = HostOptions.CreateConnect();
         var dryRun = new Option<bool>("--dry-run") { Description = "say what would be started, and touch nothing" };
         var json = new Option<bool>("--json") { Description = "print the run's report as JSON" };
         var command = new Command("start", "Bring back the guests on the restore list (what the stops found running or paused), tier by tier.") { connect, dryRun, json };
         command.SetAction(async (parseResult, cancellation) =>
         {
-            var config = GlobalOptions.LoadConfig(parseResult);
+            var config = parseResult.GetValue(atBoot) ? GlobalOptions.LoadConfigOrFallBack(parseResult) : GlobalOptions.LoadConfig(parseResult, keepLastGood: !parseResult.GetValue(dryRun));
             var request = new StartRequest(
                 config,
                 GlobalOptions.Uris(parseResult, connect, config),
@@ -37,6 +41,7 @@ internal static class StartCommand
 
             return result.ExitCode;
         });
+        command.Options.Add(atBoot);
         return command;
     }
 }

@@ -1,11 +1,21 @@
 using System.CommandLine;
 using Sundown.Cli.Rendering;
 using Sundown.Cli.Systemd;
+using Sundown.Core.Config;
+using Sundown.Core.Hosts;
+using Sundown.Engine.Config;
+using Sundown.Engine.Journaling;
+using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
 
 namespace Sundown.Cli.Commands;
 
-/// <summary><c>sundown stop</c>: every guest to a safe state within the budget.</summary>
+/// <summary>
+/// <c>sundown stop</c>: every guest to a safe state within the budget. A plain stop refuses bad
+/// input before touching anything; the stop at shutdown (<c>--at-shutdown</c>, what the unit's
+/// ExecStop= runs) is the last line of defence and never refuses: what is wrong becomes a fault,
+/// and the guests are stopped all the same.
+/// </summary>
 internal static class StopCommand
 {
     internal static Command Create()
@@ -26,36 +36,182 @@ internal static class StopCommand
         var command = new Command("stop", "Shut down, save or, at their deadline, power off every guest, tier by tier.") { connect, budget, only, json, atShutdown };
         command.SetAction(async (parseResult, cancellation) =>
         {
-            // Everything that can be refused is checked before the lock, the journal or any guest.
-            var config = GlobalOptions.LoadConfig(parseResult);
+            var error = parseResult.InvocationConfiguration.Error;
+            string stateDirectory = parseResult.GetValue(GlobalOptions.StateDirectory)!;
+            bool shutdown = parseResult.GetValue(atShutdown);
+            var faults = new List<Fault>();
+
+            // First, so that its warning is not lost: keeping the config's good copy would repair it silently.
+            if (RepairStateDirectory(stateDirectory, shutdown) is { } repaired)
+            {
+                error.WriteLine($"sundown: warning: {repaired}");
+            }
+
+            // Everything that can be refused is checked before the lock, the journal or any guest;
+            // at shutdown nothing is refused, and what would have been is a fault.
+            SundownConfig config;
+            if (shutdown)
+            {
+                config = ConfigFile.LoadOrFallBack(parseResult.GetValue(GlobalOptions.Config), stateDirectory, out var configFault);
+                faults.AddRange(configFault is null ? [] : [configFault]);
+            }
+            else
+            {
+                config = GlobalOptions.LoadConfig(parseResult, keepLastGood: true);
+            }
+
+            TimeSpan? chosenBudget;
+            try
+            {
+                chosenBudget = HostOptions.Budget(parseResult, budget, config);
+            }
+            catch (UsageException e) when (shutdown)
+            {
+                chosenBudget = config.Budget;
+                string instead = config.Budget is { } b ? $"the config's budget ({Durations.Format(b)})" : "no overall deadline (the config has no budget)";
+                // The message names --budget already.
+                faults.Add(new Fault(FaultKinds.Config, null, $"{e.Message}; using {instead} instead, continuing"));
+            }
+
             var request = new StopRequest(
                 config,
                 GlobalOptions.Uris(parseResult, connect, config),
-                HostOptions.Budget(parseResult, budget, config),
+                chosenBudget,
                 parseResult.GetValue(only) is { Length: > 0 } names ? names : null,
-                parseResult.GetValue(GlobalOptions.StateDirectory)!)
+                stateDirectory)
             {
-                AtShutdown = parseResult.GetValue(atShutdown),
+                AtShutdown = shutdown,
+                EarlierFaults = faults,
             };
 
             using var interrupt = new Interruption();
             var output = parseResult.InvocationConfiguration.Output;
             bool asJson = parseResult.GetValue(json);
-            var log = asJson ? parseResult.InvocationConfiguration.Error : output;
+            var log = asJson ? error : output;
             using var progress = new StopConsole(log, TimeProvider.System, journal: LogPriority.GoesToJournal(log));
             // Under systemd (ExecStop= of sundown.service): keep its stop timer from firing while the plan runs.
             using var systemd = SystemdNotifier.FromEnvironment(TimeProvider.System, UnitFile.StopMargin);
             IStopObserver observer = systemd is null ? progress : new CompositeStopObserver([progress, systemd]);
+            // Said here, at err, before any guest: the run puts them in its report but does not print them.
+            foreach (var fault in faults)
+            {
+                observer.Fault(fault);
+            }
 
-            var result = await StopRun.RunAsync(request, HostOptions.Opener(readOnly: false), TimeProvider.System, observer, interrupt.Token);
+            var opener = HostOptions.Opener(readOnly: false);
+            StopResult result;
+            int exitCode;
+            if (!shutdown)
+            {
+                result = await StopRun.RunAsync(request, opener, TimeProvider.System, observer, interrupt.Token);
+                exitCode = result.ExitCode;
+            }
+            else if (await RunAtShutdownAsync(request, opener, observer, interrupt.Token) is { } outcome)
+            {
+                (result, exitCode) = outcome;
+            }
+            else
+            {
+                return ExitCodes.Error;
+            }
+
             progress.Finish(result);
             if (asJson)
             {
                 RunJson.Write(output, result.Report);
             }
 
-            return result.ExitCode;
+            return exitCode;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The stop at shutdown, made to end with the guests stopped whatever goes wrong around them.
+    /// The engine degrades by itself where it can (a journal in memory, a host reported and left);
+    /// whatever still escapes it (a lock held by a hung process, a state directory that is refused,
+    /// something unforeseen) is a fault at priority err, and the stop is run once more, with a
+    /// fresh state directory unless it was a host that failed, and what is left of the budget.
+    /// The exit status is then at least 1, but only once the guests were dealt with.
+    /// </summary>
+    /// <returns>The result and the exit status; null when even the second run failed (it is logged).</returns>
+    private static async Task<(StopResult Result, int ExitCode)?> RunAtShutdownAsync(
+        StopRequest request, Func<string, IGuestHost> opener, IStopObserver observer, CancellationToken interrupt)
+    {
+        var began = TimeProvider.System.GetUtcNow();
+        try
+        {
+            var result = await StopRun.RunAsync(request, opener, TimeProvider.System, observer, interrupt);
+            return (result, result.ExitCode);
+        }
+        catch (Exception e) when (e is not UsageException && !interrupt.IsCancellationRequested)
+        {
+            string stateDirectory = request.StateDirectory;
+            string where = "the same state directory";
+            if (e is not HostException && FreshStateDirectory() is { } fresh)
+            {
+                stateDirectory = fresh;
+                where = $"a temporary state directory, {fresh} (this stop's restore list is kept there only)";
+            }
+
+            var elapsed = TimeProvider.System.GetUtcNow() - began;
+            var left = request.Budget is { } budget ? budget - elapsed : (TimeSpan?)null;
+            var fault = new Fault(
+                e switch { HostException => FaultKinds.Host, JournalException or StateLockedException => FaultKinds.Journal, _ => FaultKinds.Internal },
+                null,
+                $"the stop failed: {e.Message} ({e.GetType().Name}); stopping the guests again with {where}, continuing");
+            // Said now, at err, and in the second run's report (as the config's faults are).
+            observer.Fault(fault);
+            var retry = request with
+            {
+                StateDirectory = stateDirectory,
+                Budget = left is { } l && l < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left,
+                EarlierFaults = [.. request.EarlierFaults, fault],
+            };
+            try
+            {
+                var result = await StopRun.RunAsync(retry, opener, TimeProvider.System, observer, interrupt);
+                return (result, result.ExitCode == ExitCodes.Interrupted ? result.ExitCode : Math.Max(ExitCodes.Error, result.ExitCode));
+            }
+            catch (Exception again) when (again is not UsageException)
+            {
+                observer.Fault(new Fault(FaultKinds.Internal, null, $"the stop failed again, giving up: {again.Message} ({again.GetType().Name})"));
+                return null;
+            }
+        }
+    }
+
+    private static string? FreshStateDirectory()
+    {
+        try
+        {
+            return Directory.CreateTempSubdirectory("sundown-shutdown-").FullName;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Refuses (interactively: exit 1) or repairs the state directory before the run; at shutdown
+    /// a refusal is left to the run, which goes on without it.
+    /// </summary>
+    private static string? RepairStateDirectory(string stateDirectory, bool shutdown)
+    {
+        // One that is not there yet has nothing to repair; the run creates it 0700.
+        if (!Directory.Exists(stateDirectory))
+        {
+            return null;
+        }
+
+        try
+        {
+            return StateDirectory.Secure(stateDirectory);
+        }
+        catch (Exception e) when (shutdown && e is not OutOfMemoryException)
+        {
+            return null;
+        }
     }
 }

@@ -84,7 +84,9 @@ internal sealed record UnitFile(string Binary, string? Config, string StateDirec
             NotifyAccess=exec
             # "-": a start that could not restore every guest must still leave the unit active,
             # or systemd would skip ExecStop= at shutdown.
-            ExecStart=-{binary} start {common}
+            # --at-boot and --at-shutdown: a config broken since it was last read falls back to
+            # its last good copy (else the defaults), said at priority err, instead of being refused.
+            ExecStart=-{binary} start --at-boot {common}
             ExecStop={binary} stop --at-shutdown --budget {Durations.Format(StopBudget)} {common}
             TimeoutStartSec={WholeSeconds(StartTimeout)}
             # The stop's budget ({Durations.Format(StopBudget)}) plus {WholeSeconds(StopMargin)}s for connecting, the journal and the report.

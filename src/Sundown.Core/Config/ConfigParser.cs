@@ -34,7 +34,8 @@ public static class ConfigParser
             {
                 "connect" => config with { Connect = reader.StringOrStrings(value, key) },
                 "budget" => config with { Budget = reader.Duration(value, key) },
-                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, or the tables [limits], [defaults], [[guest]])"),
+                "trust_guest_metadata" => config with { TrustGuestMetadata = reader.Boolean(value, key) },
+                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, trust_guest_metadata, or the tables [limits], [defaults], [[guest]])"),
             };
         }
 
@@ -182,6 +183,9 @@ public static class ConfigParser
 
         internal string String(ValueSyntax value, string key) =>
             value is StringValueSyntax s ? s.Value! : throw Error(value, $"{key}: expected a string");
+
+        internal bool Boolean(ValueSyntax value, string key) =>
+            value is BooleanValueSyntax b ? b.Value : throw Error(value, $"{key}: expected true or false");
 
         internal ImmutableArray<string> StringOrStrings(ValueSyntax value, string key) => value switch
         {

@@ -15,5 +15,13 @@ public sealed record SundownConfig(
 {
     public const string DefaultUri = "qemu:///system";
 
+    /// <summary>
+    /// <c>trust_guest_metadata</c> (default true): whether a guest's own <c>&lt;sundown:policy&gt;</c>
+    /// element in its domain XML overrides the file. False on hosts where those who may edit a
+    /// domain's XML (libvirt's write access, a tenant's tooling) must not override root's
+    /// policy: every guest then gets the file's policy alone, and doctor and plan say so.
+    /// </summary>
+    public bool TrustGuestMetadata { get; init; } = true;
+
     public static SundownConfig Default { get; } = new([DefaultUri], null, Limits.Default, GuestPolicy.Default, []);
 }

@@ -5,11 +5,12 @@ namespace Sundown.Core.Policy;
 
 /// <summary>
 /// A guest's policy: the config's defaults, then every matching <c>[[guest]]</c> rule in file
-/// order (later ones win), then the guest's own metadata, which wins over the file.
+/// order (later ones win), then the guest's own metadata, which wins over the file, unless the
+/// config says <c>trust_guest_metadata = false</c>: then the metadata is ignored.
 /// </summary>
 public static class PolicyResolver
 {
-    /// <param name="metadataXml">The guest's sundown metadata element, or null when it has none.</param>
+    /// <param name="metadataXml">The guest's sundown metadata element, or null when it has none; ignored when the config does not trust it.</param>
     /// <exception cref="FormatException">The guest's metadata is invalid; the message names the guest.</exception>
     public static GuestPolicy Resolve(Guest guest, SundownConfig config, string? metadataXml)
     {
@@ -22,7 +23,7 @@ public static class PolicyResolver
             }
         }
 
-        if (metadataXml is null)
+        if (metadataXml is null || !config.TrustGuestMetadata)
         {
             return policy;
         }

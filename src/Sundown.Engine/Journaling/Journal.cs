@@ -53,6 +53,8 @@ public sealed partial class Journal : IDisposable
     {
         StateDirectory.Create(stateDirectory);
         string path = Path.Combine(stateDirectory, FileName);
+        // Created 0600 by us, never through a link: SQLite would follow one (its -wal and -shm take the file's mode).
+        PrivateFile.Prepare(path, "the journal");
         var connection = Connect(path);
         try
         {

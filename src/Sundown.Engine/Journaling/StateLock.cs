@@ -37,17 +37,10 @@ public sealed class StateLock : IDisposable
         StateDirectory.Create(stateDirectory);
         string path = Path.Combine(stateDirectory, FileName);
 
-        // Close-on-exec: a child process must not inherit the descriptor, or the lock would
-        // outlive us in it.
-        int fd = Interop.Libc.Open(path,
-            Interop.Libc.OpenReadWrite | Interop.Libc.OpenCreate | Interop.Libc.OpenCloseOnExec,
-            (uint)(UnixFileMode.UserRead | UnixFileMode.UserWrite));
-        if (fd < 0)
-        {
-            throw new JournalException($"cannot open the lock file {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        }
-
-        var file = new SafeFileHandle(fd, ownsHandle: true);
+        // Close-on-exec (a child process must not inherit the descriptor, or the lock would
+        // outlive us in it), 0600 and never through a symbolic link.
+        var file = PrivateFile.Open(path, "the lock file");
+        int fd = (int)file.DangerousGetHandle();
         try
         {
             // A few short tries before giving up: a process we forked holds a copy of the

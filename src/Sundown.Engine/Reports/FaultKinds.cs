@@ -20,4 +20,7 @@ public static class FaultKinds
 
     /// <summary>The restore list could not be kept where it belongs.</summary>
     public const string Restore = "restore";
+
+    /// <summary>Something unforeseen went wrong in the stop at shutdown; it was retried rather than given up.</summary>
+    public const string Internal = "internal";
 }

@@ -59,7 +59,7 @@ public sealed class UnitFileTests : IDisposable
         Assert.Equal(["yes"], Values(settings, "RemainAfterExit"));
         Assert.Equal(["exec"], Values(settings, "NotifyAccess"));
         Assert.Equal(["multi-user.target"], Values(settings, "WantedBy"));
-        Assert.Equal(["-/usr/local/bin/sundown start --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStart"]);
+        Assert.Equal(["-/usr/local/bin/sundown start --at-boot --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStart"]);
         Assert.Equal(["/usr/local/bin/sundown stop --at-shutdown --budget 5m --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStop"]);
     }
 
