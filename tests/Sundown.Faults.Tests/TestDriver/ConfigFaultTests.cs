@@ -31,6 +31,8 @@ public sealed class ConfigFaultTests
         var seed = await SundownBinary.RunAsync(Stop(workspace, host));
         FaultAssert.Exit(0, seed);
         FaultAssert.Outcomes(StopReport.Parse(seed), s_names, "saved", seed);
+        // The contract's name for the copy kept of the last config that parsed.
+        Assert.True(File.Exists(Path.Combine(workspace.StateDirectory, "last-good.toml")), $"no last-good.toml in the state directory after a stop with a good config:\n{seed.Describe()}");
         Break(workspace, breakage);
 
         var stop = await SundownBinary.RunAsync([.. Stop(workspace, host), "--at-shutdown"]);
