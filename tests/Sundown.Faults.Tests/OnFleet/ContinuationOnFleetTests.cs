@@ -23,10 +23,7 @@ public sealed class ContinuationOnFleetTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await Fleet.RequireAsync();
-        await Fleet.RequireNoForeignGuestsAsync();
-        await Fleet.DownAsync();
-        await Fleet.UpAsync(s_fleet);
+        await FleetUp.StartAsync(s_fleet);
     }
 
     public async ValueTask DisposeAsync()

@@ -31,10 +31,7 @@ public sealed class FrozenLibvirtdOnFleetTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await Fleet.RequireAsync();
-        await Fleet.RequireNoForeignGuestsAsync();
-        await Fleet.DownAsync();
-        await Fleet.UpAsync(s_fleet);
+        await FleetUp.StartAsync(s_fleet);
     }
 
     public async ValueTask DisposeAsync()

@@ -29,10 +29,7 @@ public sealed class ShuttingDownGuestOnFleetTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await Fleet.RequireAsync();
-        await Fleet.RequireNoForeignGuestsAsync();
-        await Fleet.DownAsync();
-        _guests = await Fleet.UpAsync(s_fleet);
+        _guests = await FleetUp.StartAsync(s_fleet);
     }
 
     public async ValueTask DisposeAsync()
