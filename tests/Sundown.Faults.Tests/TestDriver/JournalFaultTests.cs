@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Sundown.Faults.Tests.Harness;
 
 namespace Sundown.Faults.Tests.TestDriver;
@@ -48,5 +49,35 @@ public sealed class JournalFaultTests
         FaultAssert.Outcomes(report, s_names, "shutdown", stop);
         FaultAssert.Reported("journal", report, stop);
         FaultAssert.Within(s_budget, s_margin, stop);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Stop_whose_journal_is_locked_by_a_hung_writer_stops_every_guest_within_its_budget_and_reports_a_journal_fault()
+    {
+        using var workspace = new Workspace();
+        string host = TestDriverHost.Write(workspace, [.. s_names.Select(n => new TestDriverHost.Guest(n))]);
+        string config = workspace.Config("");
+        string[] stop = ["stop", "-c", host, "--config", config, "--state-dir", workspace.StateDirectory, "--budget", "10s", "--json"];
+        var seed = await SundownBinary.RunAsync(stop);
+        FaultAssert.Exit(0, seed);
+        string database = Path.Combine(workspace.StateDirectory, "sundown.db");
+        Assert.True(File.Exists(database), $"the first stop left no journal at {database}");
+        // Another process's write transaction that never ends: every write (and SQLite's busy
+        // wait, 30 s by default) of the next stop meets it.
+        await using var hung = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString());
+        await hung.OpenAsync();
+        await using (var begin = hung.CreateCommand())
+        {
+            begin.CommandText = "BEGIN EXCLUSIVE";
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        var run = await SundownBinary.RunAsync(stop);
+
+        FaultAssert.Exit(0, run);
+        var report = StopReport.Parse(run);
+        FaultAssert.Outcomes(report, s_names, "shutdown", run);
+        FaultAssert.Reported("journal", report, run);
+        FaultAssert.Within(TimeSpan.FromSeconds(10), s_margin, run);
     }
 }
