@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Every test: format check, warning-free build, the Native AOT publish, the unit tests,
 # the binding tests on libvirt's test driver, the integration tests on a fleet of real
-# QEMU guests, a whole host's shutdown and boot under systemd, and smoke runs of the
-# benchmarks. Run as root on Debian 12 with the .NET SDK; it installs the packages it
-# needs and starts virtlogd and libvirtd itself. Under CI=true a test that would skip
-# for lack of root, libvirtd or a tool fails instead.
+# QEMU guests, the fault-injection suite (test driver, then fleet), a whole host's
+# shutdown and boot under systemd, and smoke runs of the benchmarks. Run as root on
+# Debian 12 with the .NET SDK; it installs the packages it needs and starts virtlogd
+# and libvirtd itself. Under CI=true a test that would skip for lack of root, libvirtd
+# or a tool fails instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -33,18 +34,22 @@ scripts/publish.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+# run_tests PROJECT [-- TEST-APP-ARGS...], e.g. a --filter-namespace for half a project.
 run_tests() {
   set +e
-  dotnet test --project "$1" --no-build -c Debug 2>&1 | tee -a "$log"
+  dotnet test --project "$1" --no-build -c Debug "${@:2}" 2>&1 | tee -a "$log"
   local code=${PIPESTATUS[0]}
   set -e
   ((code == 0)) || status=$code
 }
 
-step "tests: model, planner, engine, binding, CLI"
+step "tests: model, planner, engine, binding, CLI, faults on the test driver"
 for project in tests/Sundown.*.Tests; do
   case $project in
     tests/Sundown.Integration.Tests | tests/Sundown.WholeHost.Tests) ;;
+    # Its fleet half runs below, alone: here only the faults libvirt's test driver can make
+    # (bad config and metadata, an unusable state directory, unreachable hosts, lost output).
+    tests/Sundown.Faults.Tests) run_tests "$project" -- --filter-namespace Sundown.Faults.Tests.TestDriver ;;
     *) run_tests "$project" ;;
   esac
 done
@@ -53,6 +58,12 @@ done
 # other tests can crash in early boot ("IO-APIC + timer doesn't work").
 step "tests: the real fleet (libvirtd + QEMU guests, the published binary, the demo)"
 run_tests tests/Sundown.Integration.Tests
+
+# Alone too, for the same reason, and because it freezes the machine's libvirtd for 20 s:
+# the faults whose timing only real QEMU guests show (an interrupted --only stop, libvirtd
+# frozen mid-stop, a guest already shutting down).
+step "tests: faults on the real fleet (libvirtd frozen, interrupted stops, the published binary)"
+run_tests tests/Sundown.Faults.Tests -- --filter-namespace Sundown.Faults.Tests.OnFleet
 
 # Last and alone too: a Debian 12 host with systemd as PID 1 (debootstrap, cached; booted
 # with systemd-nspawn), its own libvirtd and guests, powered off and booted for real.
