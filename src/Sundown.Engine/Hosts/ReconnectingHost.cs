@@ -58,6 +58,9 @@ public sealed class ReconnectingHost : IGuestHost
     /// <summary>Raised (on no particular thread) when the connection was lost and a reconnect gave up.</summary>
     public event Action? Disconnected;
 
+    /// <summary>Raised (on no particular thread) each time the connection is found lost and a reconnect begins.</summary>
+    public event Action? ConnectionLost;
+
     public string Uri { get; }
 
     /// <summary>How many times a new connection was made.</summary>
@@ -214,6 +217,7 @@ public sealed class ReconnectingHost : IGuestHost
 
             // Task.Run: the first try must not run here, under the lock.
             _reconnect = Task.Run(() => ReconnectAsync(broken));
+            ThreadPool.QueueUserWorkItem(_ => ConnectionLost?.Invoke());
             return _reconnect;
         }
     }
@@ -458,7 +462,7 @@ public sealed class ReconnectingHost : IGuestHost
         var present = guests.Select(g => g.Uuid).ToHashSet();
         var events = guests
             .Where(g => g.State == GuestState.Shutoff)
-            .Select(g => new LifecycleEvent(Uri, g.Uuid, g.Name, LifecycleEventKind.Stopped, StoppedDetail(g.StateReason)))
+            .Select(g => new LifecycleEvent(Uri, g.Uuid, g.Name, LifecycleEventKind.Stopped, StateReasons.StoppedDetailOf(g.StateReason)))
             .Concat(_known.Where(uuid => !present.Contains(uuid)).Select(uuid => new LifecycleEvent(Uri, uuid, "", LifecycleEventKind.Undefined, 0)))
             .ToList();
         _known = present;
@@ -467,24 +471,6 @@ public sealed class ReconnectingHost : IGuestHost
             events.ForEach(lifecycleEvent => sink.TryWrite(lifecycleEvent));
         }
     }
-
-    /// <summary>The STOPPED event detail that goes with a SHUTOFF reason: saved, destroyed, crashed or shut down.</summary>
-    private static int StoppedDetail(int shutoffReason) => shutoffReason switch
-    {
-        ShutoffDestroyed => StoppedDestroyed,
-        ShutoffCrashed => StoppedCrashed,
-        ShutoffSaved => StoppedSaved,
-        _ => StoppedShutdown,
-    };
-
-    // libvirt's SHUTOFF reasons and the STOPPED event details that go with them.
-    private const int ShutoffDestroyed = 2;
-    private const int ShutoffCrashed = 3;
-    private const int ShutoffSaved = 5;
-    private const int StoppedShutdown = 0;
-    private const int StoppedDestroyed = 1;
-    private const int StoppedCrashed = 2;
-    private const int StoppedSaved = 4;
 
     /// <summary>A connection made by one try: its subscriptions and what was on it.</summary>
     private sealed class Fresh(IGuestHost host) : IDisposable

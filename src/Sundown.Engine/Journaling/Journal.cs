@@ -276,6 +276,11 @@ public sealed partial class Journal : IDisposable
                 // One connection for the journal's life: a pool would only keep the file
                 // open after Dispose.
                 Pooling = false,
+                // How long a statement retries while another process holds the database's lock
+                // (the default is 30 s): only a foreign writer can, since another sundown would
+                // hold the state lock. Past it the journal is reported unusable and a stop goes
+                // on in memory, instead of spending its budget waiting.
+                DefaultTimeout = 2,
             }.ToString());
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)

@@ -55,8 +55,14 @@ public static class StopRun
         {
             // All hosts at once, each bounded inside the budget; a libvirtd restart mid-stop must not
             // strand the guests: reconnect, re-read, go on.
+            // No reconnect tries past the stop's own end: the deadline and the destroys' grace after it.
+            var start = time.GetUtcNow();
+            DateTimeOffset? giveUpAt = request.Budget is { } budget ? start + budget + Estimates.DestroyGrace : null;
             using var hosts = await HostSet.OpenAsync(
-                request.Uris, uri => ReconnectingHost.Open(uri, open, s_reconnectFor), ConnectTimeout(request.Budget), time);
+                request.Uris,
+                uri => WatchConnection(ReconnectingHost.Open(uri, open, s_reconnectFor, time, giveUpAt, ConnectTimeout(request.Budget)), found),
+                ConnectTimeout(request.Budget),
+                time);
             var inventory = await GuestsWithPolicies.ReadAsync(hosts, request.Config, request.Only, ListTimeout(request.Budget), time);
             var unreachable = hosts.Unreachable.Concat(inventory.Unlisted).ToList();
             foreach (var host in unreachable)
@@ -145,7 +151,8 @@ public static class StopRun
             }
 
             var plan = Planner.Build(entries, decision.Budget, request.Config.Limits, estimates);
-            var executor = new StopExecutor(hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress);
+            var executor = new StopExecutor(
+                hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found);
             var runStart = time.GetUtcNow();
             observer?.Planned(plan, runStart);
             var reports = await executor.RunAsync(plan, runStart, interrupt);
@@ -215,6 +222,14 @@ public static class StopRun
         : someHostUnreachable || outcomes.Any(o => o is GuestOutcome.Failed or GuestOutcome.Skipped or null) ? ExitCodes.SomeFailed
         : outcomes.Any(o => o == GuestOutcome.Destroyed) ? ExitCodes.SomeForced
         : ExitCodes.Ok;
+
+    /// <summary>A connection lost mid-stop (libvirtd restarted, froze past its keepalive, or the link dropped) is a fault, reconnected or not.</summary>
+    private static ReconnectingHost WatchConnection(ReconnectingHost host, Action<Fault> found)
+    {
+        host.ConnectionLost += () => found(new Fault(FaultKinds.Host, host.Uri, "the connection was lost (libvirtd restarted or stopped answering); reconnecting, continuing"));
+        host.Disconnected += () => found(new Fault(FaultKinds.Host, host.Uri, "could not reconnect before the deadline; its guests left up cannot be stopped"));
+        return host;
+    }
 
     /// <summary>A connect timeout inside the budget: a host that hangs must leave the others most of it.</summary>
     internal static TimeSpan ConnectTimeout(TimeSpan? budget) =>
@@ -369,12 +384,8 @@ public static class StopRun
     }
 
     /// <summary>How a guest found off went off, from libvirt's SHUTOFF reason.</summary>
-    private static GuestOutcome OffOutcome(Guest guest) => guest.StateReason switch
-    {
-        _ when guest.ManagedSave => GuestOutcome.Saved,
-        2 or 3 => GuestOutcome.Destroyed,
-        _ => GuestOutcome.Shutdown,
-    };
+    private static GuestOutcome OffOutcome(Guest guest) =>
+        guest.ManagedSave ? GuestOutcome.Saved : GuestWatch.OutcomeOf(StateReasons.OfShutoffReason(guest.StateReason));
 
     /// <summary>When this machine booted (from /proc/uptime); the epoch where that cannot be read.</summary>
     private static DateTimeOffset BootTime(DateTimeOffset now)
