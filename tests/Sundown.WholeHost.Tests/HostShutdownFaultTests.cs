@@ -9,6 +9,7 @@ namespace Sundown.WholeHost.Tests;
 /// (a typo in its config, a read-only state directory) still ends every guest safely before the
 /// host goes down, says so at priority err, and the next boot brings the guests back.
 /// </summary>
+[Collection(WholeHost.Collection)]
 public sealed class HostShutdownFaultTests
 {
     private const string Fast = "fast";

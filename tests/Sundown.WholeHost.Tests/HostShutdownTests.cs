@@ -8,6 +8,7 @@ namespace Sundown.WholeHost.Tests;
 /// `sundown install --enable` writes it, against libvirt's daemons, virt-guest-shutdown.target and
 /// the guests' machine scopes. Then the same host with libvirt-guests.service, as the peer.
 /// </summary>
+[Collection(WholeHost.Collection)]
 public sealed class HostShutdownTests
 {
     private const string Fast = "fast";

@@ -10,6 +10,13 @@ namespace Sundown.WholeHost.Tests;
 /// </summary>
 internal sealed class WholeHost : IAsyncDisposable
 {
+    /// <summary>
+    /// The test collection of every class that boots a host: one host at a time. Each boots its own
+    /// systemd, libvirtd and TCG guests; two at once on a 2-core machine make the guests' boots and
+    /// the stops' timings race each other (classes of different collections run in parallel).
+    /// </summary>
+    internal const string Collection = "whole host";
+
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(5);
 
     private WholeHost(string directory) => HostDirectory = directory;

@@ -75,6 +75,20 @@ public sealed partial class Journal : IDisposable
         }
     }
 
+    /// <summary>The journal of the state directory, or, when it cannot be used, one in memory: for a run that must go on regardless, which says so through <paramref name="failed"/>.</summary>
+    public static Journal OpenOrInMemory(string stateDirectory, Action<JournalException> failed)
+    {
+        try
+        {
+            return Open(stateDirectory);
+        }
+        catch (JournalException e)
+        {
+            failed(e);
+            return OpenInMemory();
+        }
+    }
+
     /// <summary>
     /// A journal with the same schema in memory, for a stop whose state directory cannot be used
     /// (read-only, full, gone): the same code records the run and builds its report, and nothing

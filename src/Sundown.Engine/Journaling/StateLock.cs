@@ -79,6 +79,24 @@ public sealed class StateLock : IDisposable
         }
     }
 
+    /// <summary>
+    /// The lock, or none when the lock file cannot be made or written (a read-only or full state
+    /// directory): for a run that must go on regardless, which says so through <paramref name="failed"/>.
+    /// </summary>
+    /// <exception cref="StateLockedException">Another process holds the lock: that is still refused.</exception>
+    public static StateLock? TryAcquire(string stateDirectory, Action<JournalException> failed)
+    {
+        try
+        {
+            return Acquire(stateDirectory);
+        }
+        catch (JournalException e)
+        {
+            failed(e);
+            return null;
+        }
+    }
+
     public void Dispose()
     {
         if (_file.IsClosed)

@@ -48,8 +48,10 @@ public static class StartRun
             fault?.Invoke(found);
         }
 
-        using var stateLock = TryLock(request.StateDirectory, Found);
-        var result = await RunAsync(request, open, time, progress, interrupt, Found, OpenJournal(request.StateDirectory, Found));
+        string state = request.StateDirectory;
+        using var stateLock = StateLock.TryAcquire(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing without the lock")));
+        var journal = Journal.OpenOrInMemory(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; only the restore marks in the guests are used, continuing")));
+        var result = await RunAsync(request, open, time, progress, interrupt, Found, journal);
         lock (faults)
         {
             return result with { Report = result.Report with { Faults = [.. faults] } };
@@ -243,32 +245,6 @@ public static class StartRun
         if (marked && host is not null && await RestoreMarks.RemoveAsync(host, entry.Uuid, s_markTimeout, time) is { } error)
         {
             found(new Fault(FaultKinds.Restore, entry.Name, $"cannot remove its restore mark ({error}): the next start finds it running, or starts it again, continuing"));
-        }
-    }
-
-    private static StateLock? TryLock(string stateDirectory, Action<Fault> found)
-    {
-        try
-        {
-            return StateLock.Acquire(stateDirectory);
-        }
-        catch (JournalException e)
-        {
-            found(new Fault(FaultKinds.Journal, stateDirectory, $"{e.Message}; continuing without the lock"));
-            return null;
-        }
-    }
-
-    private static Journal OpenJournal(string stateDirectory, Action<Fault> found)
-    {
-        try
-        {
-            return Journal.Open(stateDirectory);
-        }
-        catch (JournalException e)
-        {
-            found(new Fault(FaultKinds.Journal, stateDirectory, $"{e.Message}; only the restore marks in the guests are used, continuing"));
-            return Journal.OpenInMemory();
         }
     }
 

@@ -42,8 +42,10 @@ public static class StopRun
             observer?.Fault(fault);
         }
 
-        using var stateLock = TryLock(request.StateDirectory, Found);
-        return await RunAsync(request, open, time, observer, interrupt, faults, Found, OpenJournal(request.StateDirectory, Found));
+        string state = request.StateDirectory;
+        using var stateLock = StateLock.TryAcquire(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing without the lock")));
+        var journal = Journal.OpenOrInMemory(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing with the journal in memory (the restore list is kept in the guests' own libvirt metadata)")));
+        return await RunAsync(request, open, time, observer, interrupt, faults, Found, journal);
     }
 
     private static async Task<StopResult> RunAsync(
@@ -238,39 +240,6 @@ public static class StopRun
     /// <summary>A listing timeout inside the budget, as for the connect.</summary>
     internal static TimeSpan ListTimeout(TimeSpan? budget) =>
         budget is { } b && b / 4 < GuestsWithPolicies.DefaultListTimeout ? b / 4 : GuestsWithPolicies.DefaultListTimeout;
-
-    /// <summary>
-    /// The lock, or none: a lock file that cannot be created (a read-only directory) is a fault,
-    /// never a refusal of the stop. Another running sundown that holds it is still refused.
-    /// </summary>
-    /// <exception cref="StateLockedException">Another process holds the lock.</exception>
-    private static StateLock? TryLock(string stateDirectory, Action<Fault> found)
-    {
-        try
-        {
-            return StateLock.Acquire(stateDirectory);
-        }
-        catch (JournalException e)
-        {
-            found(new Fault(FaultKinds.Journal, stateDirectory, $"{e.Message}; continuing without the lock"));
-            return null;
-        }
-    }
-
-    /// <summary>The journal in the state directory, or, when that cannot be used, one in memory (a fault).</summary>
-    private static Journal OpenJournal(string stateDirectory, Action<Fault> found)
-    {
-        try
-        {
-            return Journal.Open(stateDirectory);
-        }
-        catch (JournalException e)
-        {
-            found(new Fault(FaultKinds.Journal, stateDirectory,
-                $"{e.Message}; continuing with the journal in memory (the restore list is kept in the guests' own libvirt metadata)"));
-            return Journal.OpenInMemory();
-        }
-    }
 
     /// <summary>With the journal in memory, the restore list goes into the guests' own definitions, before any step.</summary>
     private static async Task KeepRestoreListInGuestsAsync(
