@@ -131,7 +131,7 @@ internal static class StopCommand
     /// The engine degrades by itself where it can (a journal in memory, a host reported and left);
     /// whatever still escapes it (a lock held by a hung process, a state directory that is refused,
     /// something unforeseen) is a fault at priority err, and the stop is run once more, with a
-    /// fresh state directory unless it was a host that failed, and what is left of the budget.
+    /// journal in memory (its restore list kept in the guests) unless it was a host that failed, and what is left of the budget.
     /// The exit status is then at least 1, but only once the guests were dealt with.
     /// </summary>
     /// <returns>The result and the exit status; null when even the second run failed (it is logged).</returns>
@@ -144,16 +144,13 @@ internal static class StopCommand
             var result = await StopRun.RunAsync(request, opener, TimeProvider.System, observer, interrupt);
             return (result, result.ExitCode);
         }
-        catch (Exception e) when (e is not UsageException && !interrupt.IsCancellationRequested)
+        // A wrong invocation (an --only name on no host) is refused even at shutdown: it is explicit input.
+        catch (Exception e) when (e is not (UsageException or ConfigException) && !interrupt.IsCancellationRequested)
         {
-            string stateDirectory = request.StateDirectory;
-            string where = "the same state directory";
-            if (e is not HostException && FreshStateDirectory() is { } fresh)
-            {
-                stateDirectory = fresh;
-                where = $"a temporary state directory, {fresh} (this stop's restore list is kept there only)";
-            }
-
+            // Not a new state directory (one under /tmp would not outlive the reboot): the journal
+            // in memory, so that the restore list goes into the guests' own metadata.
+            bool inMemory = e is not HostException;
+            string where = inMemory ? "the journal in memory (the restore list kept in the guests' own libvirt metadata)" : "the same state directory";
             var elapsed = TimeProvider.System.GetUtcNow() - began;
             var left = request.Budget is { } budget ? budget - elapsed : (TimeSpan?)null;
             var fault = new Fault(
@@ -164,7 +161,7 @@ internal static class StopCommand
             observer.Fault(fault);
             var retry = request with
             {
-                StateDirectory = stateDirectory,
+                JournalInMemory = inMemory,
                 Budget = left is { } l && l < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left,
                 EarlierFaults = [.. request.EarlierFaults, fault],
             };
@@ -173,23 +170,11 @@ internal static class StopCommand
                 var result = await StopRun.RunAsync(retry, opener, TimeProvider.System, observer, interrupt);
                 return (result, result.ExitCode == ExitCodes.Interrupted ? result.ExitCode : Math.Max(ExitCodes.Error, result.ExitCode));
             }
-            catch (Exception again) when (again is not UsageException)
+            catch (Exception again) when (again is not (UsageException or ConfigException))
             {
                 observer.Fault(new Fault(FaultKinds.Internal, null, $"the stop failed again, giving up: {again.Message} ({again.GetType().Name})"));
                 return null;
             }
-        }
-    }
-
-    private static string? FreshStateDirectory()
-    {
-        try
-        {
-            return Directory.CreateTempSubdirectory("sundown-shutdown-").FullName;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 

@@ -82,7 +82,7 @@ public sealed class StopExecutor
         }
 
         var events = Channel.CreateUnbounded<LifecycleEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var subscriptions = _hosts.Values.Select(host => host.SubscribeLifecycle(events.Writer)).ToList();
+        var subscriptions = await SubscribeAsync(events.Writer);
         var pump = Task.Run(async () =>
         {
             await foreach (var lifecycleEvent in events.Reader.ReadAllAsync())
@@ -107,7 +107,7 @@ public sealed class StopExecutor
         }
         finally
         {
-            subscriptions.ForEach(subscription => subscription.Dispose());
+            await UnsubscribeAsync(subscriptions);
             events.Writer.TryComplete();
             await pump;
         }
@@ -123,6 +123,40 @@ public sealed class StopExecutor
     }
 
     internal void Report(StopProgress progress) => _progress?.Invoke(progress);
+
+    /// <summary>
+    /// Every host's lifecycle events, each subscription held to <see cref="Estimates.CallWait"/>. A
+    /// host whose subscription fails or hangs (a frozen libvirtd, access rules) is a fault, never the
+    /// end of the stop: its guests are stopped without events, their state read at each step's end.
+    /// </summary>
+    private async Task<List<IDisposable>> SubscribeAsync(ChannelWriter<LifecycleEvent> sink)
+    {
+        var subscribing = _hosts.Values.Select(host => (host, call: HostCall.Run(() => host.SubscribeLifecycle(sink)))).ToList();
+        var subscriptions = new List<IDisposable>();
+        foreach (var (host, call) in subscribing)
+        {
+            await ((Task)call).WaitAsync(Estimates.CallWait, Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (call.IsCompletedSuccessfully)
+            {
+                subscriptions.Add(call.Result);
+                continue;
+            }
+
+            // One that comes later is not needed any more.
+            _ = call.ContinueWith(static c => c.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            string why = call.IsFaulted ? call.Exception!.InnerException?.Message ?? call.Exception.Message : $"no answer in {Estimates.CallWait.TotalSeconds:0}s";
+            _fault?.Invoke(new Fault(FaultKinds.Host, host.Uri,
+                $"cannot follow its guests' lifecycle events ({why}); their state is read at each step's end instead, continuing"));
+        }
+
+        return subscriptions;
+    }
+
+    /// <summary>All at once and held to <see cref="Estimates.CallWait"/>: a libvirtd that froze at the end must not hold up the report.</summary>
+    private async Task UnsubscribeAsync(List<IDisposable> subscriptions) =>
+        await Task.WhenAll(subscriptions.Select(subscription => HostCall.Run(subscription.Dispose)))
+            .WaitAsync(Estimates.CallWait, Time)
+            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
     /// <summary>The long-call slots of <paramref name="host"/>: see <see cref="LongCallsPerHost"/>.</summary>
     internal ConcurrencyLimit LongCallsOf(IGuestHost host) => _longCalls[host];

@@ -58,6 +58,14 @@ public sealed class HostSet : IDisposable
         {
             if (host is not null)
             {
+                // Two URIs may reach one daemon (an alias, a default URI written out): it is the
+                // URI the host reports that everything is keyed by, so the second is closed.
+                if (hosts.Any(other => other.Uri == host.Uri))
+                {
+                    _ = Task.Run(host.Dispose);
+                    continue;
+                }
+
                 hosts.Add(host);
             }
             else

@@ -61,20 +61,23 @@ internal sealed class GroupCommit<TTransaction> : IDisposable
     }
 
     /// <summary>Commits every write already queued, then stops the writer; later writes are refused.</summary>
-    public void Dispose()
+    public void Dispose() => Dispose(Timeout.InfiniteTimeSpan);
+
+    /// <summary>As <see cref="Dispose()"/>, waiting at most <paramref name="timeout"/> for the writer; false if it is still busy (it ends on its own).</summary>
+    public bool Dispose(TimeSpan timeout)
     {
         lock (_gate)
         {
             if (_closing)
             {
-                return;
+                return _writer.Join(timeout);
             }
 
             _closing = true;
             Monitor.Pulse(_gate);
         }
 
-        _writer.Join();
+        return _writer.Join(timeout);
     }
 
     private void Run()

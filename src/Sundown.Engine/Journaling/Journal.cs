@@ -16,6 +16,12 @@ public sealed partial class Journal : IDisposable
     /// <summary>The journal's file in the state directory.</summary>
     public const string FileName = "sundown.db";
 
+    /// <summary>
+    /// How long a caller waits for the journal to answer (a read, a synchronous write, the close):
+    /// a commit takes milliseconds; past this the disk is taken to hang.
+    /// </summary>
+    internal static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
+
     private readonly Lock _lock = new();
     private readonly SqliteConnection _connection;
     private readonly GroupCommit<SqliteTransaction> _commits;
@@ -76,17 +82,27 @@ public sealed partial class Journal : IDisposable
     }
 
     /// <summary>The journal of the state directory, or, when it cannot be used, one in memory: for a run that must go on regardless, which says so through <paramref name="failed"/>.</summary>
+    /// <remarks>The open is held to <see cref="AnswerTimeout"/>: a disk that hangs must not hold up a stop before its first guest.</remarks>
     public static Journal OpenOrInMemory(string stateDirectory, Action<JournalException> failed)
     {
+        var opening = Task.Run(() => Open(stateDirectory));
         try
         {
-            return Open(stateDirectory);
+            if (opening.Wait(AnswerTimeout))
+            {
+                return opening.Result;
+            }
+
+            // Given up on: if it opens after all, nobody will use it.
+            _ = opening.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            failed(new JournalException($"the journal in {stateDirectory} did not open within {AnswerTimeout.TotalSeconds:0}s (a disk that hangs?)"));
         }
-        catch (JournalException e)
+        catch (AggregateException e) when (e.InnerException is JournalException cannot)
         {
-            failed(e);
-            return OpenInMemory();
+            failed(cannot);
         }
+
+        return OpenInMemory();
     }
 
     /// <summary>
@@ -256,8 +272,14 @@ public sealed partial class Journal : IDisposable
     /// <summary>Waits for the writes already handed over to be committed, then closes the file.</summary>
     public void Dispose()
     {
-        _commits.Dispose();
-        lock (_lock)
+        // A journal whose commit thread hangs (a disk stuck in fsync) is left as it is: the
+        // process must be able to finish its report and exit, and the kernel closes the file.
+        if (!_commits.Dispose(AnswerTimeout) || !_lock.TryEnter(AnswerTimeout))
+        {
+            return;
+        }
+
+        try
         {
             if (_disposed)
             {
@@ -276,6 +298,10 @@ public sealed partial class Journal : IDisposable
             }
 
             _connection.Dispose();
+        }
+        finally
+        {
+            _lock.Exit();
         }
     }
 
@@ -369,14 +395,57 @@ public sealed partial class Journal : IDisposable
 
     private JournalException CannotWrite(SqliteException e) => new($"cannot write the journal {FilePath}: {e.Message}", e);
 
-    /// <summary>For the synchronous callers: blocks until the write is committed, and throws its exception as it is.</summary>
-    private static T Wait<T>(Task<T> write) => write.GetAwaiter().GetResult();
+    /// <summary>
+    /// For the synchronous callers: blocks until the write is committed, and throws its exception
+    /// as it is; a write not committed within <see cref="AnswerTimeout"/> is a stalled journal.
+    /// </summary>
+    private T Wait<T>(Task<T> write)
+    {
+        WaitBounded(write);
+        return write.GetAwaiter().GetResult();
+    }
 
-    private static void Wait(Task write) => write.GetAwaiter().GetResult();
+    private void Wait(Task write)
+    {
+        WaitBounded(write);
+        write.GetAwaiter().GetResult();
+    }
+
+    private void WaitBounded(Task write)
+    {
+        bool done;
+        try
+        {
+            done = write.Wait(AnswerTimeout);
+        }
+        catch (AggregateException)
+        {
+            // Its own failure: GetResult throws it as it is.
+            done = true;
+        }
+
+        if (!done)
+        {
+            throw Stalled();
+        }
+    }
+
+    /// <summary>
+    /// The journal did not answer: a disk that hangs in fsync (a dying disk, an NFS server gone)
+    /// holds the commit thread, and with it the lock. A stop goes on without it (in memory).
+    /// </summary>
+    private JournalException Stalled() =>
+        new($"the journal {FilePath} did not answer within {AnswerTimeout.TotalSeconds:0}s (a disk that hangs?)");
 
     private T Read<T>(Func<SqliteTransaction, T> read)
     {
-        lock (_lock)
+        // Bounded: the commit thread holds the lock through its fsync, which may never return.
+        if (!_lock.TryEnter(AnswerTimeout))
+        {
+            throw Stalled();
+        }
+
+        try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             try
@@ -389,6 +458,10 @@ public sealed partial class Journal : IDisposable
             {
                 throw new JournalException($"cannot read the journal {FilePath}: {e.Message}", e);
             }
+        }
+        finally
+        {
+            _lock.Exit();
         }
     }
 

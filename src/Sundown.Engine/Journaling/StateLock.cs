@@ -86,15 +86,29 @@ public sealed class StateLock : IDisposable
     /// <exception cref="StateLockedException">Another process holds the lock: that is still refused.</exception>
     public static StateLock? TryAcquire(string stateDirectory, Action<JournalException> failed)
     {
+        // Held to the journal's answer time: a disk that hangs must not hold up a stop before its first guest.
+        var acquiring = Task.Run(() => Acquire(stateDirectory));
         try
         {
-            return Acquire(stateDirectory);
+            if (acquiring.Wait(Journal.AnswerTimeout))
+            {
+                return acquiring.Result;
+            }
+
+            _ = acquiring.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            failed(new JournalException($"the lock in {stateDirectory} could not be taken within {Journal.AnswerTimeout.TotalSeconds:0}s (a disk that hangs?)"));
         }
-        catch (JournalException e)
+        catch (AggregateException e) when (e.InnerException is JournalException cannot)
         {
-            failed(e);
-            return null;
+            failed(cannot);
         }
+        catch (AggregateException e) when (e.InnerException is StateLockedException locked)
+        {
+            // Another running sundown: still refused, as it was.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(locked);
+        }
+
+        return null;
     }
 
     public void Dispose()

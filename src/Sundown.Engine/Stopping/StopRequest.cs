@@ -13,6 +13,13 @@ public sealed record StopRequest(SundownConfig Config, IReadOnlyList<string> Uri
     /// </summary>
     public bool AtShutdown { get; init; }
 
+    /// <summary>
+    /// Run with the journal in memory and without the lock, the restore list kept in the guests'
+    /// own libvirt metadata: the stop at shutdown's second try, when the first failed around the
+    /// state directory (another process holding the lock, a journal that cannot be used).
+    /// </summary>
+    public bool JournalInMemory { get; init; }
+
     /// <summary>Faults found before the run began (the config fell back), carried into its report.</summary>
     public IReadOnlyList<Reports.Fault> EarlierFaults { get; init; } = [];
 }

@@ -42,15 +42,19 @@ public static class StopRun
             observer?.Fault(fault);
         }
 
+        // The budget counts from here: the lock, the journal, the connects and the listing come out of it.
+        var began = time.GetUtcNow();
         string state = request.StateDirectory;
-        using var stateLock = StateLock.TryAcquire(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing without the lock")));
-        var journal = Journal.OpenOrInMemory(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing with the journal in memory (the restore list is kept in the guests' own libvirt metadata)")));
-        return await RunAsync(request, open, time, observer, interrupt, faults, Found, journal);
+        using var stateLock = request.JournalInMemory ? null
+            : StateLock.TryAcquire(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing without the lock")));
+        var journal = request.JournalInMemory ? Journal.OpenInMemory()
+            : Journal.OpenOrInMemory(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing with the journal in memory (the restore list is kept in the guests' own libvirt metadata)")));
+        return await RunAsync(request, open, time, observer, interrupt, faults, Found, journal, began);
     }
 
     private static async Task<StopResult> RunAsync(
         StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt,
-        List<Fault> faults, Action<Fault> found, Journal opened)
+        List<Fault> faults, Action<Fault> found, Journal opened, DateTimeOffset began)
     {
         var journal = opened;
         try
@@ -58,8 +62,7 @@ public static class StopRun
             // All hosts at once, each bounded inside the budget; a libvirtd restart mid-stop must not
             // strand the guests: reconnect, re-read, go on.
             // No reconnect tries past the stop's own end: the deadline and the destroys' grace after it.
-            var start = time.GetUtcNow();
-            DateTimeOffset? giveUpAt = request.Budget is { } budget ? start + budget + Estimates.DestroyGrace : null;
+            DateTimeOffset? giveUpAt = request.Budget is { } budget ? began + budget + Estimates.DestroyGrace : null;
             using var hosts = await HostSet.OpenAsync(
                 request.Uris,
                 uri => WatchConnection(ReconnectingHost.Open(uri, open, s_reconnectFor, time, giveUpAt, ConnectTimeout(request.Budget)), found),
@@ -152,7 +155,9 @@ public static class StopRun
                 estimates = Estimates.Default;
             }
 
-            var plan = Planner.Build(entries, decision.Budget, request.Config.Limits, estimates);
+            // What is left of the budget once the hosts are open and listed: the plan ends when the
+            // budget does, counted from the stop's beginning, not from its first step.
+            var plan = Planner.Build(entries, Left(decision.Budget, time.GetUtcNow() - began), request.Config.Limits, estimates);
             var executor = new StopExecutor(
                 hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found);
             var runStart = time.GetUtcNow();
@@ -232,6 +237,9 @@ public static class StopRun
         host.Disconnected += () => found(new Fault(FaultKinds.Host, host.Uri, "could not reconnect before the deadline; its guests left up cannot be stopped"));
         return host;
     }
+
+    private static TimeSpan? Left(TimeSpan? budget, TimeSpan spent) =>
+        budget is { } b ? (b > spent ? b - spent : TimeSpan.Zero) : null;
 
     /// <summary>A connect timeout inside the budget: a host that hangs must leave the others most of it.</summary>
     internal static TimeSpan ConnectTimeout(TimeSpan? budget) =>

@@ -72,6 +72,27 @@ public sealed class StopFaultTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_host_that_refuses_its_events_is_a_fault_and_its_guests_are_stopped_by_reading_their_state()
+    {
+        var host = new SimulatedHost(_time) { SubscribeFailure = new HostException(HostErrorKind.Denied, "access denied: domain events") };
+        var polite = host.Add("polite", new(AcpiDelay: TimeSpan.FromSeconds(1)));
+        var deaf = host.Add("deaf", new(AcpiDelay: null));
+        var budget = TimeSpan.FromSeconds(30);
+        var plan = Plan(host, ["acpi 10s", "destroy"], budget);
+
+        var (report, took) = await RunAsync(host, plan);
+
+        Assert.True(took <= budget + Estimates.DestroyGrace, $"the stop took {took}");
+        Assert.All(host.Guests, g => Assert.Equal(GuestState.Shutoff, g.Info.State));
+        // Without events the shutdown is seen when its wait ends and the state is read: still a shutdown.
+        Assert.Equal("shutdown", Single(report, polite).Outcome);
+        Assert.Equal("destroyed", Single(report, deaf).Outcome);
+        var fault = Assert.Single(_faults, f => f.Kind == FaultKinds.Host);
+        Assert.Equal(host.Uri, fault.Subject);
+        Assert.Contains("access denied: domain events", fault.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_destroy_that_hangs_past_the_deadline_fails_that_guest_and_the_others_are_destroyed()
     {
         var host = new SimulatedHost(_time);

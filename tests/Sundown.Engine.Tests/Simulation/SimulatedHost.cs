@@ -396,8 +396,16 @@ internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host
 
     public void SetMetadata(string uuid, string namespaceUri, string prefix, string? xml) => throw new NotSupportedException();
 
+    /// <summary>Given, every event subscription fails with it: libvirt's access rules refusing events, say.</summary>
+    internal HostException? SubscribeFailure { get; set; }
+
     public IDisposable SubscribeLifecycle(ChannelWriter<LifecycleEvent> sink)
     {
+        if (SubscribeFailure is { } failure)
+        {
+            throw failure;
+        }
+
         lock (_lock)
         {
             _sinks.Add(sink);
