@@ -102,6 +102,14 @@ public static class StopRun
             var decision = Continuation.Decide(unfinished, request.Only, request.Budget, now, BootTime(now));
             long run;
             bool continued = false;
+            // The run and its guests, the restore list with them, before the first step.
+            long BeginNewRun()
+            {
+                long id = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
+                journal.RecordGuests(id, entries.Select(e => Record(e.Guest, e.Policy)));
+                return id;
+            }
+
             try
             {
                 if (decision.Abandoned is { } why)
@@ -120,8 +128,7 @@ public static class StopRun
                 }
                 else
                 {
-                    run = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
-                    journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
+                    run = BeginNewRun();
                 }
             }
             catch (JournalException e) when (!journal.IsInMemory)
@@ -132,8 +139,7 @@ public static class StopRun
                 journal = Journal.OpenInMemory();
                 entries = inventory.Guests;
                 continued = false;
-                run = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
-                journal.RecordGuests(run, entries.Select(e => Record(e.Guest, e.Policy)));
+                run = BeginNewRun();
             }
 
             // Only the hosts that listed: one that froze after its open would hang the executor's
@@ -242,12 +248,14 @@ public static class StopRun
         budget is { } b ? (b > spent ? b - spent : TimeSpan.Zero) : null;
 
     /// <summary>A connect timeout inside the budget: a host that hangs must leave the others most of it.</summary>
-    internal static TimeSpan ConnectTimeout(TimeSpan? budget) =>
-        budget is { } b && b / 4 < HostOpener.DefaultTimeout ? b / 4 : HostOpener.DefaultTimeout;
+    internal static TimeSpan ConnectTimeout(TimeSpan? budget) => ShareOf(budget, 4, HostOpener.DefaultTimeout);
 
     /// <summary>A listing timeout inside the budget, as for the connect.</summary>
-    internal static TimeSpan ListTimeout(TimeSpan? budget) =>
-        budget is { } b && b / 4 < GuestsWithPolicies.DefaultListTimeout ? b / 4 : GuestsWithPolicies.DefaultListTimeout;
+    internal static TimeSpan ListTimeout(TimeSpan? budget) => ShareOf(budget, 4, GuestsWithPolicies.DefaultListTimeout);
+
+    /// <summary>A 1/<paramref name="parts"/> share of the budget for a step before the guests', at most <paramref name="cap"/>.</summary>
+    private static TimeSpan ShareOf(TimeSpan? budget, int parts, TimeSpan cap) =>
+        budget is { } b && b / parts < cap ? b / parts : cap;
 
     /// <summary>With the journal in memory, the restore list goes into the guests' own definitions, before any step.</summary>
     private static async Task KeepRestoreListInGuestsAsync(
@@ -260,7 +268,7 @@ public static class StopRun
             found(new Fault(FaultKinds.Restore, transient.Guest.Name, "a transient guest has no persistent definition to keep its restore mark in: it will not be brought back"));
         }
 
-        var timeout = budget is { } b && b / 10 < s_markTimeout ? b / 10 : s_markTimeout;
+        var timeout = ShareOf(budget, 10, s_markTimeout);
         foreach (var (guest, message) in await RestoreMarks.WriteAsync(hosts, toMark, run, now, timeout, time))
         {
             found(new Fault(FaultKinds.Restore, guest.Name, $"cannot keep its restore mark in its libvirt metadata ({message}): the next start will not bring it back, continuing"));
