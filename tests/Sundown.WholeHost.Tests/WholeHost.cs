@@ -4,8 +4,8 @@ using Sundown.Testing;
 namespace Sundown.WholeHost.Tests;
 
 /// <summary>
-/// One whole host, driven through <c>tests/wholehost/host.sh</c>: Debian 12 with systemd as PID 1,
-/// its own libvirtd and QEMU guests, booted in a container. From outside, <see cref="Root"/> is its
+/// One whole host, driven through <c>tests/wholehost/host.sh</c>: Debian 12 or 13 (<see cref="HostRelease"/>)
+/// with systemd as PID 1, its own libvirtd and QEMU guests, booted in a container. From outside, <see cref="Root"/> is its
 /// file system: serial logs, libvirt's QEMU logs, Sundown's journal and the systemd journal.
 /// </summary>
 internal sealed class WholeHost : IAsyncDisposable
@@ -19,12 +19,19 @@ internal sealed class WholeHost : IAsyncDisposable
 
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(5);
 
-    private WholeHost(string directory) => HostDirectory = directory;
+    private WholeHost(string directory, string release)
+    {
+        HostDirectory = directory;
+        Release = release;
+    }
 
     internal static string Script => Path.Combine(Repository.Root, "tests", "wholehost", "host.sh");
 
     /// <summary>host.sh's directory for this host: the overlay, the console log.</summary>
     internal string HostDirectory { get; }
+
+    /// <summary>The Debian release it runs (<see cref="HostRelease"/>).</summary>
+    internal string Release { get; }
 
     /// <summary>The host's root file system, seen from outside.</summary>
     internal string Root => Path.Combine(HostDirectory, "root");
@@ -32,27 +39,35 @@ internal sealed class WholeHost : IAsyncDisposable
     /// <summary>Sundown's state directory inside the host (the unit's default).</summary>
     internal string StateDirectory => InRoot("/var/lib/sundown");
 
-    /// <summary>Checked once per test run, not per test: the set-up scripts ask apt and dpkg each time.</summary>
-    private static readonly Lazy<Task> s_ready = new(PrepareAsync);
+    /// <summary>Checked once per release and test run, not per test: the set-up scripts ask apt and dpkg each time.</summary>
+    private static readonly Dictionary<string, Lazy<Task<string>>> s_images = new()
+    {
+        [HostRelease.Bookworm] = new(() => PrepareAsync(HostRelease.Bookworm)),
+        [HostRelease.Trixie] = new(() => PrepareAsync(HostRelease.Trixie)),
+    };
 
-    /// <summary>Skips (or, in CI, fails) unless this machine can run a whole host.</summary>
-    internal static Task RequireAsync() => s_ready.Value;
+    /// <summary>Skips (or, in CI, fails) unless this machine can run a whole host of <paramref name="release"/>.</summary>
+    internal static Task RequireAsync(string release = HostRelease.Bookworm) => s_images[release].Value;
 
-    private static async Task PrepareAsync()
+    /// <summary>The cached image of <paramref name="release"/>, built if need be: its directory (the root file system is its root/).</summary>
+    internal static Task<string> ImageAsync(string release) => s_images[release].Value;
+
+    private static async Task<string> PrepareAsync(string release)
     {
         // The guests' kernel and initramfs, copied into the host.
         await FleetScript.RequireSetupAsync();
-        var image = await ProcessRunner.RunAsync(Script, ["image"], timeout: TimeSpan.FromMinutes(10));
-        Requires.That(image.ExitCode == 0, $"host.sh image failed: {image.Error}");
+        var image = await ProcessRunner.RunAsync(Script, ["image", release], timeout: TimeSpan.FromMinutes(10));
+        Requires.That(image.ExitCode == 0, $"host.sh image {release} failed: {image.Error}");
+        return image.Output.Trim();
     }
 
-    /// <summary>A new host with the published sundown installed (not enabled), not booted.</summary>
-    internal static async Task<WholeHost> CreateAsync()
+    /// <summary>A new host of <paramref name="release"/> with the published sundown installed (not enabled), not booted.</summary>
+    internal static async Task<WholeHost> CreateAsync(string release = HostRelease.Bookworm)
     {
         // Under /var/tmp, not /tmp: a tmpfs /tmp would hold every guest's writes in memory.
         string directory = Path.Combine("/var/tmp", $"sundown-host-{Guid.NewGuid():N}");
-        var host = new WholeHost(directory);
-        await host.ScriptAsync("create");
+        var host = new WholeHost(directory, release);
+        await host.ScriptAsync(["create", release]);
         return host;
     }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# host.sh - a whole Debian 12 host with systemd as PID 1, libvirtd and QEMU guests, booted
-# in a container on this machine: Sundown's systemd unit meets a real shutdown and boot.
+# host.sh - a whole Debian host with systemd as PID 1, libvirtd and QEMU guests, booted in a
+# container on this machine: Sundown's systemd unit meets a real shutdown and boot.
 #
-#   host.sh image              build (or reuse) the cached host image; prints its directory
-#   host.sh create DIR         a new host in DIR (an overlay on the image): the fleet's guest
+#   host.sh image [RELEASE]    build (or reuse) the cached host image; prints its directory
+#   host.sh create DIR [RELEASE]
+#                              a new host in DIR (an overlay on the image): the fleet's guest
 #                              image and fleet.sh, and the published sundown installed the way
 #                              the README says; nothing enabled, nothing booted
 #   host.sh offline DIR CMD..  runs CMD in the host's root while it is not booted (systemctl
@@ -16,8 +17,10 @@
 #   host.sh sweep              removes every host left in /var/tmp/sundown-host-* (the tests'
 #                              hosts; a killed test run or SUNDOWN_KEEP_HOST=1 leaves them)
 #
-# The host is built with debootstrap (Debian's packages only) and cached under
-# SUNDOWN_HOST_CACHE (default /var/cache/sundown-host), keyed by its inputs. It boots
+# RELEASE is the Debian release of the host: bookworm (Debian 12: libvirt 9.0, systemd 252;
+# the default) or trixie (Debian 13: libvirt 11.3, QEMU 10.0, systemd 257). Each is built with
+# debootstrap (Debian's packages only) and cached under SUNDOWN_HOST_CACHE (default
+# /var/cache/sundown-host) as RELEASE-KEY, keyed by its inputs. It boots
 # with systemd-nspawn --boot, so systemd really orders the stop of sundown.service, libvirtd,
 # virt-guest-shutdown.target and the guests' machine scopes. The guests run inside the
 # container's own libvirtd: nothing on this machine's libvirtd is touched, so the test can
@@ -32,10 +35,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache_root=${SUNDOWN_HOST_CACHE:-/var/cache/sundown-host}
 fleet_cache=${SUNDOWN_FLEET_CACHE:-/var/cache/sundown-fleet}
-suite=bookworm
 mirror=http://deb.debian.org/debian
 # libpam-systemd: polkitd (pulled in by libvirt-daemon-system) needs logind.
 include=systemd,systemd-sysv,dbus,libpam-systemd,libvirt-daemon-system,qemu-system-x86
+# What each release adds. trixie: libvirt 11.3's headers, which the binding's ABI test also
+# compiles against (tests/Sundown.Libvirt.Tests/Abi), from outside the image.
+declare -A include_extra=([bookworm]="" [trixie]=",libvirt-dev")
 # Booting, and the container's systemd reaching "running": about 4 s here.
 boot_timeout=60
 
@@ -59,9 +64,17 @@ configure_image() {
   mkdir -p "$root/var/log/sundown-fleet"
 }
 
+# The release of a command's optional argument: bookworm unless named.
+release_of() {
+  local release=${1:-bookworm}
+  [[ -v include_extra[$release] ]] || die "unknown release '$release' (bookworm or trixie)"
+  printf '%s\n' "$release"
+}
+
 image_key() {
+  local suite=$1
   {
-    echo "$suite $mirror $include"
+    echo "$suite $mirror $include${include_extra[$suite]}"
     dpkg-query -W -f='debootstrap=${Version}\n' debootstrap
     declare -f configure_image
   } | sha256sum | cut -c1-16
@@ -81,30 +94,34 @@ install_tools() {
 
 cmd_image() {
   [[ $EUID -eq 0 ]] || die "image needs root"
+  local suite
+  suite=$(release_of "${1:-}")
   install_tools
   mkdir -p "$cache_root"
   local dir
-  dir=$cache_root/$(image_key)
+  dir=$cache_root/$suite-$(image_key "$suite")
   if [[ -d $dir/root ]]; then
-    say "host image cached"
+    say "$suite host image cached"
   else
-    say "building the host image into $dir (debootstrap, about a minute)"
+    say "building the $suite host image into $dir (debootstrap, about a minute)"
     local build
     build=$(mktemp -d "$cache_root/.build.XXXXXX")
     # An interrupted build leaves only a .build directory, never a half-made image.
-    if ! debootstrap --variant=minbase --include="$include" "$suite" "$build/root" "$mirror" \
+    if ! debootstrap --variant=minbase --include="$include${include_extra[$suite]}" "$suite" "$build/root" "$mirror" \
       >"$build/debootstrap.log" 2>&1; then
       tail -n 20 "$build/debootstrap.log" >&2
       die "debootstrap failed (whole log: $build/debootstrap.log)"
     fi
     configure_image "$build/root"
     mv "$build" "$dir"
-    # Older images (about 500 MB each), unless a host still runs on one, and builds
-    # interrupted more than an hour ago (a younger one may be another run's).
+    # Older images of this release (about 500 MB each) and unnamed ones from before releases
+    # were a parameter, unless a host still runs on one, and builds interrupted more than an
+    # hour ago (a younger one may be another run's). The other release's image stays.
     local old
-    for old in "$cache_root"/*/ "$cache_root"/.build.*/; do
+    for old in "$cache_root/$suite"-*/ "$cache_root"/[0-9a-f]*/ "$cache_root"/.build.*/; do
       old=${old%/}
       [[ -d $old && $old != "$dir" ]] || continue
+      [[ ${old##*/} != [0-9a-f]* || ${old##*/} =~ ^[0-9a-f]{16}$ ]] || continue
       grep -qF "lowerdir=$old/root" /proc/self/mountinfo && continue
       [[ ${old##*/} != .build.* || -n $(find "$old" -maxdepth 0 -mmin +60) ]] || continue
       rm -rf "$old"
@@ -132,10 +149,11 @@ host_pid() {
 }
 
 cmd_create() {
-  local dir=$1
+  local dir=$1 release
+  release=$(release_of "${2:-}")
   [[ ! -e $dir/root ]] || die "$dir already holds a host"
   local image guest
-  image=$(cmd_image)
+  image=$(cmd_image "$release")
   guest=$(readlink -f "$fleet_cache/current") || true
   [[ -f $guest/initrd.gz ]] || die "no fleet guest image in $fleet_cache: run tests/fleet/fleet.sh setup"
   local sundown=$repo/artifacts/bin
@@ -160,6 +178,7 @@ cmd_create() {
   install -m 755 "$sundown"/* "$root/usr/local/lib/sundown/"
   ln -sfn /usr/local/lib/sundown/sundown "$root/usr/local/bin/sundown"
   install -d -m 755 "$root/etc/sundown"
+  echo "$release" >"$dir/release"
   trap - EXIT
 }
 
@@ -266,7 +285,7 @@ cmd_sweep() {
 # ---------------------------------------------------------------- main
 
 case ${1:-} in
-  image) cmd_image ;;
+  image) cmd_image "${@:2}" ;;
   sweep) cmd_sweep ;;
   create | offline | boot | run | poweroff | remove)
     [[ -n ${2:-} ]] || die "usage: host.sh $1 DIR"

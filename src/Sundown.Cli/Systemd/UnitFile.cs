@@ -64,6 +64,10 @@ internal sealed record UnitFile(string Binary, string? Config, string StateDirec
             # systemd stops units in the reverse order it starts them: every unit below is still
             # up while ExecStop= runs. libvirt (monolithic or modular daemon, and its sockets):
             After=libvirtd.service virtqemud.service libvirtd.socket virtqemud.socket
+            # The guests' file consoles (serial logs) go through virtlogd and their disk locks
+            # through virtlockd: unordered, systemd stops them the instant this stop begins, and
+            # what a guest prints while it shuts down is lost (libvirt 11: "Broken pipe").
+            After=virtlogd.service virtlockd.service virtlogd.socket virtlockd.socket virtlogd-admin.socket virtlockd-admin.socket
             # libvirt orders each guest's machine scope Before= this target, so the guests' QEMU
             # processes are killed only after it stops; wanting it keeps it active, or the
             # ordering would not apply at shutdown.

@@ -39,7 +39,7 @@ public sealed class UnitFileTests : IDisposable
     }
 
     [Fact]
-    public void Unit_stops_before_libvirt_and_network_storage_and_instead_of_libvirt_guests()
+    public void Unit_stops_before_libvirt_its_log_and_lock_daemons_and_network_storage_and_instead_of_libvirt_guests()
     {
         var unit = new UnitFile("/usr/local/bin/sundown", "/etc/sundown/sundown.toml", "/var/lib/sundown", TimeSpan.FromMinutes(5));
 
@@ -49,6 +49,7 @@ public sealed class UnitFileTests : IDisposable
             new HashSet<string>
             {
                 "libvirtd.service", "virtqemud.service", "libvirtd.socket", "virtqemud.socket", "virt-guest-shutdown.target",
+                "virtlogd.service", "virtlockd.service", "virtlogd.socket", "virtlockd.socket", "virtlogd-admin.socket", "virtlockd-admin.socket",
                 "network-online.target", "remote-fs.target", "iscsi.service", "iscsid.service", "open-iscsi.service",
                 "libvirt-guests.service",
             },
