@@ -39,11 +39,18 @@ public sealed class HostShutdownTests
         stop = ["save", "destroy"]
         """;
 
-    [Fact(Timeout = 600_000)]
-    public async Task Poweroff_handles_every_guest_per_its_policy_before_the_host_goes_down_and_the_next_boot_brings_back_what_ran()
+    /// <summary>
+    /// On both Debian releases: the one test every release must pass. On Debian 13 libvirt writes
+    /// the guests' serial consoles through virtlogd, so the serial logs also show that virtlogd
+    /// outlived the stop (unordered, it is stopped the instant sundown's stop begins).
+    /// </summary>
+    [Theory(Timeout = 600_000)]
+    [InlineData(HostRelease.Bookworm)]
+    [InlineData(HostRelease.Trixie)]
+    public async Task Poweroff_handles_every_guest_per_its_policy_before_the_host_goes_down_and_the_next_boot_brings_back_what_ran(string release)
     {
-        await WholeHost.RequireAsync();
-        await using var host = await WholeHost.CreateAsync();
+        await WholeHost.RequireAsync(release);
+        await using var host = await WholeHost.CreateAsync(release);
         await InstallSundownAsync(host, s_config);
         await host.BootAsync();
         Assert.Equal("active", (await host.RunAsync(["systemctl", "is-active", "sundown.service"])).Output.Trim());
@@ -74,10 +81,11 @@ public sealed class HostShutdownTests
         Assert.Equal(["acpi", "destroy"], Actions(stop, guests[Deaf]));
         Assert.InRange(stop.Guests.Single(g => g.Name == Deaf).Seconds!.Value, AcpiTimeoutSeconds - 0.5, AcpiTimeoutSeconds + 3);
 
-        // What each guest saw, and how its QEMU ended: nothing was killed by the host going down.
+        // What each guest printed while it shut down, up to the kernel's last line: all of it
+        // reached its serial log, through virtlogd where libvirt uses it.
         foreach (string name in new[] { Fast, Slow, Paused })
         {
-            Assert.Contains("guest: powering off", await File.ReadAllTextAsync(guests[name].SerialLog));
+            AssertSerialLogUpToPowerOff(name, await File.ReadAllTextAsync(guests[name].SerialLog));
         }
 
         Assert.DoesNotContain("guest: power button", await File.ReadAllTextAsync(guests[SavedOne].SerialLog));
@@ -86,17 +94,23 @@ public sealed class HostShutdownTests
             [GuestFate.ShutDown, GuestFate.ShutDown, GuestFate.ForcedOff, GuestFate.ShutDown, GuestFate.Saved],
             fates.Select(f => f.Fate));
 
-        // systemd's view: every machine scope was gone before sundown.service finished stopping (so
-        // its stop of the scopes had nothing left to kill), then virt-guest-shutdown.target stopped,
-        // and libvirtd only after both.
+        // systemd's view: its stop of the guests' machine scopes had nothing left to kill. A scope
+        // that still holds processes when its stop job runs is logged "Stopping machine-qemu…"
+        // (then its processes get SIGTERM); an empty one only "Stopped". Most scopes are gone
+        // before sundown.service stops; on Debian 13 (cgroup v1 in the container) systemd may
+        // not notice at once that a guest's scope emptied, and stops it, empty, after sundown.
         var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
         var sundownStopped = journal.RequireSystemd("Stopped sundown.service");
         var scopesStopped = journal.IndexesOf("Stopped machine-qemu");
         Assert.True(scopesStopped.Count == guests.Count, $"{scopesStopped.Count} machine scopes stopped, not {guests.Count}:\n{string.Join('\n', journal.LinesWith("machine-qemu"))}");
-        Assert.All(scopesStopped, index => Assert.True(index < sundownStopped.Index, $"a machine scope stopped after sundown.service: {journal.Line(index)}"));
+        Assert.Empty(journal.LinesWith("Stopping machine-qemu"));
         var targetStopped = journal.RequireSystemd("Stopped target virt-guest-shutdown.target");
         var libvirtdStopping = journal.RequireSystemd("Stopping libvirtd.service");
         Assert.True(sundownStopped.Index < targetStopped.Index && targetStopped.Index < libvirtdStopping.Index, "the stop order was not sundown.service, virt-guest-shutdown.target, libvirtd.service");
+        // virtlogd (the guests' logs) only after sundown; libvirtd never lost its pipe to it.
+        var virtlogdStopping = journal.RequireSystemd("Stopping virtlogd.service");
+        Assert.True(sundownStopped.Index < virtlogdStopping.Index, $"virtlogd.service began to stop before sundown.service had stopped:\n{journal.Line(virtlogdStopping.Index)}");
+        Assert.Empty(journal.LinesWith("Cannot write data: Broken pipe"));
         var unitStop = journal.AssertStoppedWithin("sundown.service", timeout);
 
         new ShutdownRecord("sundown", powerOff, unitStop, fates).Write();
@@ -214,11 +228,16 @@ public sealed class HostShutdownTests
         }
     }
 
-    [Fact(Timeout = 600_000)]
-    public async Task Libvirt_guests_on_the_same_host_leaves_the_deaf_and_the_paused_guest_to_be_killed_at_poweroff()
+    /// <summary>
+    /// The peer on Debian 13, the release that enables libvirt-guests by default (its table for
+    /// Debian 12, where it behaves the same, is in bench/RESULTS.md).
+    /// </summary>
+    [Theory(Timeout = 600_000)]
+    [InlineData(HostRelease.Trixie)]
+    public async Task Libvirt_guests_on_the_same_host_leaves_the_deaf_and_the_paused_guest_to_be_killed_at_poweroff(string release)
     {
-        await WholeHost.RequireAsync();
-        await using var host = await WholeHost.CreateAsync();
+        await WholeHost.RequireAsync(release);
+        await using var host = await WholeHost.CreateAsync(release);
         // Debian's defaults, written out so that the table's label cannot drift, with the ACPI
         // timeout Sundown gets; its default of 300 s would wait five minutes for the deaf guest alone.
         host.WriteFile("/etc/default/libvirt-guests", $"ON_SHUTDOWN=shutdown\nPARALLEL_SHUTDOWN=0\nSHUTDOWN_TIMEOUT={AcpiTimeoutSeconds}\n");
@@ -230,6 +249,9 @@ public sealed class HostShutdownTests
 
         var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
         Assert.NotEmpty(journal.LinesWith("libvirt-guests.sh["));
+        // The other side of Sundown's test's "nothing left to kill": systemd stopping the scopes
+        // of the guests still running.
+        Assert.Equal(2, journal.LinesWith("Stopping machine-qemu").Count());
         var unitStop = journal.StopDuration("libvirt-guests.service");
         var fates = Fates(host);
         // The guests that honour ACPI within the timeout are shut down one after another; the deaf
@@ -280,6 +302,22 @@ public sealed class HostShutdownTests
 
     private static List<(string Guest, GuestFate Fate)> Fates(WholeHost host) =>
         [.. s_fleet.Select(line => line.Split('\t')[0]).Select(name => (name, GuestFates.Read(host.QemuLog(name), out _)))];
+
+    /// <summary>
+    /// A guest's serial log holds what it printed from its power button to its power-off, in
+    /// order, ending with the kernel's own last line.
+    /// </summary>
+    private static void AssertSerialLogUpToPowerOff(string guest, string log)
+    {
+        int button = log.LastIndexOf("guest: power button", StringComparison.Ordinal);
+        int poweringOff = log.LastIndexOf("guest: powering off", StringComparison.Ordinal);
+        int kernel = log.LastIndexOf(KernelPowerDown, StringComparison.Ordinal);
+        Assert.True(button >= 0 && button < poweringOff && poweringOff < kernel,
+            $"'{guest}': its serial log does not show the power button, then 'guest: powering off', then the kernel's '{KernelPowerDown}'; it ends:\n{log[Math.Max(0, log.Length - 800)..]}");
+    }
+
+    /// <summary>What Linux prints as it powers the machine off (kernel/reboot.c).</summary>
+    private const string KernelPowerDown = "reboot: Power down";
 
     /// <summary>How often <paramref name="marker"/> occurs: kernel messages may share its line on the serial console.</summary>
     private static int Count(string text, string marker)

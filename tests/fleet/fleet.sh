@@ -83,6 +83,18 @@ install_packages() {
   ((${#missing[@]} == 0)) || apt-get install -y -qq "${missing[@]}" >&2
 }
 
+# Runs "$@" without the file descriptors above 2 that this shell inherited. The daemons
+# outlive us: a caller's lock file or pipe they kept open would stay held for as long as
+# they run (a `flock LOCK fleet.sh setup` would never release its lock).
+without_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+  done
+  "$@"
+}
+
 start_daemons() {
   mkdir -p /var/log/libvirt   # libvirtd refuses to start without it
   # Without systemd nobody starts them for us. `-r D,R,S`: a daemon killed a moment
@@ -90,7 +102,7 @@ start_daemons() {
   # file: a daemon holding our stdout would hang a caller reading $(fleet.sh setup).
   if ! pgrep -x -r D,R,S virtlogd >/dev/null; then
     say "starting virtlogd"
-    virtlogd -d </dev/null >>/var/log/libvirt/fleet-daemons.log 2>&1
+    (without_inherited_fds virtlogd -d) </dev/null >>/var/log/libvirt/fleet-daemons.log 2>&1
   fi
   if ! pgrep -x -r D,R,S libvirtd >/dev/null; then
     say "starting libvirtd"
@@ -98,7 +110,7 @@ start_daemons() {
     # PID 1 that is no real init (containers, sandboxes) reaps late: libvirt then waits
     # ~1.5 s for the zombie on every destroy, save and guest power-off. tini -s is a
     # subreaper that reaps at once, so those take the time they take on a real host.
-    setsid tini -s -- libvirtd </dev/null >>/var/log/libvirt/fleet-daemons.log 2>&1 &
+    (without_inherited_fds setsid tini -s -- libvirtd) </dev/null >>/var/log/libvirt/fleet-daemons.log 2>&1 &
   fi
   local i
   for ((i = 0; i < 60; i++)); do
