@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test: format check, warning-free build, the Native AOT publish, the unit tests,
 # the binding tests on libvirt's test driver, the integration tests on a fleet of real
-# QEMU guests, the fault-injection suite (test driver, then fleet), a whole host's
-# shutdown and boot under systemd, and smoke runs of the benchmarks. Run as root on
+# QEMU guests, the fault-injection suite (test driver, then fleet), whole hosts' (Debian 12
+# and 13) shutdown and boot under systemd, and smoke runs of the benchmarks. Run as root on
 # Debian 12 with the .NET SDK; it installs the packages it needs and starts virtlogd
 # and libvirtd itself. Under CI=true a test that would skip for lack of root, libvirtd
 # or a tool fails instead.
@@ -15,8 +15,11 @@ step() { printf '\n== %s\n' "$*"; }
 step "fleet: packages, libvirtd, guest kernel and initramfs (cached)"
 tests/fleet/fleet.sh setup
 
-step "whole host: debootstrap, systemd-nspawn, the Debian 12 host image (cached)"
-tests/wholehost/host.sh image
+# Both releases (tests/wholehost/README.md says which test runs on which); the Debian 13 image
+# also holds libvirt 11.3's headers, which the binding's ABI test compiles against.
+step "whole host: debootstrap, systemd-nspawn, the Debian 12 and Debian 13 host images (cached)"
+tests/wholehost/host.sh image bookworm
+tests/wholehost/host.sh image trixie
 
 step "chromium (renders the timeline SVG in a test)"
 command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -65,9 +68,10 @@ run_tests tests/Sundown.Integration.Tests
 step "tests: faults on the real fleet (libvirtd frozen, interrupted stops, the published binary)"
 run_tests tests/Sundown.Faults.Tests -- --filter-namespace Sundown.Faults.Tests.OnFleet
 
-# Last and alone too: a Debian 12 host with systemd as PID 1 (debootstrap, cached; booted
-# with systemd-nspawn), its own libvirtd and guests, powered off and booted for real.
-step "tests: a whole host powered off and booted (systemd, libvirtd, QEMU guests, sundown.service)"
+# Last and alone too: Debian 12 and 13 hosts with systemd as PID 1 (debootstrap, cached;
+# booted with systemd-nspawn, one at a time), their own libvirtd and guests, powered off and
+# booted for real.
+step "tests: whole hosts powered off and booted (Debian 12 and 13: systemd, libvirtd, QEMU guests, sundown.service)"
 tests/wholehost/host.sh sweep   # hosts an interrupted run left behind
 run_tests tests/Sundown.WholeHost.Tests
 
