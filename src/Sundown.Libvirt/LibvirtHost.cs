@@ -209,6 +209,8 @@ public sealed partial class LibvirtHost : IGuestHost
         // answer those questions with an error rather than "no".
         bool autostart = Interop.Libvirt.DomainGetAutostart(domain, out int on) == 0 && on != 0;
         bool managedSave = Interop.Libvirt.DomainHasManagedSaveImage(domain, 0) == 1;
+        // libvirt 11.2+ only, looked up at run time: older ones have no such mark.
+        bool autostartOnce = Interop.Libvirt.Optional.DomainGetAutostartOnce(domain, out int once) == 0 && once != 0;
 
         nint xml = Interop.Libvirt.DomainGetXMLDesc(domain, 0);
         if (xml == 0)
@@ -222,6 +224,7 @@ public sealed partial class LibvirtHost : IGuestHost
             info.MaxMem.Value, info.NrVirtCpu, facts.Os, facts.HasAcpi, facts.HasAgentChannel, facts.Title)
         {
             PolicyMetadata = facts.PolicyXml,
+            AutostartOnce = autostartOnce,
         };
     }
 

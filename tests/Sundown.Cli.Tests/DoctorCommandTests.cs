@@ -71,8 +71,8 @@ public sealed class DoctorCommandTests : IDisposable
 
         using var json = JsonDocument.Parse(result.Output);
         var findings = Findings(json).Select(f => (f.GetProperty("severity").GetString(), f.GetProperty("code").GetString())).ToList();
-        // libvirt 11 acts on auto_shutdown_* (double handling: an error); older ones ignore it.
-        if (LibvirtHost.LibraryVersion >= 11_000_000)
+        // libvirt 11.2+ acts on auto_shutdown_* (double handling: an error); older ones ignore it.
+        if (LibvirtHost.LibraryVersion >= 11_002_000)
         {
             Assert.Equal(2, result.ExitCode);
             Assert.Equal([("error", "libvirt-auto-shutdown-active"), ("warning", "qemu-conf-ignored-key")], findings);
@@ -81,7 +81,7 @@ public sealed class DoctorCommandTests : IDisposable
         {
             Assert.Equal(1, result.ExitCode);
             Assert.Equal([("warning", "qemu-conf-ignored-key"), ("warning", "qemu-conf-ignored-key")], findings);
-            Assert.Contains("arrived in libvirt 11.0", Findings(json)[0].GetProperty("problem").GetString() + Findings(json)[1].GetProperty("problem").GetString(), StringComparison.Ordinal);
+            Assert.Contains("arrived in libvirt 11.2", Findings(json)[0].GetProperty("problem").GetString() + Findings(json)[1].GetProperty("problem").GetString(), StringComparison.Ordinal);
         }
 
         Assert.Contains(Findings(json), f => f.GetProperty("problem").GetString()!.Contains("libvirt ignores this key", StringComparison.Ordinal));

@@ -3,7 +3,7 @@ namespace Sundown.Core.Doctor;
 public static partial class Checks
 {
     /// <summary>
-    /// libvirt 11's daemon-side auto-shutdown (src/qemu/qemu.conf.in): each key names which
+    /// libvirt 11.2's daemon-side auto-shutdown (src/qemu/qemu.conf.in): each key names which
     /// running guests ("all", "persistent", "transient"; "none" is off, the default of the
     /// system daemon) get that action when the host shuts down.
     /// </summary>
@@ -63,8 +63,8 @@ public static partial class Checks
             {
                 findings.Add(new Finding(
                     Severity.Warning, FindingCodes.QemuConfIgnoredKey, FindingSubject.Machine,
-                    $"{file.Path}:{entry.Line}: {key} = \"{entry.Value}\": this libvirt ({Version(facts.LibvirtVersion!.Value)}) ignores the key: the daemon's own auto-shutdown arrived in libvirt 11.0",
-                    $"remove it: Sundown stops the guests at shutdown, and after an upgrade to libvirt 11 the key would switch on a second, unordered shutdown"));
+                    $"{file.Path}:{entry.Line}: {key} = \"{entry.Value}\": this libvirt ({Version(facts.LibvirtVersion!.Value)}) ignores the key: the daemon's own auto-shutdown arrived in libvirt 11.2",
+                    $"remove it: Sundown stops the guests at shutdown, and after an upgrade to libvirt 11.2 or later the key would switch on a second, unordered shutdown"));
                 continue;
             }
 

@@ -47,6 +47,14 @@ public static partial class Checks
                     $"let one of them start it: virsh autostart --disable {name} to have Sundown restore it in order, or restore = \"never\" for it in the config to leave it to libvirt"));
             }
 
+            if (guest.AutostartOnce && policy.Restore != RestoreRule.Never)
+            {
+                findings.Add(new Finding(
+                    Severity.Warning, FindingCodes.AutostartOnceAndRestore, subject,
+                    $"it is marked autostart-once (by libvirt's own auto_shutdown_restore when it saved or powered it off, or by virsh autostart --once): libvirt starts it at the next start of its daemon, beside Sundown's restore (restore = \"{policy.Restore.ToString().ToLowerInvariant()}\"), outside Sundown's order and start delay, even if it was off when the host went down",
+                    $"virsh autostart --once --disable {name}, and leave libvirt's auto_shutdown_* settings \"none\" (with auto_shutdown_restore = 0) so that nothing marks it again"));
+            }
+
             if (!guest.Persistent)
             {
                 string fix = $"make it persistent: virsh dumpxml {name} > guest.xml, then virsh define guest.xml";

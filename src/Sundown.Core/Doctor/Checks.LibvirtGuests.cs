@@ -21,7 +21,10 @@ public static partial class Checks
         string action = onShutdown == "shutdown"
             ? "asks every running guest to shut down (one at a time unless PARALLEL_SHUTDOWN is set) and waits up to SHUTDOWN_TIMEOUT for each"
             : "suspends every running guest to disk (managed save), one at a time";
-        string problem = $"{LibvirtGuestsFacts.UnitName} is enabled ({service.EnabledBy}): when the host shuts down it {action} (ON_SHUTDOWN={onShutdown}, {shutdownSource})";
+        string enabled = service.EnabledByPackage
+            ? $"{service.EnabledBy}, made by its package when it was installed: {facts.OsName ?? "this distribution"} enables it by default"
+            : service.EnabledBy!;
+        string problem = $"{LibvirtGuestsFacts.UnitName} is enabled ({enabled}): when the host shuts down it {action} (ON_SHUTDOWN={onShutdown}, {shutdownSource})";
         if (onBoot == "start")
         {
             problem += $"; when it boots it starts them all again (ON_BOOT=start, {bootSource}), outside Sundown's order and restore rules";

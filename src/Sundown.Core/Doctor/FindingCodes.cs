@@ -14,6 +14,7 @@ public static class FindingCodes
     public const string LibvirtGuestsActive = "libvirt-guests-active";
     public const string LibvirtAutoShutdownActive = "libvirt-auto-shutdown-active";
     public const string QemuConfIgnoredKey = "qemu-conf-ignored-key";
+    public const string LibvirtAutoShutdownCutShort = "libvirt-auto-shutdown-cut-short";
 
     public const string SundownUnitMissing = "sundown-unit-missing";
     public const string SundownUnitNotEnabled = "sundown-unit-not-enabled";
@@ -27,6 +28,7 @@ public static class FindingCodes
     public const string WindowsWithoutAgent = "windows-without-agent";
     public const string AgentWithoutChannel = "agent-without-channel";
     public const string AutostartAndRestore = "autostart-and-restore";
+    public const string AutostartOnceAndRestore = "autostart-once-and-restore";
     public const string TransientGuest = "transient-guest";
     public const string TransientCannotSave = "transient-cannot-save";
 

@@ -23,13 +23,27 @@ public sealed record HostFacts(
 {
     /// <summary>
     /// The libvirt library's version (e.g. 9000000 for 9.0.0) when known. The daemon's own
-    /// auto_shutdown_* settings arrived in libvirt 11.0: older ones ignore those keys.
+    /// auto_shutdown_* settings arrived in libvirt 11.2: older ones ignore those keys.
     /// </summary>
     public ulong? LibvirtVersion { get; init; }
 
-    /// <summary>libvirt 11.0.0, the first with the daemon's own auto-shutdown (auto_shutdown_try_save …).</summary>
-    public const ulong AutoShutdownSince = 11_000_000;
+    /// <summary>
+    /// libvirt 11.2.0, the first with the daemon's own auto-shutdown (auto_shutdown_try_save …;
+    /// its NEWS: "qemu: integrate support for VM shutdown on host shutdown") and with
+    /// autostart-once (virDomainGetAutostartOnce, symbol version LIBVIRT_11.2.0).
+    /// </summary>
+    public const ulong AutoShutdownSince = 11_002_000;
 
     /// <summary>Whether this libvirt reads the auto_shutdown_* keys: unknown versions are assumed to.</summary>
     public bool HasDaemonAutoShutdown => LibvirtVersion is not { } version || version >= AutoShutdownSince;
+
+    /// <summary>
+    /// logind's settings, in the order logind applies them: <c>/etc/systemd/logind.conf</c>,
+    /// then the drop-ins of <c>logind.conf.d/</c> (for InhibitDelayMaxSec=, which bounds how long
+    /// libvirt's daemon may hold the host's shutdown for its own auto-shutdown).
+    /// </summary>
+    public ImmutableArray<FileText> LogindConfs { get; init; } = [];
+
+    /// <summary>The machine's distribution (PRETTY_NAME of /etc/os-release), to say whose default a setting is; null when unknown.</summary>
+    public string? OsName { get; init; }
 }

@@ -10,4 +10,11 @@ public sealed record LibvirtGuestsFacts(FileText Defaults, FileText? Script, str
     public const string UnitName = "libvirt-guests.service";
 
     public bool Active => EnabledBy is not null && !Masked;
+
+    /// <summary>
+    /// Whether its package enabled it when it was installed (Debian's deb-systemd-helper keeps
+    /// a record of each link it made under /var/lib/systemd/deb-systemd-helper-enabled/):
+    /// the distribution's default, not the administrator's choice.
+    /// </summary>
+    public bool EnabledByPackage { get; init; }
 }

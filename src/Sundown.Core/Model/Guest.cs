@@ -26,4 +26,10 @@ public sealed record Guest(
 {
     /// <summary>The guest's own Sundown policy element from its domain XML; null without one.</summary>
     public string? PolicyMetadata { get; init; }
+
+    /// <summary>
+    /// Marked to be started once at the next start of libvirt's daemon (libvirt 11.2+: <c>virsh
+    /// autostart --once</c>, or its own auto_shutdown_restore); always false on older libvirt.
+    /// </summary>
+    public bool AutostartOnce { get; init; }
 }

@@ -31,6 +31,18 @@ public sealed record DoctorPaths(string Root)
     /// <summary>systemd's own settings, for DefaultTimeoutStopSec=.</summary>
     public string SystemConf => Under("etc/systemd/system.conf");
 
+    /// <summary>logind's settings, for InhibitDelayMaxSec=.</summary>
+    public string LogindConf => Under("etc/systemd/logind.conf");
+
+    /// <summary>Where logind's drop-ins live, from the lowest priority to the highest (a file in a later one replaces one of the same name).</summary>
+    public ImmutableArray<string> LogindDropInDirs => [Under("usr/lib/systemd/logind.conf.d"), Under("run/systemd/logind.conf.d"), Under("etc/systemd/logind.conf.d")];
+
+    /// <summary>The distribution's name and version (os-release(5)).</summary>
+    public string OsRelease => Under("etc/os-release");
+
+    /// <summary>Debian's record of the links its packages made at install (deb-systemd-helper): each mirrors an enabling link.</summary>
+    public string DebSystemdHelperEnabled => Under("var/lib/systemd/deb-systemd-helper-enabled");
+
     /// <summary>Where the system QEMU driver writes managed-save images (not configurable in qemu.conf).</summary>
     public string SaveDir => Under("var/lib/libvirt/qemu/save");
 

@@ -65,6 +65,8 @@ public static class DoctorRun
             invalid.ToImmutable())
         {
             LibvirtVersion = request.LibvirtVersion,
+            LogindConfs = HostFactsReader.Logind(request.Paths),
+            OsName = HostFactsReader.OsName(request.Paths),
         };
         return new DoctorReport(Checks.Run(facts, guests, config));
     }

@@ -34,8 +34,44 @@ internal static class HostFactsReader
         var defaults = Read(paths.EtcDefault) is { Exists: true } debian ? debian : Read(paths.Sysconfig) is { Exists: true } fedora ? fedora : FileText.Absent(paths.EtcDefault);
         var script = paths.LibvirtGuestsScripts.Select(Read).FirstOrDefault(file => file.Exists);
         const string Unit = LibvirtGuestsFacts.UnitName;
-        return new LibvirtGuestsFacts(defaults, script, EnablingLink(paths, Unit), IsMasked(paths, Unit));
+        string? link = EnablingLink(paths, Unit);
+        return new LibvirtGuestsFacts(defaults, script, link, IsMasked(paths, Unit))
+        {
+            EnabledByPackage = link is not null && EnabledByPackage(paths, link),
+        };
     }
+
+    /// <summary>
+    /// Whether a package made this enabling link at install: Debian's deb-systemd-helper keeps
+    /// the same <c>TARGET.wants/UNIT</c> under its own directory for each link it made
+    /// (<c>systemctl enable</c> by hand leaves no such record).
+    /// </summary>
+    internal static bool EnabledByPackage(DoctorPaths paths, string link)
+    {
+        string record = Path.Combine(paths.DebSystemdHelperEnabled, Path.GetFileName(Path.GetDirectoryName(link)!), Path.GetFileName(link));
+        return File.Exists(record);
+    }
+
+    /// <summary>logind.conf and its drop-ins (*.conf of each logind.conf.d/, one in a later directory replacing one of the same name), in the order logind applies them.</summary>
+    internal static ImmutableArray<FileText> Logind(DoctorPaths paths)
+    {
+        var byName = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string directory in paths.LogindDropInDirs)
+        {
+            foreach (string file in ConfFiles(directory))
+            {
+                byName[Path.GetFileName(file)] = file;
+            }
+        }
+
+        return [Read(paths.LogindConf), .. byName.Values.Select(Read)];
+    }
+
+    /// <summary>PRETTY_NAME of os-release(5); null when it cannot be read.</summary>
+    internal static string? OsName(DoctorPaths paths) =>
+        Read(paths.OsRelease).Text is { } text && ShellAssignments.Parse(text).TryGetValue("PRETTY_NAME", out var name) && name.Value.Length > 0
+            ? name.Value
+            : null;
 
     internal static SundownUnitFacts SundownUnit(DoctorPaths paths, string? runningBinary)
     {

@@ -3,16 +3,16 @@ using static Sundown.Core.Tests.Doctor.DoctorFixture;
 
 namespace Sundown.Core.Tests.Doctor;
 
-/// <summary>libvirt's own auto-shutdown settings exist from libvirt 11.0 on; older versions ignore them.</summary>
+/// <summary>libvirt's own auto-shutdown settings exist from libvirt 11.2 on; older versions ignore them.</summary>
 public sealed class ChecksLibvirtVersionTests
 {
     private static readonly FileText s_autoShutdownOn = new("/etc/libvirt/qemu.conf", "auto_shutdown_poweroff = \"all\"\n");
 
     [Theory]
-    [InlineData(11_000_000UL, Severity.Error, FindingCodes.LibvirtAutoShutdownActive)]
+    [InlineData(11_000_000UL, Severity.Warning, FindingCodes.QemuConfIgnoredKey)]
     [InlineData(11_002_000UL, Severity.Error, FindingCodes.LibvirtAutoShutdownActive)]
     [InlineData(9_000_000UL, Severity.Warning, FindingCodes.QemuConfIgnoredKey)]
-    public void Auto_shutdown_keys_are_double_handling_from_libvirt_11_and_ignored_before(ulong version, Severity severity, string code)
+    public void Auto_shutdown_keys_are_double_handling_from_libvirt_11_2_and_ignored_before(ulong version, Severity severity, string code)
     {
         var facts = Clean with { QemuConf = s_autoShutdownOn, LibvirtVersion = version };
 

@@ -117,6 +117,40 @@ public sealed class HostFactsReaderTests : IDisposable
         Assert.Null(history.Unreadable);
     }
 
+    [Fact]
+    public void Libvirt_guests_enabled_by_its_package_is_told_from_the_one_enabled_by_hand()
+    {
+        Link("etc/systemd/system/multi-user.target.wants/libvirt-guests.service", "/lib/systemd/system/libvirt-guests.service");
+        Write("etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nNAME=\"Debian GNU/Linux\"\n");
+
+        var byHand = HostFactsReader.LibvirtGuests(Paths);
+        Write("var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/libvirt-guests.service", "");
+        var byPackage = HostFactsReader.LibvirtGuests(Paths);
+
+        Assert.False(byHand.EnabledByPackage);
+        Assert.True(byPackage.EnabledByPackage);
+        Assert.Equal("Debian GNU/Linux 13 (trixie)", HostFactsReader.OsName(Paths));
+    }
+
+    [Fact]
+    public void Logind_conf_comes_first_then_its_drop_ins_by_name_a_later_directory_replacing_an_earlier()
+    {
+        Write("etc/systemd/logind.conf", "[Login]\n");
+        Write("usr/lib/systemd/logind.conf.d/10-vendor.conf", "vendor");
+        Write("usr/lib/systemd/logind.conf.d/50-both.conf", "vendor");
+        Write("run/systemd/logind.conf.d/50-both.conf", "runtime");
+        Write("etc/systemd/logind.conf.d/50-both.conf", "admin");
+        Write("etc/systemd/logind.conf.d/20-admin.conf", "admin");
+        Write("etc/systemd/logind.conf.d/README", "not a drop-in");
+
+        var files = HostFactsReader.Logind(Paths);
+
+        Assert.Equal(
+            ["etc/systemd/logind.conf", "usr/lib/systemd/logind.conf.d/10-vendor.conf", "etc/systemd/logind.conf.d/20-admin.conf", "etc/systemd/logind.conf.d/50-both.conf"],
+            files.Select(f => Path.GetRelativePath(_root.FullName, f.Path)));
+        Assert.Equal("admin", files[^1].Text);
+    }
+
     private string Write(string relative, string text)
     {
         string path = Path.Combine(_root.FullName, relative);

@@ -6,17 +6,49 @@ namespace Sundown.Libvirt.Tests.Abi;
 
 /// <summary>
 /// The binding's struct layouts and constants against the C headers it was written from:
-/// a small C program prints the header's values, and each must equal the binding's.
+/// a small C program prints the header's values, and each must equal the binding's. Against
+/// libvirt 9.0's headers (this machine's, Debian 12) and libvirt 11.3's (Debian 13's, from
+/// the whole-host test image).
 /// </summary>
 public sealed class AbiTests
 {
     [Fact(Timeout = 60_000)]
-    public async Task Struct_layouts_and_constants_match_the_libvirt_headers()
+    public async Task Struct_layouts_and_constants_match_the_libvirt_9_headers()
     {
         Requires.Program("gcc");
         Requires.File("/usr/include/libvirt/libvirt.h", "install libvirt-dev");
-        var header = await CompileAndRunAsync();
 
+        var header = await CompileAndRunAsync(includeDirectory: null);
+
+        AssertMatchesBinding(header);
+    }
+
+    [Fact(Timeout = 900_000)]
+    public async Task Struct_layouts_and_constants_match_the_libvirt_11_3_headers_of_debian_13()
+    {
+        Requires.Program("gcc");
+        string image = await TrixieImage.DirectoryAsync();
+        string headers = Path.Combine(image, "root", "usr", "include", "libvirt");
+        Requires.File(Path.Combine(headers, "libvirt.h"), "the Debian 13 image holds libvirt-dev's headers");
+        Assert.Contains("# define LIBVIR_VERSION_NUMBER 11003000", await File.ReadAllTextAsync(Path.Combine(headers, "libvirt-common.h")), StringComparison.Ordinal);
+        // Only libvirt's headers from the image: the C library's stay this machine's.
+        string include = Directory.CreateTempSubdirectory("sundown-abi-include-").FullName;
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(include, "libvirt"), headers);
+
+            var header = await CompileAndRunAsync(include);
+
+            AssertMatchesBinding(header);
+        }
+        finally
+        {
+            Directory.Delete(include, recursive: true);
+        }
+    }
+
+    private static void AssertMatchesBinding(Dictionary<string, long> header)
+    {
         var binding = BindingValues();
 
         Assert.Empty(binding.Keys.Except(header.Keys));
@@ -108,13 +140,15 @@ public sealed class AbiTests
     private static string ToUpperSnake(string pascal) =>
         string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant();
 
-    private static async Task<Dictionary<string, long>> CompileAndRunAsync()
+    /// <param name="includeDirectory">Where libvirt/*.h come from; null for the installed /usr/include.</param>
+    private static async Task<Dictionary<string, long>> CompileAndRunAsync(string? includeDirectory)
     {
         string dir = Directory.CreateTempSubdirectory("sundown-abi-").FullName;
         try
         {
             string program = Path.Combine(dir, "abi");
-            var compile = await ProcessRunner.RunAsync("gcc", [Path.Combine(AppContext.BaseDirectory, "Abi", "abi.c"), "-o", program]);
+            string[] include = includeDirectory is null ? [] : ["-I", includeDirectory];
+            var compile = await ProcessRunner.RunAsync("gcc", [.. include, Path.Combine(AppContext.BaseDirectory, "Abi", "abi.c"), "-o", program]);
             Assert.True(compile.ExitCode == 0, compile.Error);
             var run = await ProcessRunner.RunAsync(program, []);
             Assert.Equal(0, run.ExitCode);
