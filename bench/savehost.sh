@@ -135,11 +135,21 @@ run_one() {
       sleep 0.2
     done
   else
+    local requested
+    requested=$(now)
     poweroff=$(printf '%.1f' "$("$host" poweroff "$dir")")
     case $contender in
       sundown) start=$(journal_time 'systemd\[1\]: Stopping sundown\.service') ;;
       libvirt-guests) start=$(journal_time 'systemd\[1\]: Stopping libvirt-guests\.service') ;;
-      auto-shutdown) start=$(journal_time 'systemd-logind\[[0-9]+\]: The system will power off now!') ;;
+      auto-shutdown)
+        # libvirtd starts at logind's PrepareForShutdown, sent when the poweroff is asked for;
+        # logind logs that moment as "The system will power off now!" when it logs it at all.
+        start=$(journal_time 'systemd-logind\[[0-9]+\]: The system will power off now!')
+        if [[ -z $start ]]; then
+          say "auto-shutdown: no logind line for the poweroff request; its start is the moment host.sh asked"
+          start=$requested
+        fi
+        ;;
     esac
     [[ -n $start ]] || die "$contender: its start is not in the host's journal"
     read -r saved last < <(saves)
@@ -155,7 +165,8 @@ run_one() {
     boot_s=$(elapsed "$b0" "$(now)")
     restored=0
     for name in "${names[@]}"; do
-      last_section "$name" | grep -q -e '-incoming' && restored=$((restored + 1))
+      # Not `| grep -q`: its early exit would fail the pipeline under pipefail.
+      [[ $(last_section "$name") == *-incoming* ]] && restored=$((restored + 1))
     done
   fi
   local to_last=—
@@ -188,7 +199,7 @@ for c in "${contenders[@]}"; do
   to_last=$(col "$c" 2) saved=$(col "$c" 3)
   # Not all saved: "every guest saved" never happened; say when the last one that was saved was.
   if [[ $saved != "$guests" ]]; then
-    to_last="never (the last of $saved at ${to_last})"
+    to_last="never: $saved saved, the last at $to_last"
   fi
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$to_last" "$saved" "$(col "$c" 4)" "$(col "$c" 5)" "$(col "$c" 6)" "$(col "$c" 7)"
 done

@@ -53,9 +53,7 @@ public sealed class AutoShutdownPeerTests
         var cut = journal.Find("but inhibitor timeout is reached");
         Assert.True(cut is not null, $"logind did not cut libvirtd's delay lock short\n{evidence}");
         Assert.Contains("libvirtd", journal.Line(cut.Value.Index));
-        var powerOffRequested = journal.Find("The system will power off now!") ?? journal.Find("System is powering down");
-        Assert.True(powerOffRequested is not null, $"logind never logged the poweroff\n{evidence}");
-        Assert.InRange(HostShutdownJournal.Elapsed(powerOffRequested.Value.At, cut.Value.At).TotalSeconds, 4.5, 6.5);
+        Assert.True(powerOff >= TimeSpan.FromSeconds(5), $"the poweroff took {powerOff}, less than logind's 5 s delay");
         if (trySave)
         {
             // The saves run one at a time, each guest suspended first: within the 5 s some are
