@@ -87,8 +87,9 @@ saves() {
 
 # The epoch time of the first journal line of the host's last boot that matches ERE $1.
 journal_time() {
+  # Reads to the end: an early exit (grep -m 1) would fail the pipeline under pipefail.
   journalctl -D "$dir/root/var/log/journal" -b 0 --no-pager -o short-unix |
-    grep -E -m 1 -- "$1" | cut -d' ' -f1
+    re=$1 awk '!found && $0 ~ ENVIRON["re"] { print $1; found = 1 }'
 }
 
 # What each contender is, written into the host before it boots.
