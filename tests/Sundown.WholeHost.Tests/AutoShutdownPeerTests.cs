@@ -35,7 +35,7 @@ public sealed class AutoShutdownPeerTests
     [Theory(Timeout = 600_000)]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Libvirt_auto_shutdown_is_cut_short_by_logind_and_autostart_once_brings_every_guest_back(bool trySave)
+    public async Task Libvirt_auto_shutdown_does_what_it_can_before_logind_ends_its_delay_lock_and_autostart_once_brings_every_guest_back(bool trySave)
     {
         await WholeHost.RequireAsync(HostRelease.Trixie);
         await using var host = await WholeHost.CreateAsync(HostRelease.Trixie);
