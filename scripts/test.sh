@@ -87,6 +87,7 @@ step "benchmark smoke runs"
 bench/list.sh --smoke
 bench/scale.sh --smoke
 bench/drain.sh --smoke
+bench/savehost.sh --smoke
 if [[ ${CI:-} == true && $skipped -gt 0 ]]; then
   echo "CI=true: $skipped skipped tests; CI must run every test" >&2
   exit 1

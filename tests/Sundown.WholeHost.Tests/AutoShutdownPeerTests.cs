@@ -49,7 +49,7 @@ public sealed class AutoShutdownPeerTests
         var powerOff = await host.PowerOffAsync();
 
         var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
-        var fates = Fates(host);
+        var fates = GuestFates.AtPowerOff(host, journal, s_fleet.Select(line => line.Split('\t')[0]));
         string evidence = Evidence(host, journal, guests);
         var cut = journal.Find("but inhibitor timeout is reached");
         if (trySave)
@@ -108,9 +108,6 @@ public sealed class AutoShutdownPeerTests
             """ + (trySave ? "auto_shutdown_try_save = \"persistent\"\n" : "");
         host.WriteFile("/etc/libvirt/qemu.conf", File.ReadAllText(qemuConf) + settings);
     }
-
-    private static List<(string Guest, GuestFate Fate)> Fates(WholeHost host) =>
-        [.. s_fleet.Select(line => line.Split('\t')[0]).Select(name => (name, GuestFates.Read(host.QemuLog(name), out _)))];
 
     /// <summary>What a failure shows: how each guest's QEMU ended, whether it saw its power button, what logind and libvirtd said.</summary>
     private static string Evidence(WholeHost host, HostShutdownJournal journal, IReadOnlyDictionary<string, FleetScript.UpGuest> up)

@@ -21,6 +21,14 @@ internal enum GuestFate
     /// <summary>Still running when the log ends: no exit was recorded at all.</summary>
     NoExitRecorded,
 
+    /// <summary>
+    /// Off before the host's shutdown reached it, in a way no log tells any more: its QEMU log ends
+    /// without its exit (on Debian 13 libvirt writes that log through virtlogd, which systemd stops
+    /// at once beside a unit not ordered after it), and its machine scope emptied before systemd
+    /// stopped it. For a contender that never destroys or saves, a shutdown.
+    /// </summary>
+    OffUnlogged,
+
     /// <summary>Another reason libvirt logged (crashed, failed, …): the evidence says which.</summary>
     Other,
 }

@@ -40,6 +40,59 @@ internal static partial class GuestFates
             : GuestFate.NoExitRecorded;
     }
 
+    /// <summary>
+    /// The fates of <paramref name="names"/> after a poweroff of <paramref name="host"/>: from
+    /// libvirt's QEMU log of each, else, when that log ends without the guest's exit (see
+    /// <see cref="GuestFate.OffUnlogged"/>), from systemd's journal of the guest's machine scope: a
+    /// scope still holding QEMU when its stop job ran is logged "Stopping machine-qemu…" and then
+    /// killed; an empty one only "Stopped".
+    /// </summary>
+    internal static List<(string Guest, GuestFate Fate)> AtPowerOff(WholeHost host, HostShutdownJournal journal, IEnumerable<string> names) =>
+        [.. names.Select(name =>
+        {
+            var fate = Read(host.QemuLog(name), out _);
+            string scope = $"{ScopeName(name)}.scope";
+            if (fate == GuestFate.NoExitRecorded && journal.Find(scope) is not null)
+            {
+                bool killed = journal.LinesWith("Stopping machine-qemu").Any(line => line.Contains(scope, StringComparison.Ordinal));
+                fate = killed ? GuestFate.KilledByHost : GuestFate.OffUnlogged;
+            }
+
+            return (name, fate);
+        })];
+
+    /// <summary>
+    /// The end of a guest's machine scope name as systemd logs it: libvirt names the machine
+    /// qemu-ID-NAME with only NAME's letters, digits and single dots or dashes
+    /// (virDomainMachineNameAppendValid), and systemd escapes each dash as \x2d.
+    /// </summary>
+    private static string ScopeName(string guest)
+    {
+        var valid = new System.Text.StringBuilder();
+        bool lastWasSeparator = false;
+        foreach (char c in guest)
+        {
+            if (c is '.' or '-')
+            {
+                if (!lastWasSeparator)
+                {
+                    valid.Append(c);
+                }
+
+                lastWasSeparator = true;
+                continue;
+            }
+
+            lastWasSeparator = false;
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                valid.Append(c);
+            }
+        }
+
+        return "\\x2d" + valid.ToString().Trim('-').Replace("-", "\\x2d", StringComparison.Ordinal);
+    }
+
     /// <summary>The words bench/RESULTS.md uses.</summary>
     internal static string Describe(GuestFate fate) => fate switch
     {
@@ -48,6 +101,7 @@ internal static partial class GuestFates
         GuestFate.ForcedOff => "forced off",
         GuestFate.KilledByHost => "killed by the host's shutdown",
         GuestFate.NoExitRecorded => "no exit recorded",
+        GuestFate.OffUnlogged => "off before the host's shutdown (its QEMU log lost)",
         GuestFate.Other => "other (see its QEMU log)",
         _ => throw new ArgumentOutOfRangeException(nameof(fate)),
     };

@@ -89,7 +89,7 @@ public sealed class HostShutdownTests
         }
 
         Assert.DoesNotContain("guest: power button", await File.ReadAllTextAsync(guests[SavedOne].SerialLog));
-        var fates = Fates(host);
+        var fates = GuestFates.AtPowerOff(host, new HostShutdownJournal(await host.LastBootJournalAsync()), Names);
         Assert.Equal(
             [GuestFate.ShutDown, GuestFate.ShutDown, GuestFate.ForcedOff, GuestFate.ShutDown, GuestFate.Saved],
             fates.Select(f => f.Fate));
@@ -113,7 +113,7 @@ public sealed class HostShutdownTests
         Assert.Empty(journal.LinesWith("Cannot write data: Broken pipe"));
         var unitStop = journal.AssertStoppedWithin("sundown.service", timeout);
 
-        new ShutdownRecord("sundown", powerOff, unitStop, fates).Write();
+        new ShutdownRecord("sundown", powerOff, unitStop, fates, host.Release).Write();
 
         // The next boot: the unit's `sundown start` brings back exactly what ran; the saved guest
         // is resumed, not booted again.
@@ -253,14 +253,24 @@ public sealed class HostShutdownTests
         // of the guests still running.
         Assert.Equal(2, journal.LinesWith("Stopping machine-qemu").Count());
         var unitStop = journal.StopDuration("libvirt-guests.service");
-        var fates = Fates(host);
+        var fates = GuestFates.AtPowerOff(host, journal, Names);
         // The guests that honour ACPI within the timeout are shut down one after another; the deaf
         // one is given up on and the paused one skipped ("domain is not running"), and both die when
         // systemd stops their machine scopes. README's comparison and bench/RESULTS.md say so.
+        // libvirt-guests.service (libvirt 11.3) is not ordered after virtlogd.service either, so
+        // systemd stops virtlogd the instant libvirt-guests begins, and the end of every guest's
+        // QEMU log is lost: the ones it shut down are known only to have gone off by themselves.
+        Assert.Single(journal.LinesWith("Stopping libvirt-guests.service"));
+        var shutDown = release == HostRelease.Trixie ? GuestFate.OffUnlogged : GuestFate.ShutDown;
         Assert.Equal(
-            [GuestFate.ShutDown, GuestFate.ShutDown, GuestFate.KilledByHost, GuestFate.KilledByHost, GuestFate.ShutDown],
+            [shutDown, shutDown, GuestFate.KilledByHost, GuestFate.KilledByHost, shutDown],
             fates.Select(f => f.Fate));
-        new ShutdownRecord("libvirt-guests", powerOff, unitStop, fates).Write();
+        foreach (string name in new[] { Fast, Slow, SavedOne })
+        {
+            Assert.Contains(journal.LinesWith("libvirt-guests.sh["), line => line.Contains($"Shutdown of guest {name} complete", StringComparison.Ordinal));
+        }
+
+        new ShutdownRecord("libvirt-guests", powerOff, unitStop, fates, host.Release).Write();
     }
 
     /// <summary>The README's set-up, inside the host before it boots: libvirt-guests off, the unit on.</summary>
@@ -300,8 +310,8 @@ public sealed class HostShutdownTests
     internal static string[] Actions(RunRecord run, FleetScript.UpGuest guest) =>
         [.. run.Steps.Where(s => s.Uuid == guest.Uuid).Select(s => s.Action)];
 
-    private static List<(string Guest, GuestFate Fate)> Fates(WholeHost host) =>
-        [.. s_fleet.Select(line => line.Split('\t')[0]).Select(name => (name, GuestFates.Read(host.QemuLog(name), out _)))];
+    /// <summary>The guests of <see cref="s_fleet"/>, in its order.</summary>
+    private static IEnumerable<string> Names => s_fleet.Select(line => line.Split('\t')[0]);
 
     /// <summary>
     /// A guest's serial log holds what it printed from its power button to its power-off, in
