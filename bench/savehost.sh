@@ -5,6 +5,9 @@
 #
 #   sundown          sundown.service (`sundown install --enable`, libvirt-guests disabled) with
 #                    [defaults] stop = ["save", "destroy"] and its default [limits] saves (4)
+#   sundown, saves = 8
+#                    the same with [limits] saves = 8: every guest's save at once (not run
+#                    unless named: bench/savehost.sh 3 "sundown, saves = 8")
 #   libvirt-guests   Debian 13's libvirt-guests.service (enabled by default) with
 #                    ON_SHUTDOWN=suspend and ON_BOOT=start, the rest Debian's defaults
 #   auto-shutdown    libvirt 11.3's own: qemu.conf auto_shutdown_try_save = "persistent" (its
@@ -37,7 +40,7 @@
 #                                scripts/test.sh
 #
 # Needs root and the published binary (scripts/publish.sh). Boots whole hosts: run it under
-# `flock /run/sundown-wholehost.lock` on a quiet machine. Touches no guest of this machine's
+# `flock -o /run/sundown-wholehost.lock` on a quiet machine. Touches no guest of this machine's
 # libvirtd: the guests live inside the container's own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,7 +91,9 @@ saves() {
     image=$dir/root/var/lib/libvirt/qemu/save/$name.save
     if [[ -n $line ]]; then
       t=$(qemu_time "$line")
-    elif [[ ${1:-} == images && -f $image ]]; then
+    # libvirt writes the image's magic as "LibvirtQemudPart" and makes it "LibvirtQemudSave"
+    # only once the save is complete: a cut-short save is no save.
+    elif [[ ${1:-} == images && -f $image && $(head -c 16 "$image") == LibvirtQemudSave ]]; then
       t=$(stat -c %.9Y "$image")
       lost=$((lost + 1))
     else
@@ -111,9 +116,11 @@ journal_time() {
 configure() {
   local contender=$1
   case $contender in
-    sundown)
-      install -D -m 644 /dev/stdin "$dir/root/etc/sundown/sundown.toml" <<<$'[defaults]\nstop = ["save", "destroy"]'
-      "$host" offline "$dir" systemctl disable libvirt-guests.service >/dev/null 2>&1
+    sundown*)
+      local config=$'[defaults]\nstop = ["save", "destroy"]'
+      [[ $contender != "sundown, saves = 8" ]] || config+=$'\n[limits]\nsaves = 8'
+      install -D -m 644 /dev/stdin "$dir/root/etc/sundown/sundown.toml" <<<"$config"
+      "$host" offline "$dir" systemctl disable libvirt-guests.service >/dev/null
       "$host" offline "$dir" sundown install --enable >/dev/null
       ;;
     libvirt-guests)
@@ -121,7 +128,7 @@ configure() {
       ;;
     auto-shutdown*)
       printf '\n# savehost.sh\nauto_shutdown_try_save = "persistent"\n' >>"$dir/root/etc/libvirt/qemu.conf"
-      "$host" offline "$dir" systemctl disable libvirt-guests.service >/dev/null 2>&1
+      "$host" offline "$dir" systemctl disable libvirt-guests.service >/dev/null
       ;;
   esac
 }
@@ -157,7 +164,7 @@ run_one() {
     requested=$(now)
     poweroff=$(printf '%.1f' "$("$host" poweroff "$dir")")
     case $contender in
-      sundown) start=$(journal_time 'systemd\[1\]: Stopping sundown\.service') ;;
+      sundown*) start=$(journal_time 'systemd\[1\]: Stopping sundown\.service') ;;
       libvirt-guests) start=$(journal_time 'systemd\[1\]: Stopping libvirt-guests\.service') ;;
       auto-shutdown)
         # libvirtd starts at logind's PrepareForShutdown, sent when the poweroff is asked for;

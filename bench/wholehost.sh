@@ -41,11 +41,11 @@ reps=${1:-3}
 # bench/RESULTS.md was measured when its test ran there.
 case $release in
   bookworm)
-    filters=(--filter-method '*Poweroff_handles_every_guest*_on_Debian_12')
+    filters=(--filter-method '*what_ran_on_Debian_12')
     contenders=(sundown)
     ;;
   trixie)
-    filters=(--filter-method '*Poweroff_handles_every_guest*_on_Debian_13' --filter-method '*Libvirt_guests_on_the_same_host*'
+    filters=(--filter-method '*what_ran_on_Debian_13' --filter-method '*Libvirt_guests_on_the_same_host*'
       --filter-method '*Libvirt_auto_shutdown*')
     contenders=(sundown libvirt-guests "libvirt auto-shutdown" "libvirt auto-shutdown + save")
     ;;

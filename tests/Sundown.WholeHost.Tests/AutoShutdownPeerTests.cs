@@ -68,13 +68,15 @@ public sealed class AutoShutdownPeerTests
             // The paused guest cannot be asked ("domain is not running"), and libvirtd asks no guest
             // after it (its list is in no fixed order); the deaf one does not listen and the slow one
             // needs 6 s: PID 1 kills them with their machine scopes. The two quick ones shut down
-            // if they were asked before the paused one, and are killed if not.
+            // if they were asked before the paused one, and are killed if not. The slow one, asked,
+            // would be off about 1 s after logind's cut: killed, unless the kill comes that late.
             Assert.Contains(journal.LinesWith("auto-shutdown: unable to request graceful shutdown of 'paused'"), line => line.Contains("domain is not running", StringComparison.Ordinal));
             foreach (var (guest, fate) in fates)
             {
                 bool asked = File.ReadAllText(guests[guest].SerialLog).Contains("guest: power button", StringComparison.Ordinal);
                 var expected = (guest is Fast or SavedOne) && asked ? GuestFate.ShutDown : GuestFate.KilledByHost;
-                Assert.True(fate == expected, $"'{guest}' (asked: {asked}) was {fate}, not {expected}\n{evidence}");
+                bool slowJustInTime = guest == Slow && asked && fate == GuestFate.ShutDown;
+                Assert.True(fate == expected || slowJustInTime, $"'{guest}' (asked: {asked}) was {fate}, not {expected}\n{evidence}");
             }
         }
 

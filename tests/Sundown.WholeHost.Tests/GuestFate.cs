@@ -22,10 +22,10 @@ internal enum GuestFate
     NoExitRecorded,
 
     /// <summary>
-    /// Off before the host's shutdown reached it, in a way no log tells any more: its QEMU log ends
-    /// without its exit (on Debian 13 libvirt writes that log through virtlogd, which systemd stops
-    /// at once beside a unit not ordered after it), and its machine scope emptied before systemd
-    /// stopped it. For a contender that never destroys or saves, a shutdown.
+    /// Off, not killed, in a way no log tells any more: its QEMU log ends without its exit (on
+    /// Debian 13 libvirt writes that log through virtlogd, which systemd stops at once beside a
+    /// unit not ordered after it), and its machine scope emptied before systemd's stop of it
+    /// reached it. For a contender that never destroys or saves, a shutdown.
     /// </summary>
     OffUnlogged,
 

@@ -45,52 +45,62 @@ internal static partial class GuestFates
     /// libvirt's QEMU log of each, else, when that log ends without the guest's exit (see
     /// <see cref="GuestFate.OffUnlogged"/>), from systemd's journal of the guest's machine scope: a
     /// scope still holding QEMU when its stop job ran is logged "Stopping machine-qemu…" and then
-    /// killed; an empty one only "Stopped".
+    /// killed; one that emptied by itself only "Stopped". With neither line, nothing is known.
     /// </summary>
     internal static List<(string Guest, GuestFate Fate)> AtPowerOff(WholeHost host, HostShutdownJournal journal, IEnumerable<string> names) =>
         [.. names.Select(name =>
         {
             var fate = Read(host.QemuLog(name), out _);
-            string scope = $"{ScopeName(name)}.scope";
-            if (fate == GuestFate.NoExitRecorded && journal.Find(scope) is not null)
+            if (fate == GuestFate.NoExitRecorded)
             {
-                bool killed = journal.LinesWith("Stopping machine-qemu").Any(line => line.Contains(scope, StringComparison.Ordinal));
-                fate = killed ? GuestFate.KilledByHost : GuestFate.OffUnlogged;
+                var scope = ScopeLine(name);
+                if (journal.LinesWith("Stopping machine-qemu").Any(scope.IsMatch))
+                {
+                    fate = GuestFate.KilledByHost;
+                }
+                else if (journal.LinesWith("Stopped machine-qemu").Any(scope.IsMatch))
+                {
+                    fate = GuestFate.OffUnlogged;
+                }
             }
 
             return (name, fate);
         })];
 
     /// <summary>
-    /// The end of a guest's machine scope name as systemd logs it: libvirt names the machine
-    /// qemu-ID-NAME with only NAME's letters, digits and single dots or dashes
-    /// (virDomainMachineNameAppendValid), and systemd escapes each dash as \x2d.
+    /// Matches systemd's lines about the guest's machine scope, machine-qemu\x2dID\x2dNAME.scope:
+    /// libvirt names the machine qemu-ID-NAME, NAME cut to the letters, digits and single dots or
+    /// dashes of the guest's name, without leading or trailing ones (virDomainMachineNameAppendValid,
+    /// which also cuts the whole at 64 characters); systemd escapes each dash as \x2d.
     /// </summary>
-    private static string ScopeName(string guest)
+    private static Regex ScopeLine(string guest)
     {
         var valid = new System.Text.StringBuilder();
-        bool lastWasSeparator = false;
+        bool skipSeparator = true;
         foreach (char c in guest)
         {
             if (c is '.' or '-')
             {
-                if (!lastWasSeparator)
+                if (!skipSeparator)
                 {
                     valid.Append(c);
                 }
 
-                lastWasSeparator = true;
+                skipSeparator = true;
                 continue;
             }
 
-            lastWasSeparator = false;
+            skipSeparator = false;
             if (char.IsAsciiLetterOrDigit(c))
             {
                 valid.Append(c);
             }
         }
 
-        return "\\x2d" + valid.ToString().Trim('-').Replace("-", "\\x2d", StringComparison.Ordinal);
+        string name = valid.ToString().TrimEnd('-', '.');
+        string escaped = Regex.Escape(name).Replace("-", @"\\x2d", StringComparison.Ordinal);
+        // The 64-character cut is not applied: the fleets' names are far shorter.
+        return new Regex($@"machine-qemu\\x2d\d+\\x2d{escaped}\.scope");
     }
 
     /// <summary>The words bench/RESULTS.md uses.</summary>
@@ -101,7 +111,7 @@ internal static partial class GuestFates
         GuestFate.ForcedOff => "forced off",
         GuestFate.KilledByHost => "killed by the host's shutdown",
         GuestFate.NoExitRecorded => "no exit recorded",
-        GuestFate.OffUnlogged => "off before the host's shutdown (its QEMU log lost)",
+        GuestFate.OffUnlogged => "off, not killed (its QEMU log lost)",
         GuestFate.Other => "other (see its QEMU log)",
         _ => throw new ArgumentOutOfRangeException(nameof(fate)),
     };

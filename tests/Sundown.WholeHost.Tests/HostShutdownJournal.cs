@@ -66,20 +66,6 @@ internal sealed class HostShutdownJournal(string text)
         return null;
     }
 
-    /// <summary>The last line that mentions <paramref name="text"/>, its index and time of day.</summary>
-    internal (int Index, TimeSpan At)? FindLast(string text)
-    {
-        for (int i = _lines.Length - 1; i >= 0; i--)
-        {
-            if (_lines[i].Contains(text, StringComparison.Ordinal))
-            {
-                return (i, TimeOfDay(_lines[i]));
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>The indexes of the lines that mention <paramref name="text"/>, in order.</summary>
     internal IReadOnlyList<int> IndexesOf(string text) =>
         [.. Enumerable.Range(0, _lines.Length).Where(i => _lines[i].Contains(text, StringComparison.Ordinal))];

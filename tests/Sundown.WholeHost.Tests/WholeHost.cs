@@ -40,7 +40,7 @@ internal sealed class WholeHost : IAsyncDisposable
     internal string StateDirectory => InRoot("/var/lib/sundown");
 
     /// <summary>Checked once per release and test run, not per test: the set-up scripts ask apt and dpkg each time.</summary>
-    private static readonly Dictionary<string, Lazy<Task<string>>> s_images = new()
+    private static readonly Dictionary<string, Lazy<Task>> s_images = new()
     {
         [HostRelease.Bookworm] = new(() => PrepareAsync(HostRelease.Bookworm)),
         [HostRelease.Trixie] = new(() => PrepareAsync(HostRelease.Trixie)),
@@ -49,16 +49,12 @@ internal sealed class WholeHost : IAsyncDisposable
     /// <summary>Skips (or, in CI, fails) unless this machine can run a whole host of <paramref name="release"/>.</summary>
     internal static Task RequireAsync(string release = HostRelease.Bookworm) => s_images[release].Value;
 
-    /// <summary>The cached image of <paramref name="release"/>, built if need be: its directory (the root file system is its root/).</summary>
-    internal static Task<string> ImageAsync(string release) => s_images[release].Value;
-
-    private static async Task<string> PrepareAsync(string release)
+    private static async Task PrepareAsync(string release)
     {
         // The guests' kernel and initramfs, copied into the host.
         await FleetScript.RequireSetupAsync();
         var image = await ProcessRunner.RunAsync(Script, ["image", release], timeout: TimeSpan.FromMinutes(10));
         Requires.That(image.ExitCode == 0, $"host.sh image {release} failed: {image.Error}");
-        return image.Output.Trim();
     }
 
     /// <summary>A new host of <paramref name="release"/> with the published sundown installed (not enabled), not booted.</summary>

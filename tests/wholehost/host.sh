@@ -117,11 +117,12 @@ cmd_image() {
     # Older images of this release (about 500 MB each) and unnamed ones from before releases
     # were a parameter, unless a host still runs on one, and builds interrupted more than an
     # hour ago (a younger one may be another run's). The other release's image stays.
-    local old
+    local old name
     for old in "$cache_root/$suite"-*/ "$cache_root"/[0-9a-f]*/ "$cache_root"/.build.*/; do
       old=${old%/}
       [[ -d $old && $old != "$dir" ]] || continue
-      [[ ${old##*/} != [0-9a-f]* || ${old##*/} =~ ^[0-9a-f]{16}$ ]] || continue
+      name=${old##*/}
+      [[ $name == "$suite"-* || $name == .build.* || $name =~ ^[0-9a-f]{16}$ ]] || continue
       grep -qF "lowerdir=$old/root" /proc/self/mountinfo && continue
       [[ ${old##*/} != .build.* || -n $(find "$old" -maxdepth 0 -mmin +60) ]] || continue
       rm -rf "$old"
@@ -183,7 +184,8 @@ cmd_create() {
   # 13) does not learn that a guest's machine scope emptied after it sent SIGTERM at shutdown,
   # so it waits the scope's stop timeout (90 s) for nothing before "Stopping timed out.
   # Killing." (on a cgroup v2 host it learns at once). Only guests left running for systemd to
-  # kill meet this; 5 s keeps the peers' poweroffs from measuring the container instead.
+  # kill meet this; 5 s keeps the peers' poweroffs from measuring the container instead (on
+  # Debian 12 too, where systemd notices at once: there the drop-in changes nothing).
   # "machine-.scope.d" applies to every unit named machine-*.scope, libvirt's transient ones too.
   install -d "$root/etc/systemd/system/machine-.scope.d"
   printf '# host.sh: see tests/wholehost/host.sh (create)\n[Scope]\nTimeoutStopSec=5s\n' \

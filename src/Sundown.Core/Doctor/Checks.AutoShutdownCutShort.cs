@@ -9,6 +9,9 @@ public static partial class Checks
     /// <summary>logind's InhibitDelayMaxSec= when nothing sets it (logind.conf(5)).</summary>
     private static readonly TimeSpan s_logindInhibitDelayDefault = TimeSpan.FromSeconds(5);
 
+    /// <summary>The system daemon's URI: the one whose guests /etc/libvirt/qemu.conf governs.</summary>
+    private const string SystemUri = "qemu:///system";
+
     /// <summary>qemu.conf's auto_shutdown_wait when unset, or set to 0 (which also means 30).</summary>
     private const int AutoShutdownWaitDefault = 30;
 
@@ -45,10 +48,14 @@ public static partial class Checks
 
         var parts = new List<string>();
         var needed = TimeSpan.Zero;
+        // Only the system daemon reads this qemu.conf; libvirt acts on every active guest.
+        var active = guests.Select(g => g.Guest)
+            .Where(g => g.Uri == SystemUri && g.State is GuestState.Running or GuestState.Paused or GuestState.Blocked)
+            .ToList();
+        // try_save takes "persistent" (or "none"): libvirt saves only persistent guests.
+        var toSave = saves ? active.Where(g => g.Persistent).ToList() : [];
         if (saves)
         {
-            // try_save takes "persistent" (or "none"): libvirt saves only persistent guests.
-            var toSave = guests.Select(g => g.Guest).Where(g => g.Persistent && g.State is GuestState.Running or GuestState.Paused or GuestState.Blocked).ToList();
             if (toSave.Count > 0)
             {
                 double speed = facts.History.SaveBytesPerSecond ?? Estimates.Default.SaveBytesPerSecond;
@@ -62,7 +69,11 @@ public static partial class Checks
 
         int wait = AutoShutdownWaitDefault;
         string waitSource = "its default";
-        if (shutdowns)
+        // libvirt's wait ends as soon as every guest it asked is off; when the saves take every
+        // active guest, it asks none. With no guest active now, the ones running at shutdown
+        // are unknown: the wait counts.
+        bool waits = shutdowns && (active.Count == 0 || toSave.Count < active.Count);
+        if (waits)
         {
             if (conf.Find("auto_shutdown_wait") is { IsString: false } entry && int.TryParse(entry.Value, out int seconds) && seconds > 0)
             {
@@ -84,13 +95,17 @@ public static partial class Checks
         }
 
         string after = poweroffs ? "its wait and its poweroff step never finish" : "what it has not done by then never finishes";
-        string problem = $"libvirt's own stop will be cut short: when the host shuts down, {string.Join("; then ", parts)}, about {Time(needed)} in all, "
+        // The wait is a timer that a guest ignoring ACPI runs to its end; the saves' time is an
+        // estimate (this host's measured speed once the journal has one).
+        var severity = waits ? Severity.Error : Severity.Warning;
+        string will = waits ? "will" : "can";
+        string problem = $"libvirt's own stop {will} be cut short: when the host shuts down, {string.Join("; then ", parts)}, about {Time(needed)} in all, "
             + $"but logind waits for the daemon's delay lock only InhibitDelayMaxSec = {Time(limit)} ({delaySource}) and then goes on with the shutdown: "
             + $"{after}, and the guests still running are killed by systemd with their machine scopes (SIGTERM to QEMU), neither saved nor shut down";
         string fix = $"let Sundown stop the guests instead (set auto_shutdown_try_save, auto_shutdown_try_shutdown and auto_shutdown_poweroff to \"none\" in {facts.QemuConf.Path}: "
             + $"Sundown's unit holds the shutdown with its own stop timeout, not a logind delay lock), "
             + $"or raise logind's limit above libvirt's need: InhibitDelayMaxSec={(int)Math.Ceiling(needed.TotalSeconds) + 5} under [Login] in /etc/systemd/logind.conf.d/libvirt.conf, read when systemd-logind starts";
-        findings.Add(new Finding(Severity.Error, FindingCodes.LibvirtAutoShutdownCutShort, FindingSubject.Machine, problem, fix));
+        findings.Add(new Finding(severity, FindingCodes.LibvirtAutoShutdownCutShort, FindingSubject.Machine, problem, fix));
     }
 
     /// <summary>logind's InhibitDelayMaxSec= as logind reads it: logind.conf, then its drop-ins, the last setting winning; null for infinity.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Sundown.Core.Doctor;
 using static Sundown.Core.Tests.Doctor.DoctorFixture;
 
@@ -79,6 +80,40 @@ public sealed class ChecksLibvirt11Tests
         Assert.Contains("what it has not done by then never finishes", fourBig.Problem, StringComparison.Ordinal);
         Assert.Null(oneSmall);
         Assert.Null(onlyTransient);
+    }
+
+    [Fact]
+    public void With_saves_that_take_every_guest_there_is_no_wait_and_only_a_save_estimate_over_the_delay_is_a_warning()
+    {
+        // AutoShutdownPeerTests' second case: saves, shutdowns, poweroffs and a 10 s wait; every
+        // guest persistent, so libvirt saves them all and asks none to shut down.
+        var facts = Libvirt11("auto_shutdown_try_save = \"persistent\"\nauto_shutdown_try_shutdown = \"all\"\nauto_shutdown_poweroff = \"all\"\nauto_shutdown_wait = 10\n");
+        // Four small ones at a measured 2 GB/s: 4 × (1 s + 0.05 s) fits in logind's 5 s.
+        var small = new[] { "a", "b", "c", "d" }.Select(name => Guest(name, memoryMiB: 96)).ToArray();
+        var big = new[] { "a", "b", "c", "d" }.Select(name => Guest(name, memoryMiB: 8192)).ToArray();
+        var oneTransient = Guest("t", memoryMiB: 96, persistent: false);
+
+        var measuredFast = CutShort(facts with { History = new JournalHistory(ImmutableDictionary<string, TimeSpan>.Empty, 2e9) }, small);
+        var estimatedSlow = CutShort(facts, big);
+        var withTransient = CutShort(facts with { History = new JournalHistory(ImmutableDictionary<string, TimeSpan>.Empty, 2e9) }, [.. small, oneTransient]);
+
+        Assert.Null(measuredFast);
+        Assert.NotNull(estimatedSlow);
+        Assert.Equal(Severity.Warning, estimatedSlow.Severity);
+        Assert.DoesNotContain("auto_shutdown_wait", estimatedSlow.Problem, StringComparison.Ordinal);
+        Assert.NotNull(withTransient);
+        Assert.Equal(Severity.Error, withTransient.Severity);
+        Assert.Contains("auto_shutdown_wait = 10s", withTransient.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Guests_of_other_daemons_are_not_this_qemu_confs()
+    {
+        var facts = Libvirt11("auto_shutdown_try_save = \"persistent\"\n");
+
+        var session = CutShort(facts, Guest("a", memoryMiB: 8192, uri: "qemu:///session"), Guest("b", memoryMiB: 8192, uri: "qemu+ssh://other/system"));
+
+        Assert.Null(session);
     }
 
     [Fact]
