@@ -1,10 +1,11 @@
 using Sundown.Testing;
+using static Sundown.WholeHost.Tests.HostShutdownTests;
 
 namespace Sundown.WholeHost.Tests;
 
 /// <summary>
 /// libvirt 11.3's own daemon-side auto-shutdown (qemu.conf's <c>auto_shutdown_*</c>, Debian 13) as
-/// the peer of Sundown and libvirt-guests: the same five guests as <see cref="HostShutdownTests"/>,
+/// the peer of Sundown and libvirt-guests: the same five guests as <see cref="HostShutdownTests"/> (its <see cref="HostShutdownTests.StandardFleet"/>),
 /// libvirt-guests disabled, Sundown not installed, a real <c>systemctl poweroff</c>, then the next
 /// boot. libvirtd acts on logind's PrepareForShutdown under a delay inhibitor, which logind ends
 /// after InhibitDelayMaxSec (5 s): what it has not done by then is done by PID 1 stopping the
@@ -13,22 +14,6 @@ namespace Sundown.WholeHost.Tests;
 [Collection(WholeHost.Collection)]
 public sealed class AutoShutdownPeerTests
 {
-    private const string Fast = "fast";
-    private const string Slow = "slow ünï 'q' $(x)";
-    private const string Deaf = "deaf";
-    private const string Paused = "paused";
-    private const string SavedOne = "saved one";
-
-    /// <summary>HostShutdownTests' fleet, the same guests in the same order, so that the rows line up.</summary>
-    private static readonly string[] s_fleet =
-    [
-        $"{Fast}\tdelay=1",
-        $"{Slow}\tdelay=6",
-        $"{Deaf}\tignore_acpi",
-        $"{Paused}\tpaused delay=2",
-        $"{SavedOne}\tdelay=2",
-    ];
-
     /// <summary>auto_shutdown_wait: the ACPI timeout the other contenders get.</summary>
     private const int WaitSeconds = 10;
 
@@ -44,12 +29,12 @@ public sealed class AutoShutdownPeerTests
         await host.BootAsync();
         Assert.NotEqual("active", (await host.RunAsync(["systemctl", "is-active", "libvirt-guests.service"])).Output.Trim());
         Assert.NotEqual(0, (await host.RunAsync(["systemctl", "cat", "sundown.service"])).ExitCode);
-        var guests = await host.UpAsync(s_fleet);
+        var guests = await host.UpAsync(StandardFleet);
 
         var powerOff = await host.PowerOffAsync();
 
         var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
-        var fates = GuestFates.AtPowerOff(host, journal, s_fleet.Select(line => line.Split('\t')[0]));
+        var fates = GuestFates.AtPowerOff(host, journal, Names);
         string evidence = Evidence(host, journal, guests);
         var cut = journal.Find("but inhibitor timeout is reached");
         if (trySave)
@@ -86,8 +71,8 @@ public sealed class AutoShutdownPeerTests
         // autostart-once, the killed ones too, and libvirtd starts them all: the saved ones from
         // their saved state.
         await host.BootAsync();
-        var active = await WaitForActiveAsync(host, s_fleet.Length);
-        Assert.Equal(s_fleet.Select(line => line.Split('\t')[0]).Order(StringComparer.Ordinal), active.Order(StringComparer.Ordinal));
+        var active = await WaitForActiveAsync(host, StandardFleet.Length);
+        Assert.Equal(Names.Order(StringComparer.Ordinal), active.Order(StringComparer.Ordinal));
         foreach (var (guest, fate) in fates)
         {
             string log = host.QemuLog(guest);
@@ -114,7 +99,7 @@ public sealed class AutoShutdownPeerTests
     /// <summary>What a failure shows: how each guest's QEMU ended, whether it saw its power button, what logind and libvirtd said.</summary>
     private static string Evidence(WholeHost host, HostShutdownJournal journal, IReadOnlyDictionary<string, FleetScript.UpGuest> up)
     {
-        var guests = s_fleet.Select(line => line.Split('\t')[0]).Select(name =>
+        var guests = Names.Select(name =>
         {
             var fate = GuestFates.Read(host.QemuLog(name), out string evidence);
             bool button = File.ReadAllText(up[name].SerialLog).Contains("guest: power button", StringComparison.Ordinal);

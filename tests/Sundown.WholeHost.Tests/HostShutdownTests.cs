@@ -11,14 +11,17 @@ namespace Sundown.WholeHost.Tests;
 [Collection(WholeHost.Collection)]
 public sealed class HostShutdownTests
 {
-    private const string Fast = "fast";
-    private const string Slow = "slow ünï 'q' $(x)";
-    private const string Deaf = "deaf";
-    private const string Paused = "paused";
-    private const string SavedOne = "saved one";
+    internal const string Fast = "fast";
+    internal const string Slow = "slow ünï 'q' $(x)";
+    internal const string Deaf = "deaf";
+    internal const string Paused = "paused";
+    internal const string SavedOne = "saved one";
 
-    /// <summary>The fleet of the poweroff tests, in the order the results table lists them.</summary>
-    private static readonly string[] s_fleet =
+    /// <summary>
+    /// The fleet of the poweroff tests, every contender's (AutoShutdownPeerTests' too), in the
+    /// order the results table lists them.
+    /// </summary>
+    internal static readonly string[] StandardFleet =
     [
         $"{Fast}\tdelay=1",
         $"{Slow}\tdelay=6",
@@ -60,7 +63,7 @@ public sealed class HostShutdownTests
         await InstallSundownAsync(host, s_config);
         await host.BootAsync();
         Assert.Equal("active", (await host.RunAsync(["systemctl", "is-active", "sundown.service"])).Output.Trim());
-        var guests = await host.UpAsync(s_fleet);
+        var guests = await host.UpAsync(StandardFleet);
         // What libvirt asks of systemd for each guest, and what the unit's ordering relies on.
         string scope = (await host.CheckedRunAsync("systemctl", "list-units", "--plain", "--no-legend", "machine-qemu*.scope")).Split(' ')[0];
         string scopeOrder = await host.CheckedRunAsync("systemctl", "show", "-p", "Before", "-p", "After", scope);
@@ -252,7 +255,7 @@ public sealed class HostShutdownTests
         host.WriteFile("/etc/default/libvirt-guests", $"ON_SHUTDOWN=shutdown\nPARALLEL_SHUTDOWN=0\nSHUTDOWN_TIMEOUT={AcpiTimeoutSeconds}\n");
         await host.BootAsync();
         Assert.Equal("active", (await host.RunAsync(["systemctl", "is-active", "libvirt-guests.service"])).Output.Trim());
-        var guests = await host.UpAsync(s_fleet);
+        var guests = await host.UpAsync(StandardFleet);
 
         var powerOff = await host.PowerOffAsync();
 
@@ -318,8 +321,8 @@ public sealed class HostShutdownTests
     internal static string[] Actions(RunRecord run, FleetScript.UpGuest guest) =>
         [.. run.Steps.Where(s => s.Uuid == guest.Uuid).Select(s => s.Action)];
 
-    /// <summary>The guests of <see cref="s_fleet"/>, in its order.</summary>
-    private static IEnumerable<string> Names => s_fleet.Select(line => line.Split('\t')[0]);
+    /// <summary>The guests of <see cref="StandardFleet"/>, in its order.</summary>
+    internal static IEnumerable<string> Names => StandardFleet.Select(line => line.Split('\t')[0]);
 
     /// <summary>
     /// A guest's serial log holds what it printed from its power button to its power-off, in
