@@ -44,6 +44,7 @@ public sealed class HostSetTests
     {
         var time = new FakeTimeProvider();
         using var never = new ManualResetEventSlim();
+        using var okOpened = new ManualResetEventSlim();
         var timeout = TimeSpan.FromSeconds(3);
 
         var opening = HostSet.OpenAsync(["hang1:///", "ok:///", "hang2:///"], uri =>
@@ -51,10 +52,17 @@ public sealed class HostSetTests
             if (uri.StartsWith("hang", StringComparison.Ordinal))
             {
                 never.Wait();
+                return new ListOnlyHost(uri, []);
             }
 
-            return new ListOnlyHost(uri, []);
+            var host = new ListOnlyHost(uri, []);
+            okOpened.Set();
+            return host;
         }, timeout, time);
+        // The answering host's open runs on a thread of its own in real time: the virtual timeout
+        // must not fire before it is done (it hands its result over just after returning).
+        Assert.True(okOpened.Wait(TimeSpan.FromSeconds(10)), "the answering host was never opened");
+        Thread.Sleep(100);
         // One timeout's worth of time, once: hosts opened one after another would need it twice.
         time.Advance(timeout);
         using var set = await opening;
