@@ -298,10 +298,8 @@ public sealed partial class LibvirtHost : IGuestHost
     // virConnectAuthPtrDefault is an exported variable, not a function: read its value.
     private static unsafe nint DefaultAuth()
     {
-        var library = NativeLibrary.Load(Interop.Libraries.Libvirt);
+        nint variable = Interop.Libraries.LibvirtExport("virConnectAuthPtrDefault");
         // SAFETY: the export is a `virConnectAuthPtr` variable that lives as long as the library.
-        return NativeLibrary.TryGetExport(library, "virConnectAuthPtrDefault", out nint variable)
-            ? *(nint*)variable
-            : 0;
+        return variable != 0 ? *(nint*)variable : 0;
     }
 }

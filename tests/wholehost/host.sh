@@ -15,7 +15,8 @@
 #                              exited; prints the seconds that took
 #   host.sh remove DIR         kills it if it still runs, unmounts and deletes DIR
 #   host.sh sweep              removes every host left in /var/tmp/sundown-host-* (the tests'
-#                              hosts; a killed test run or SUNDOWN_KEEP_HOST=1 leaves them)
+#                              hosts; a killed test run or SUNDOWN_KEEP_HOST=1 leaves them);
+#                              DIR/release names each one's release, for a look at a kept host
 #
 # RELEASE is the Debian release of the host: bookworm (Debian 12: libvirt 9.0, systemd 252;
 # the default) or trixie (Debian 13: libvirt 11.3, QEMU 10.0, systemd 257). Each is built with

@@ -21,7 +21,7 @@ internal static partial class Interop
             /// <summary>Every symbol the binding looks up at run time instead of importing it.</summary>
             internal static readonly ImmutableArray<string> Symbols = [DomainGetAutostartOnceName];
 
-            private static readonly Lazy<nint> s_domainGetAutostartOnce = new(() => Export(DomainGetAutostartOnceName));
+            private static readonly Lazy<nint> s_domainGetAutostartOnce = new(() => Libraries.LibvirtExport(DomainGetAutostartOnceName));
 
             /// <summary>Whether the loaded libvirt has virDomainGetAutostartOnce.</summary>
             internal static bool HasDomainGetAutostartOnce => s_domainGetAutostartOnce.Value != 0;
@@ -64,13 +64,6 @@ internal static partial class Interop
                     }
                 }
             }
-
-            /// <summary>The address of a libvirt function in the loaded library; 0 when this libvirt has none.</summary>
-            private static nint Export(string name) =>
-                NativeLibrary.TryLoad(Libraries.Libvirt, typeof(Optional).Assembly, null, out nint library)
-                && NativeLibrary.TryGetExport(library, name, out nint address)
-                    ? address
-                    : 0;
         }
     }
 }
