@@ -21,6 +21,11 @@ step "whole host: debootstrap, systemd-nspawn, the Debian 12 and Debian 13 host 
 tests/wholehost/host.sh image bookworm
 tests/wholehost/host.sh image trixie
 
+# Debian's upsd and dummy-ups driver, for the UPS tests (tests/nut/nut.sh starts them, on
+# loopback ports of their own, per test; nothing of NUT runs outside a test).
+step "NUT: nut-server and nut-client (the UPS tests' real upsd)"
+tests/nut/nut.sh setup
+
 step "chromium (renders the timeline SVG in a test)"
 command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 chromium --version

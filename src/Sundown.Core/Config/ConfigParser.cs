@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Sundown.Core.Policy;
+using Sundown.Core.Ups;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
@@ -35,7 +36,7 @@ public static class ConfigParser
                 "connect" => config with { Connect = reader.StringOrStrings(value, key) },
                 "budget" => config with { Budget = reader.Duration(value, key) },
                 "trust_guest_metadata" => config with { TrustGuestMetadata = reader.Boolean(value, key) },
-                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, trust_guest_metadata, or the tables [limits], [defaults], [[guest]])"),
+                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, trust_guest_metadata, or the tables [limits], [defaults], [[guest]], [ups])"),
             };
         }
 
@@ -60,8 +61,11 @@ public static class ConfigParser
                 case ("guest", true):
                     rules.Add(ReadRule(reader, table));
                     break;
+                case ("ups", false):
+                    config = config with { Ups = ReadUps(reader, table) };
+                    break;
                 default:
-                    throw reader.Error(table, $"unknown table {(isArray ? $"[[{name}]]" : $"[{name}]")} (expected [limits], [defaults] or [[guest]])");
+                    throw reader.Error(table, $"unknown table {(isArray ? $"[[{name}]]" : $"[{name}]")} (expected [limits], [defaults], [[guest]] or [ups])");
             }
         }
 
@@ -89,6 +93,36 @@ public static class ConfigParser
         }
 
         return limits;
+    }
+
+    private static UpsConfig ReadUps(Reader reader, TableSyntaxBase table)
+    {
+        UpsName? name = null;
+        var margin = UpsConfig.DefaultMargin;
+        var onPowerReturn = PowerReturn.Default;
+        foreach (var (key, value, node) in reader.Entries(table.Items, "[ups]"))
+        {
+            switch (key)
+            {
+                case "name":
+                    string text = reader.String(value, key);
+                    name = UpsName.TryParse(text, out string? nameError) ?? throw reader.Error(value, $"{key}: {nameError}");
+                    break;
+                case "margin":
+                    margin = reader.Duration(value, key);
+                    break;
+                case "on_power_return":
+                    string action = reader.String(value, key);
+                    onPowerReturn = PowerReturn.TryParse(action, out string? actionError) ?? throw reader.Error(value, $"{key}: {actionError}");
+                    break;
+                default:
+                    throw reader.Error(node, $"unknown key '{key}' in [ups] (expected name, margin, on_power_return)");
+            }
+        }
+
+        return name is null
+            ? throw reader.Error(table, "[ups] needs name: the UPS at upsd, NAME@HOST[:PORT] (e.g. \"myups@localhost:3493\")")
+            : new UpsConfig(name, margin, onPowerReturn);
     }
 
     private static GuestRule ReadRule(Reader reader, TableSyntaxBase table)

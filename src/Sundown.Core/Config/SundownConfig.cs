@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Sundown.Core.Policy;
+using Sundown.Core.Ups;
 
 namespace Sundown.Core.Config;
 
@@ -22,6 +23,12 @@ public sealed record SundownConfig(
     /// policy: every guest then gets the file's policy alone, and doctor and plan say so.
     /// </summary>
     public bool TrustGuestMetadata { get; init; } = true;
+
+    /// <summary>
+    /// <c>[ups]</c>: the UPS whose <c>battery.runtime</c>, less its margin, bounds the budget while
+    /// it is on battery, and which <c>sundown watch</c> follows. Null without one.
+    /// </summary>
+    public UpsConfig? Ups { get; init; }
 
     public static SundownConfig Default { get; } = new([DefaultUri], null, Limits.Default, GuestPolicy.Default, []);
 }

@@ -1,0 +1,222 @@
+using System.Collections.Immutable;
+using System.Net.Sockets;
+using System.Text;
+using Sundown.Core.Ups;
+
+namespace Sundown.Nut;
+
+/// <summary>
+/// One connection to upsd, speaking NUT's network protocol: a request line, a reply line (or a
+/// <c>BEGIN LIST</c> … <c>END LIST</c> block). Reading variables needs no login. Every exchange,
+/// the connect included, is held to <see cref="Timeout"/>: a upsd that never answers costs a
+/// caller that long, never more. A reply line longer than <see cref="MaxLine"/> or a list longer
+/// than <see cref="MaxListLines"/> is garbage (a peer that is not upsd must not fill the memory).
+/// </summary>
+public sealed class NutClient : IAsyncDisposable
+{
+    /// <summary>upsd's own lines are at most a few hundred bytes (NUT's LARGEBUF is 4096).</summary>
+    internal const int MaxLine = 8192;
+
+    /// <summary>A UPS has some dozens of variables; the biggest drivers serve a few hundred.</summary>
+    internal const int MaxListLines = 4096;
+
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private readonly byte[] _buffer = new byte[4096];
+    private int _start;
+    private int _end;
+
+    private NutClient(TcpClient tcp, TimeSpan timeout)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+        Timeout = timeout;
+    }
+
+    public TimeSpan Timeout { get; }
+
+    /// <exception cref="UpsException">Unreachable, or no connection within <paramref name="timeout"/>.</exception>
+    public static async Task<NutClient> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellation)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await tcp.ConnectAsync(host, port, deadline.Token);
+            return new NutClient(tcp, timeout);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            tcp.Dispose();
+            throw new UpsException(UpsErrorKind.Timeout, $"upsd at {host}:{port} did not accept a connection in {timeout.TotalSeconds:0.#}s");
+        }
+        catch (SocketException e)
+        {
+            tcp.Dispose();
+            throw new UpsException(UpsErrorKind.Unreachable, $"cannot connect to upsd at {host}:{port}: {e.Message}", inner: e);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><c>GET VAR UPS NAME</c>: the variable's value.</summary>
+    /// <exception cref="UpsException">upsd answered ERR (e.g. VAR-NOT-SUPPORTED, DATA-STALE), garbage, or nothing in time.</exception>
+    public async Task<string> GetVarAsync(string ups, string name, CancellationToken cancellation)
+    {
+        var words = await ExchangeAsync($"GET VAR {ups} {name}", cancellation);
+        // VAR <ups> <name> "<value>"
+        return words is ["VAR", var u, var n, var value] && u == ups && n == name
+            ? value
+            : throw NutLine.Garbage(string.Join(' ', words), $"expected VAR {ups} {name} \"…\"");
+    }
+
+    /// <summary><c>LIST VAR UPS</c>: every variable upsd serves for the UPS, in one exchange.</summary>
+    /// <exception cref="UpsException">upsd answered ERR (e.g. UNKNOWN-UPS, DRIVER-NOT-CONNECTED), garbage, or nothing in time.</exception>
+    public async Task<ImmutableDictionary<string, string>> ListVarAsync(string ups, CancellationToken cancellation)
+    {
+        using var deadline = Deadline(cancellation);
+        try
+        {
+            await SendAsync($"LIST VAR {ups}", deadline.Token);
+            var first = await ReadWordsAsync(deadline.Token);
+            if (first is not ["BEGIN", "LIST", "VAR", var begun] || begun != ups)
+            {
+                throw NutLine.Garbage(string.Join(' ', first), $"expected BEGIN LIST VAR {ups}");
+            }
+
+            var variables = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            for (int lines = 0; lines < MaxListLines; lines++)
+            {
+                switch (await ReadWordsAsync(deadline.Token))
+                {
+                    case ["VAR", var u, var name, var value] when u == ups:
+                        variables[name] = value;
+                        break;
+                    case ["END", "LIST", "VAR", var ended] when ended == ups:
+                        return variables.ToImmutable();
+                    case var other:
+                        throw NutLine.Garbage(string.Join(' ', other), $"expected VAR {ups} NAME \"VALUE\" or END LIST VAR {ups}");
+                }
+            }
+
+            throw new UpsException(UpsErrorKind.Garbage, $"upsd's list of {ups}'s variables did not end after {MaxListLines} lines");
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw TimedOut($"LIST VAR {ups}");
+        }
+    }
+
+    /// <summary><c>LOGOUT</c>, then the connection is closed; its failures are of no interest (the reading is done).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var deadline = Deadline(CancellationToken.None);
+            await SendAsync("LOGOUT", deadline.Token);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or UpsException)
+        {
+            // Closing anyway.
+        }
+
+        _tcp.Dispose();
+    }
+
+    private async Task<ImmutableArray<string>> ExchangeAsync(string request, CancellationToken cancellation)
+    {
+        using var deadline = Deadline(cancellation);
+        try
+        {
+            await SendAsync(request, deadline.Token);
+            return await ReadWordsAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw TimedOut(request);
+        }
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken cancellation)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(Timeout);
+        return deadline;
+    }
+
+    private UpsException TimedOut(string request) =>
+        new(UpsErrorKind.Timeout, $"upsd did not answer '{request}' in {Timeout.TotalSeconds:0.#}s");
+
+    private async Task SendAsync(string line, CancellationToken cancellation)
+    {
+        try
+        {
+            await _stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\n"), cancellation);
+        }
+        catch (IOException e)
+        {
+            throw new UpsException(UpsErrorKind.Unreachable, $"the connection to upsd was lost: {e.Message}", inner: e);
+        }
+    }
+
+    /// <summary>The next reply line, split; an <c>ERR</c> reply is thrown as <see cref="UpsErrorKind.Refused"/>.</summary>
+    private async Task<ImmutableArray<string>> ReadWordsAsync(CancellationToken cancellation)
+    {
+        string line = await ReadLineAsync(cancellation);
+        var words = NutLine.Split(line);
+        if (words is ["ERR", var code, ..])
+        {
+            throw new UpsException(UpsErrorKind.Refused, $"upsd answered ERR {code}", code);
+        }
+
+        return words;
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellation)
+    {
+        var line = new List<byte>();
+        while (true)
+        {
+            if (_start == _end)
+            {
+                int read;
+                try
+                {
+                    read = await _stream.ReadAsync(_buffer, cancellation);
+                }
+                catch (IOException e)
+                {
+                    throw new UpsException(UpsErrorKind.Unreachable, $"the connection to upsd was lost: {e.Message}", inner: e);
+                }
+
+                if (read == 0)
+                {
+                    throw new UpsException(UpsErrorKind.Unreachable, "upsd closed the connection before it answered");
+                }
+
+                _start = 0;
+                _end = read;
+            }
+
+            int newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+            int take = (newline < 0 ? _end : newline) - _start;
+            if (line.Count + take > MaxLine)
+            {
+                throw new UpsException(UpsErrorKind.Garbage, $"upsd's reply line is longer than {MaxLine} bytes: not NUT's protocol");
+            }
+
+            line.AddRange(_buffer.AsSpan(_start, take));
+            _start += take;
+            if (newline >= 0)
+            {
+                _start++;
+                // NUT's lines are ASCII; UTF-8 keeps what a driver may put in a description.
+                return Encoding.UTF8.GetString([.. line]).TrimEnd('\r');
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Sundown.Core.Ups;
+
+namespace Sundown.Nut;
+
+/// <summary>
+/// A UPS read from upsd: one connection, <c>LIST VAR</c>, <c>LOGOUT</c>, each reading on its own
+/// connection (upsd drops idle clients, and a reading every few seconds is cheap).
+/// </summary>
+public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
+{
+    /// <summary>
+    /// A reading, connect included, held to 3 s: upsd on the same host answers in milliseconds,
+    /// one across a LAN in tens; a stop whose budget is the battery cannot wait on a dead one longer.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
+
+    public NutUps(UpsName name)
+        : this(name, DefaultTimeout)
+    {
+    }
+
+    public UpsName Name { get; } = name;
+
+    public async Task<UpsReading> ReadAsync(CancellationToken cancellation)
+    {
+        // One deadline for the whole reading, not one per exchange: the caller waits at most this.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await using var client = await NutClient.ConnectAsync(Name.Host, Name.Port, timeout, deadline.Token);
+            var variables = await client.ListVarAsync(Name.Ups, deadline.Token);
+            return Parse(variables);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new UpsException(UpsErrorKind.Timeout, $"upsd at {Name.Host}:{Name.Port} did not answer in {timeout.TotalSeconds:0.#}s");
+        }
+    }
+
+    /// <exception cref="UpsException">No ups.status, or a figure that is not a number.</exception>
+    internal UpsReading Parse(ImmutableDictionary<string, string> variables)
+    {
+        if (!variables.TryGetValue("ups.status", out string? status))
+        {
+            throw new UpsException(UpsErrorKind.Garbage, $"upsd serves no ups.status for {Name.Ups}");
+        }
+
+        return new UpsReading(
+            [.. status.Split(' ', StringSplitOptions.RemoveEmptyEntries)],
+            Seconds(variables, "battery.runtime"),
+            Seconds(variables, "battery.runtime.low"),
+            Number(variables, "battery.charge"));
+    }
+
+    private static TimeSpan? Seconds(ImmutableDictionary<string, string> variables, string name) =>
+        Number(variables, name) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+
+    /// <summary>Drivers write "600", "600.00" or "  600"; anything else, or a negative figure, is garbage.</summary>
+    private static double? Number(ImmutableDictionary<string, string> variables, string name)
+    {
+        if (!variables.TryGetValue(name, out string? text))
+        {
+            return null;
+        }
+
+        return double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= 0 && double.IsFinite(value)
+            ? value
+            : throw new UpsException(UpsErrorKind.Garbage, $"upsd serves {name} = '{NutLine.Shorten(text)}', not a number");
+    }
+}
