@@ -2,7 +2,9 @@ using System.CommandLine;
 using Sundown.Core.Config;
 using Sundown.Core.Hosts;
 using Sundown.Engine.Hosts;
+using Sundown.Core.Ups;
 using Sundown.Libvirt;
+using Sundown.Nut;
 
 namespace Sundown.Cli.Commands;
 
@@ -20,6 +22,9 @@ internal static class HostOptions
     internal static Func<string, IGuestHost> Opener(bool readOnly) => uri => LibvirtHost.Open(uri, readOnly);
 
     internal static HostSet Open(IReadOnlyList<string> uris, bool readOnly) => HostSet.Open(uris, Opener(readOnly));
+
+    /// <summary>The config's <c>[ups]</c> as upsd serves it; null without one.</summary>
+    internal static IUps? OpenUps(SundownConfig config) => config.Ups is { } ups ? new NutUps(ups.Name) : null;
 
     internal static Option<string> CreateBudget() => new("--budget")
     {

@@ -21,6 +21,9 @@ public static class FaultKinds
     /// <summary>The restore list could not be kept where it belongs.</summary>
     public const string Restore = "restore";
 
+    /// <summary>The UPS could not be read, or answered what cannot be used; the configured budget held.</summary>
+    public const string Ups = "ups";
+
     /// <summary>Something unforeseen went wrong in the stop at shutdown; it was retried rather than given up.</summary>
     public const string Internal = "internal";
 }

@@ -1,4 +1,5 @@
 using Sundown.Core.Config;
+using Sundown.Core.Ups;
 
 namespace Sundown.Engine.Stopping;
 
@@ -19,6 +20,13 @@ public sealed record StopRequest(SundownConfig Config, IReadOnlyList<string> Uri
     /// state directory (another process holding the lock, a journal that cannot be used).
     /// </summary>
     public bool JournalInMemory { get; init; }
+
+    /// <summary>
+    /// The config's <c>[ups]</c>, when it has one: <see cref="Budget"/> was chosen from it already
+    /// (<see cref="UpsBudget"/>); while the stop runs on battery, it reads the UPS again every few
+    /// seconds and tightens the rest of the plan when the battery ends before the plan's deadline.
+    /// </summary>
+    public IUps? Ups { get; init; }
 
     /// <summary>Faults found before the run began (the config fell back), carried into its report.</summary>
     public IReadOnlyList<Reports.Fault> EarlierFaults { get; init; } = [];
