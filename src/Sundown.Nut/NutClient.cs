@@ -26,10 +26,13 @@ public sealed class NutClient : IAsyncDisposable
     private int _start;
     private int _end;
 
-    private NutClient(TcpClient tcp, TimeSpan timeout)
+    private readonly string _peer;
+
+    private NutClient(TcpClient tcp, string peer, TimeSpan timeout)
     {
         _tcp = tcp;
         _stream = tcp.GetStream();
+        _peer = peer;
         Timeout = timeout;
     }
 
@@ -44,7 +47,7 @@ public sealed class NutClient : IAsyncDisposable
         try
         {
             await tcp.ConnectAsync(host, port, deadline.Token);
-            return new NutClient(tcp, timeout);
+            return new NutClient(tcp, $"{host}:{port}", timeout);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
@@ -67,11 +70,12 @@ public sealed class NutClient : IAsyncDisposable
     /// <exception cref="UpsException">upsd answered ERR (e.g. VAR-NOT-SUPPORTED, DATA-STALE), garbage, or nothing in time.</exception>
     public async Task<string> GetVarAsync(string ups, string name, CancellationToken cancellation)
     {
-        var words = await ExchangeAsync($"GET VAR {ups} {name}", cancellation);
+        string request = $"GET VAR {ups} {name}";
+        var words = await ExchangeAsync(request, cancellation);
         // VAR <ups> <name> "<value>"
         return words is ["VAR", var u, var n, var value] && u == ups && n == name
             ? value
-            : throw NutLine.Garbage(string.Join(' ', words), $"expected VAR {ups} {name} \"…\"");
+            : throw Garbage(string.Join(' ', words), $"expected VAR {ups} {name} \"…\" in answer to {request}");
     }
 
     /// <summary><c>LIST VAR UPS</c>: every variable upsd serves for the UPS, in one exchange.</summary>
@@ -81,17 +85,18 @@ public sealed class NutClient : IAsyncDisposable
         using var deadline = Deadline(cancellation);
         try
         {
-            await SendAsync($"LIST VAR {ups}", deadline.Token);
-            var first = await ReadWordsAsync(deadline.Token);
+            string request = $"LIST VAR {ups}";
+            await SendAsync(request, deadline.Token);
+            var first = await ReadWordsAsync(request, deadline.Token);
             if (first is not ["BEGIN", "LIST", "VAR", var begun] || begun != ups)
             {
-                throw NutLine.Garbage(string.Join(' ', first), $"expected BEGIN LIST VAR {ups}");
+                throw Garbage(string.Join(' ', first), $"expected BEGIN LIST VAR {ups} in answer to {request}");
             }
 
             var variables = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
             for (int lines = 0; lines < MaxListLines; lines++)
             {
-                switch (await ReadWordsAsync(deadline.Token))
+                switch (await ReadWordsAsync(request, deadline.Token))
                 {
                     case ["VAR", var u, var name, var value] when u == ups:
                         variables[name] = value;
@@ -99,11 +104,11 @@ public sealed class NutClient : IAsyncDisposable
                     case ["END", "LIST", "VAR", var ended] when ended == ups:
                         return variables.ToImmutable();
                     case var other:
-                        throw NutLine.Garbage(string.Join(' ', other), $"expected VAR {ups} NAME \"VALUE\" or END LIST VAR {ups}");
+                        throw Garbage(string.Join(' ', other), $"expected VAR {ups} NAME \"VALUE\" or END LIST VAR {ups}");
                 }
             }
 
-            throw new UpsException(UpsErrorKind.Garbage, $"upsd's list of {ups}'s variables did not end after {MaxListLines} lines");
+            throw new UpsException(UpsErrorKind.Garbage, $"the list of {ups}'s variables from {_peer} did not end after {MaxListLines} lines: not upsd, or not NUT's protocol");
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
@@ -133,7 +138,7 @@ public sealed class NutClient : IAsyncDisposable
         try
         {
             await SendAsync(request, deadline.Token);
-            return await ReadWordsAsync(deadline.Token);
+            return await ReadWordsAsync(request, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
@@ -149,7 +154,25 @@ public sealed class NutClient : IAsyncDisposable
     }
 
     private UpsException TimedOut(string request) =>
-        new(UpsErrorKind.Timeout, $"upsd did not answer '{request}' in {Timeout.TotalSeconds:0.#}s");
+        new(UpsErrorKind.Timeout, $"upsd at {_peer} did not answer '{request}' in {Timeout.TotalSeconds:0.#}s");
+
+    private UpsException Garbage(string line, string problem) => FromPeer(NutLine.Garbage(line, problem));
+
+    private UpsException FromPeer(UpsException garbage) => new(UpsErrorKind.Garbage, $"the answer from {_peer} is {garbage.Message}");
+
+    private UpsException Lost(IOException e) =>
+        new(UpsErrorKind.Unreachable, $"the connection to upsd at {_peer} was lost: {e.Message}", inner: e);
+
+    /// <summary>What an ERR reply means and what to do about it (NUT's docs/net-protocol.txt, "Error responses").</summary>
+    private static string Meaning(string code) => code switch
+    {
+        "UNKNOWN-UPS" => "upsd serves no UPS of that name (upsc -l HOST lists the names it serves; ups.conf defines them)",
+        "DRIVER-NOT-CONNECTED" => "upsd has no running driver for the UPS (start it: upsdrvctl start, or the nut-driver unit)",
+        "DATA-STALE" => "the driver has not refreshed the UPS's data within upsd's MAXAGE (the driver hangs, or lost the UPS: check its cable and the driver's log)",
+        "VAR-NOT-SUPPORTED" => "the UPS does not have this variable (or its driver has only just started)",
+        "ACCESS-DENIED" => "upsd refuses this client (see upsd.conf's LISTEN and upsd.users)",
+        _ => "see NUT's docs/net-protocol.txt",
+    };
 
     private async Task SendAsync(string line, CancellationToken cancellation)
     {
@@ -159,18 +182,27 @@ public sealed class NutClient : IAsyncDisposable
         }
         catch (IOException e)
         {
-            throw new UpsException(UpsErrorKind.Unreachable, $"the connection to upsd was lost: {e.Message}", inner: e);
+            throw Lost(e);
         }
     }
 
     /// <summary>The next reply line, split; an <c>ERR</c> reply is thrown as <see cref="UpsErrorKind.Refused"/>.</summary>
-    private async Task<ImmutableArray<string>> ReadWordsAsync(CancellationToken cancellation)
+    private async Task<ImmutableArray<string>> ReadWordsAsync(string request, CancellationToken cancellation)
     {
         string line = await ReadLineAsync(cancellation);
-        var words = NutLine.Split(line);
+        ImmutableArray<string> words;
+        try
+        {
+            words = NutLine.Split(line);
+        }
+        catch (UpsException e) when (e.Kind == UpsErrorKind.Garbage)
+        {
+            throw FromPeer(e);
+        }
+
         if (words is ["ERR", var code, ..])
         {
-            throw new UpsException(UpsErrorKind.Refused, $"upsd answered ERR {code}", code);
+            throw new UpsException(UpsErrorKind.Refused, $"upsd at {_peer} answered ERR {code} to {request}: {Meaning(code)}", code);
         }
 
         return words;
@@ -190,12 +222,12 @@ public sealed class NutClient : IAsyncDisposable
                 }
                 catch (IOException e)
                 {
-                    throw new UpsException(UpsErrorKind.Unreachable, $"the connection to upsd was lost: {e.Message}", inner: e);
+                    throw Lost(e);
                 }
 
                 if (read == 0)
                 {
-                    throw new UpsException(UpsErrorKind.Unreachable, "upsd closed the connection before it answered");
+                    throw new UpsException(UpsErrorKind.Unreachable, $"upsd at {_peer} closed the connection before it answered (upsd.conf's LISTEN, or tcp-wrappers, may refuse this host)");
                 }
 
                 _start = 0;
@@ -206,7 +238,7 @@ public sealed class NutClient : IAsyncDisposable
             int take = (newline < 0 ? _end : newline) - _start;
             if (line.Count + take > MaxLine)
             {
-                throw new UpsException(UpsErrorKind.Garbage, $"upsd's reply line is longer than {MaxLine} bytes: not NUT's protocol");
+                throw new UpsException(UpsErrorKind.Garbage, $"a reply line from {_peer} is longer than {MaxLine} bytes: not upsd, or not NUT's protocol");
             }
 
             line.AddRange(_buffer.AsSpan(_start, take));

@@ -75,7 +75,7 @@ internal static class NutLine
     }
 
     internal static UpsException Garbage(string line, string problem) =>
-        new(UpsErrorKind.Garbage, $"upsd's reply is not NUT's protocol ({problem}): '{Shorten(line)}'");
+        new(UpsErrorKind.Garbage, $"not NUT's protocol ({problem}): '{Shorten(line)}'");
 
     /// <summary>A line as it may be quoted in a message: printable and short.</summary>
     internal static string Shorten(string line)

@@ -45,7 +45,7 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
     {
         if (!variables.TryGetValue("ups.status", out string? status))
         {
-            throw new UpsException(UpsErrorKind.Garbage, $"upsd serves no ups.status for {Name.Ups}");
+            throw new UpsException(UpsErrorKind.Garbage, $"upsd serves no ups.status for {Name}: not a UPS's data");
         }
 
         return new UpsReading(
@@ -55,11 +55,11 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
             Number(variables, "battery.charge"));
     }
 
-    private static TimeSpan? Seconds(ImmutableDictionary<string, string> variables, string name) =>
+    private TimeSpan? Seconds(ImmutableDictionary<string, string> variables, string name) =>
         Number(variables, name) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
 
     /// <summary>Drivers write "600", "600.00" or "  600"; anything else, or a negative figure, is garbage.</summary>
-    private static double? Number(ImmutableDictionary<string, string> variables, string name)
+    private double? Number(ImmutableDictionary<string, string> variables, string name)
     {
         if (!variables.TryGetValue(name, out string? text))
         {
@@ -68,6 +68,6 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
 
         return double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= 0 && double.IsFinite(value)
             ? value
-            : throw new UpsException(UpsErrorKind.Garbage, $"upsd serves {name} = '{NutLine.Shorten(text)}', not a number");
+            : throw new UpsException(UpsErrorKind.Garbage, $"upsd serves {name} = '{NutLine.Shorten(text)}' for {Name}, not a number");
     }
 }
