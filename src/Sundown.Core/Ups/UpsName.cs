@@ -24,8 +24,10 @@ public sealed record UpsName(string Ups, string Host, int Port)
         string rest = text[(at + 1)..];
         string host = rest;
         int port = DefaultPort;
-        int colon = rest.StartsWith('[') ? rest.IndexOf("]:", StringComparison.Ordinal) + 1 : rest.LastIndexOf(':');
-        if (rest.StartsWith('[') && !rest.EndsWith(']') && colon <= 0)
+        bool bracketed = rest.StartsWith('[');
+        int colon = bracketed ? rest.IndexOf("]:", StringComparison.Ordinal) + 1 : rest.LastIndexOf(':');
+        // Unbracketed, a second colon means an IPv6 address whose last group would be read as the port.
+        if ((bracketed && !rest.EndsWith(']') && colon <= 0) || (!bracketed && rest.IndexOf(':') != colon))
         {
             error = $"'{text}': an IPv6 address is written in brackets, e.g. myups@[::1]:3493";
             return null;
@@ -41,9 +43,12 @@ public sealed record UpsName(string Ups, string Host, int Port)
             }
         }
 
-        host = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
-        // upsd's names are single tokens of its protocol: no spaces, quotes or control characters.
-        if (ups.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\\') || host.Length == 0 || host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        host = bracketed ? host[1..^1] : host;
+        // upsd's names are single tokens of its protocol: no spaces, quotes or control characters;
+        // a host is one name or address (brackets only around an IPv6 one, no second '@').
+        if (ups.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\\')
+            || host.Length == 0
+            || host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '@' or '[' or ']' or '"' or '\\'))
         {
             error = $"'{text}' is not a UPS: the name and host are single words";
             return null;
