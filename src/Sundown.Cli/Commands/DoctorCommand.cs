@@ -37,7 +37,7 @@ internal static class DoctorCommand
             {
                 LibvirtVersion = LibvirtHost.LibraryVersion,
             };
-            var report = DoctorRun.Examine(request, HostOptions.Opener(readOnly: true));
+            var report = DoctorRun.Examine(request, HostOptions.Opener(readOnly: true), HostOptions.OpenUps);
             var output = parseResult.InvocationConfiguration.Output;
             if (parseResult.GetValue(json))
             {

@@ -27,6 +27,7 @@ public static partial class Checks
         Guests(guests, findings);
         SaveSpace(facts, guests, findings);
         Budget(facts, guests, config, findings);
+        Ups(facts, guests, config, findings);
         return
         [
             .. findings

@@ -37,4 +37,9 @@ public static class FindingCodes
 
     public const string BudgetForcesOff = "budget-forces-off";
     public const string TimeoutBelowHistory = "timeout-below-history";
+
+    public const string UpsUnreachable = "ups-unreachable";
+    public const string UpsMarginExceedsRuntime = "ups-margin-exceeds-runtime";
+    public const string NutLowBatteryTooLate = "nut-low-battery-too-late";
+    public const string UpsmonNoShutdownCmd = "upsmon-no-shutdowncmd";
 }

@@ -44,6 +44,9 @@ public sealed record HostFacts(
     /// </summary>
     public ImmutableArray<FileText> LogindConfs { get; init; } = [];
 
+    /// <summary>The UPS of the config's [ups], read now, and NUT's upsmon.conf; nothing when neither is there.</summary>
+    public UpsFacts Ups { get; init; } = UpsFacts.None;
+
     /// <summary>The machine's distribution (PRETTY_NAME of /etc/os-release), to say whose default a setting is; null when unknown.</summary>
     public string? OsName { get; init; }
 }

@@ -43,6 +43,9 @@ public sealed record DoctorPaths(string Root)
     /// <summary>Debian's record of the links its packages made at install (deb-systemd-helper): each mirrors an enabling link.</summary>
     public string DebSystemdHelperEnabled => Under("var/lib/systemd/deb-systemd-helper-enabled");
 
+    /// <summary>NUT's upsmon settings (Debian's nut-client; other distributions put them in /etc/ups, not read here).</summary>
+    public string UpsmonConf => Under("etc/nut/upsmon.conf");
+
     /// <summary>Where the system QEMU driver writes managed-save images (not configurable in qemu.conf).</summary>
     public string SaveDir => Under("var/lib/libvirt/qemu/save");
 

@@ -4,6 +4,7 @@ using Sundown.Core.Doctor;
 using Sundown.Core.Hosts;
 using Sundown.Core.Model;
 using Sundown.Core.Policy;
+using Sundown.Core.Ups;
 using Sundown.Engine.Config;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
@@ -18,7 +19,8 @@ namespace Sundown.Engine.Doctor;
 /// </summary>
 public static class DoctorRun
 {
-    public static DoctorReport Examine(DoctorRequest request, Func<string, IGuestHost> open)
+    /// <param name="openUps">The reader of the config's [ups] (the CLI's is NutUps, held to its timeout); null, or returning null, reads no UPS.</param>
+    public static DoctorReport Examine(DoctorRequest request, Func<string, IGuestHost> open, Func<SundownConfig, IUps?>? openUps = null)
     {
         SundownConfig config;
         string? configProblem = null;
@@ -32,6 +34,8 @@ public static class DoctorRun
             configProblem = e.Message;
         }
 
+        // The UPS is read while the hosts are: a upsd that does not answer costs its timeout once, not on top.
+        var upsReading = openUps?.Invoke(config) is { } ups ? ReadUps(ups) : null;
         var uris = request.Uris.Count > 0 ? request.Uris : config.Connect;
         var guests = new List<(Guest Guest, GuestPolicy Policy)>();
         var unreachable = ImmutableArray.CreateBuilder<HostProblem>();
@@ -67,9 +71,12 @@ public static class DoctorRun
             LibvirtVersion = request.LibvirtVersion,
             LogindConfs = HostFactsReader.Logind(request.Paths),
             OsName = HostFactsReader.OsName(request.Paths),
+            Ups = HostFactsReader.Ups(request.Paths, upsReading),
         };
         return new DoctorReport(Checks.Run(facts, guests, config));
     }
+
+    private static Task<UpsReading> ReadUps(IUps ups) => Task.Run(() => ups.ReadAsync(CancellationToken.None));
 
     /// <summary>
     /// Where a host's managed saves go, when doctor can look: only the local system QEMU driver's.

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Sundown.Core.Doctor;
 using Sundown.Core.Model;
+using Sundown.Core.Ups;
 using Sundown.Engine.Journaling;
 
 namespace Sundown.Engine.Doctor;
@@ -89,6 +90,31 @@ internal static class HostFactsReader
             binary is not null && binaryExists ? Canonical(binary) : binary,
             binaryExists,
             runningBinary is null ? null : Canonical(runningBinary));
+    }
+
+    /// <summary>
+    /// upsmon.conf, whether <c>sundown watch</c> is enabled, and the UPS's reading (begun by the
+    /// caller, held to the reader's own timeout): a UPS that cannot be read is a fact, not a failure.
+    /// </summary>
+    internal static UpsFacts Ups(DoctorPaths paths, Task<UpsReading>? reading)
+    {
+        const string Watch = UpsFacts.WatchUnitName;
+        string? watch = IsMasked(paths, Watch) ? null : EnablingLink(paths, Watch);
+        var upsmon = Read(paths.UpsmonConf);
+        if (reading is null)
+        {
+            return new UpsFacts(null, null, upsmon, watch);
+        }
+
+        try
+        {
+            // Doctor is synchronous; the reading was started early and bounds itself (NutUps' timeout).
+            return new UpsFacts(reading.GetAwaiter().GetResult(), null, upsmon, watch);
+        }
+        catch (UpsException e)
+        {
+            return new UpsFacts(null, e.Message, upsmon, watch);
+        }
     }
 
     internal static SaveDirectory SaveDirectory(string uri, string path) => new(uri, path, AvailableBytes(path));

@@ -1,0 +1,105 @@
+using Sundown.Core.Config;
+using Sundown.Core.Model;
+using Sundown.Core.Planning;
+using Sundown.Core.Policy;
+
+namespace Sundown.Core.Doctor;
+
+public static partial class Checks
+{
+    /// <summary>
+    /// The UPS of <c>[ups]</c> and NUT's own shutdown: can the UPS be read, does the margin leave
+    /// the stop any time, does upsmon shut the host down at all, and does it do so early enough
+    /// for this host's guests while <c>sundown watch</c> does not begin their stop sooner.
+    /// </summary>
+    private static void Ups(HostFacts facts, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> guests, SundownConfig config, List<Finding> findings)
+    {
+        var ups = facts.Ups;
+        UpsmonConf? upsmon = null;
+        if (ups.UpsmonConf.Text is { } text)
+        {
+            upsmon = UpsmonConf.Parse(text, ups.UpsmonConf.Path);
+        }
+        else if (ups.UpsmonConf.Unreadable is { } why)
+        {
+            findings.Add(NotChecked($"cannot read {ups.UpsmonConf.Path} ({why}): NUT's shutdown was not checked"));
+        }
+
+        if (upsmon is { ShutdownCmd: null } && upsmon.Powering is [var first, ..])
+        {
+            findings.Add(new Finding(
+                Severity.Warning, FindingCodes.UpsmonNoShutdownCmd, FindingSubject.Machine,
+                $"{upsmon.Path} monitors {first.System} (line {first.Line}) but sets no SHUTDOWNCMD: at low battery upsmon would not power the host off, and the battery runs out under a running host and its guests",
+                "set SHUTDOWNCMD \"/sbin/shutdown -h +0\" in upsmon.conf (then the host's shutdown runs sundown.service's stop), and restart nut-monitor.service"));
+        }
+
+        if (config.Ups is not { } upsConfig)
+        {
+            return;
+        }
+
+        if (ups.Reading is not { } reading)
+        {
+            if (ups.ReadError is { } error)
+            {
+                findings.Add(new Finding(
+                    Severity.Warning, FindingCodes.UpsUnreachable, FindingSubject.Machine,
+                    $"the UPS {upsConfig.Name} of [ups] cannot be read: {error}; until it can, plan and stop use the configured budget ({(config.Budget is { } b ? Time(b) : "none: no overall deadline")}) even on battery{(ups.WatchEnabled ? ", and sundown watch cannot begin the guests' stop early" : "")}",
+                    $"check that upsd runs and serves the UPS (upsc {upsConfig.Name}), or correct name in [ups]"));
+            }
+
+            return;
+        }
+
+        if (reading.Runtime is { } runtime && upsConfig.Margin >= runtime)
+        {
+            findings.Add(new Finding(
+                Severity.Error, FindingCodes.UpsMarginExceedsRuntime, FindingSubject.Machine,
+                $"the margin of [ups] ({Time(upsConfig.Margin)}) is at least the UPS's battery.runtime now ({Time(runtime)}, {reading.StatusText}): on battery every stop would get a budget of 0, and every guest would be destroyed at once",
+                $"lower margin in [ups] to the time the host's own shutdown needs after the guests' (well under {Time(runtime)}), or check the UPS's battery (a runtime this short may mean a worn one)"));
+        }
+
+        if (reading.RuntimeLow is { } low && upsmon is { Powering: [var monitor, ..] })
+        {
+            LowBatteryTooLate(facts, guests, config, upsmon, monitor, low, findings);
+        }
+    }
+
+    /// <summary>
+    /// upsmon shuts the host down when the UPS reports low battery, that is with about
+    /// battery.runtime.low left, and waits HOSTSYNC and FINALDELAY before SHUTDOWNCMD: what
+    /// remains is all the guests' stop gets, unless <c>sundown watch</c> begins it sooner.
+    /// </summary>
+    private static void LowBatteryTooLate(HostFacts facts, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> guests, SundownConfig config, UpsmonConf upsmon, UpsmonMonitor monitor, TimeSpan low, List<Finding> findings)
+    {
+        var estimates = facts.History.SaveBytesPerSecond is { } speed ? new Estimates(speed) : Estimates.Default;
+        var worstCase = Planner.Build(guests, null, config.Limits, estimates).WorstCaseEnd;
+        var finalDelay = upsmon.FinalDelaySeconds;
+        var hostSync = upsmon.HostSyncSeconds;
+        var left = low - finalDelay - hostSync;
+        if (left >= worstCase)
+        {
+            return;
+        }
+
+        string delays = $"FINALDELAY {Time(finalDelay)}{Source(upsmon.FinalDelay)}, HOSTSYNC {Time(hostSync)}{Source(upsmon.HostSync)}";
+        string leftText = left > TimeSpan.Zero ? $"leaves the guests' stop about {Time(left)}" : "leaves the guests' stop no time at all";
+        string problem = $"NUT shuts the host down at low battery ({monitor.System}, {upsmon.Path}:{monitor.Line}): battery.runtime.low {Time(low)} less {delays} {leftText}, but the plan needs up to {Time(worstCase)} (its worst case without a budget)";
+        var watch = facts.Ups;
+        if (watch.WatchEnabled)
+        {
+            findings.Add(new Finding(
+                Severity.Info, FindingCodes.NutLowBatteryTooLate, FindingSubject.Machine,
+                $"{problem}; {UpsFacts.WatchUnitName} is enabled ({watch.WatchEnabledBy}) and begins the guests' stop from the runtime early enough, so NUT's late shutdown finds them already safe",
+                $"nothing to do while {UpsFacts.WatchUnitName} runs"));
+            return;
+        }
+
+        findings.Add(new Finding(
+            Severity.Error, FindingCodes.NutLowBatteryTooLate, FindingSubject.Machine,
+            $"{problem}: on a long power cut the battery ends while guests are still being stopped, and {UpsFacts.WatchUnitName}, which would begin their stop early enough, is not enabled",
+            $"sundown install --enable (it enables {UpsFacts.WatchUnitName}), or raise battery.runtime.low at the UPS to at least {Time(worstCase + finalDelay + hostSync)} (upsrw, or the driver's override.battery.runtime.low in ups.conf)"));
+
+        static string Source(UpsmonSetting? set) => set is null ? " (upsmon's default)" : $" (line {set.Line})";
+    }
+}
