@@ -36,7 +36,7 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            throw new UpsException(UpsErrorKind.Timeout, $"upsd at {Name.Host}:{Name.Port} did not answer in {timeout.TotalSeconds:0.#}s");
+            throw new UpsException(UpsErrorKind.Timeout, $"upsd at {Name.Host}:{Name.Port} did not answer in {timeout.TotalSeconds:0.#}s (upsd hangs, or a firewall drops what is sent to port {Name.Port})");
         }
     }
 
