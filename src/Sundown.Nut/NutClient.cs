@@ -57,7 +57,7 @@ public sealed class NutClient : IAsyncDisposable
         catch (SocketException e)
         {
             tcp.Dispose();
-            throw new UpsException(UpsErrorKind.Unreachable, $"cannot connect to upsd at {host}:{port}: {e.Message}", inner: e);
+            throw new UpsException(UpsErrorKind.Unreachable, $"cannot connect to upsd at {host}:{port}: {e.Message} (is upsd running, and does upsd.conf LISTEN there?)", inner: e);
         }
         catch
         {
