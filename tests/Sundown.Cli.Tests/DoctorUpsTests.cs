@@ -73,6 +73,28 @@ public sealed class DoctorUpsTests : IDisposable
         Assert.Contains("use the configured budget (5m)", finding.GetProperty("problem").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Doctor_waits_on_a_upsd_that_never_answers_no_longer_than_the_readings_timeout()
+    {
+        // Accepted by the kernel's backlog, never answered: a hung upsd.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        using var host = Guests();
+        WriteConfig($"budget = \"5m\"\n[ups]\nname = \"sundown@127.0.0.1:{port}\"\n");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await Task.Run(() => Doctor(host.Uri, "--json"), TestContext.Current.CancellationToken);
+
+        watch.Stop();
+        using var json = JsonDocument.Parse(result.Output);
+        var finding = Assert.Single(Findings(json));
+        Assert.Equal("ups-unreachable", finding.GetProperty("code").GetString());
+        Assert.Contains($"upsd at 127.0.0.1:{port} did not answer in 3s", finding.GetProperty("problem").GetString(), StringComparison.Ordinal);
+        // NutUps' 3 s, the test driver's guests and the rest of doctor; generous on a busy 2-core machine.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"doctor took {watch.Elapsed}");
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Doctor_finds_nuts_low_battery_too_late_for_the_guests_until_watch_is_enabled()
     {
