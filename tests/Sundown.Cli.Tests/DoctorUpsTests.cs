@@ -109,7 +109,7 @@ public sealed class DoctorUpsTests : IDisposable
 
         Assert.Equal(2, late.ExitCode);
         Assert.StartsWith("Errors (1):\n  [nut-low-battery-too-late] this machine\n", late.Output, StringComparison.Ordinal);
-        Assert.Contains("battery.runtime.low 1m less FINALDELAY 5s (upsmon's default), HOSTSYNC 15s (upsmon's default)", late.Output, StringComparison.Ordinal);
+        Assert.Contains("battery.runtime.low 1m less FINALDELAY 5s (upsmon's default), HOSTSYNC 15s (upsmon's default) and the margin of [ups]", late.Output, StringComparison.Ordinal);
         Assert.Contains("fix: sundown install --enable", late.Output, StringComparison.Ordinal);
         Assert.True(watched.ExitCode == 0, watched.Output + watched.Error);
         Assert.Contains("[nut-low-battery-too-late]", watched.Output, StringComparison.Ordinal);

@@ -67,8 +67,10 @@ public static partial class Checks
 
     /// <summary>
     /// upsmon shuts the host down when the UPS reports low battery, that is with about
-    /// battery.runtime.low left, and waits HOSTSYNC and FINALDELAY before SHUTDOWNCMD: what
-    /// remains is all the guests' stop gets, unless <c>sundown watch</c> begins it sooner.
+    /// battery.runtime.low left, and waits HOSTSYNC and FINALDELAY before SHUTDOWNCMD; the stop
+    /// that shutdown runs keeps the margin of [ups] back for the host (its budget is the runtime
+    /// less the margin): what remains is all the guests' stop gets, unless <c>sundown watch</c>
+    /// begins it sooner.
     /// </summary>
     private static void LowBatteryTooLate(HostFacts facts, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> guests, SundownConfig config, UpsmonConf upsmon, UpsmonMonitor monitor, TimeSpan low, List<Finding> findings)
     {
@@ -76,13 +78,13 @@ public static partial class Checks
         var worstCase = Planner.Build(guests, null, config.Limits, estimates).WorstCaseEnd;
         var finalDelay = upsmon.FinalDelaySeconds;
         var hostSync = upsmon.HostSyncSeconds;
-        var left = low - finalDelay - hostSync;
+        var left = low - finalDelay - hostSync - config.Ups!.Margin;
         if (left >= worstCase)
         {
             return;
         }
 
-        string delays = $"FINALDELAY {Time(finalDelay)}{Source(upsmon.FinalDelay)}, HOSTSYNC {Time(hostSync)}{Source(upsmon.HostSync)}";
+        string delays = $"FINALDELAY {Time(finalDelay)}{Source(upsmon.FinalDelay)}, HOSTSYNC {Time(hostSync)}{Source(upsmon.HostSync)} and the margin of [ups] ({Time(config.Ups.Margin)})";
         string leftText = left > TimeSpan.Zero ? $"leaves the guests' stop about {Time(left)}" : "leaves the guests' stop no time at all";
         string problem = $"NUT shuts the host down at low battery ({monitor.System}, {upsmon.Path}:{monitor.Line}): battery.runtime.low {Time(low)} less {delays} {leftText}, but the plan needs up to {Time(worstCase)} (its worst case without a budget)";
         var watch = facts.Ups;
@@ -98,7 +100,7 @@ public static partial class Checks
         findings.Add(new Finding(
             Severity.Error, FindingCodes.NutLowBatteryTooLate, FindingSubject.Machine,
             $"{problem}: on a long power cut the battery ends while guests are still being stopped, and {UpsFacts.WatchUnitName}, which would begin their stop early enough, is not enabled",
-            $"sundown install --enable (it enables {UpsFacts.WatchUnitName}), or raise battery.runtime.low at the UPS to at least {Time(worstCase + finalDelay + hostSync)} (upsrw, or the driver's override.battery.runtime.low in ups.conf)"));
+            $"sundown install --enable (it enables {UpsFacts.WatchUnitName}), or raise battery.runtime.low at the UPS to at least {Time(worstCase + finalDelay + hostSync + config.Ups.Margin)} (upsrw, or the driver's override.battery.runtime.low in ups.conf)"));
 
         static string Source(UpsmonSetting? set) => set is null ? " (upsmon's default)" : $" (line {set.Line})";
     }

@@ -105,7 +105,7 @@ public sealed class ChecksUpsTests
 
         Assert.True(WorstCase > TimeSpan.FromSeconds(95), $"the fixture's plan must outlast NUT's low battery ({WorstCase})");
         Assert.Equal((Severity.Error, FindingCodes.NutLowBatteryTooLate), (finding.Severity, finding.Code));
-        Assert.Contains("battery.runtime.low 2m less FINALDELAY 10s (line 3), HOSTSYNC 15s (upsmon's default) leaves the guests' stop about 1m35s", finding.Problem, StringComparison.Ordinal);
+        Assert.Contains("battery.runtime.low 2m less FINALDELAY 10s (line 3), HOSTSYNC 15s (upsmon's default) and the margin of [ups] (1m) leaves the guests' stop about 35s", finding.Problem, StringComparison.Ordinal);
         Assert.Contains($"the plan needs up to {Durations.Format(TimeSpan.FromSeconds(Math.Ceiling(WorstCase.TotalSeconds)))}", finding.Problem, StringComparison.Ordinal);
         Assert.Contains("/etc/nut/upsmon.conf:1", finding.Problem, StringComparison.Ordinal);
         Assert.Contains("sundown-watch.service", finding.Problem, StringComparison.Ordinal);
@@ -127,7 +127,8 @@ public sealed class ChecksUpsTests
     [Fact]
     public void A_low_battery_that_leaves_the_plan_its_worst_case_has_no_finding()
     {
-        double low = Math.Ceiling(WorstCase.TotalSeconds) + 20;
+        // FINALDELAY 5 s and HOSTSYNC 15 s (upsmon's defaults), and the margin the stop keeps back.
+        double low = Math.Ceiling(WorstCase.TotalSeconds) + 20 + s_config.Ups!.Margin.TotalSeconds;
 
         var findings = Checks.Run(With(Reading(low: low), upsmon: Upsmon), s_guests, s_config);
 
