@@ -32,10 +32,11 @@ public static class WatchStatusFile
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>The status as JSON, as the file holds it and <c>watch --status --json</c> prints it.</summary>
+    /// <summary>The status as JSON, as the file holds it and <c>watch --status --json</c> prints it (a watch that is not running prints <c>{"running": false}</c>).</summary>
     public static void WriteJson(Utf8JsonWriter json, WatchStatus status)
     {
         json.WriteStartObject();
+        json.WriteBoolean("running", true);
         json.WriteNumber("pid", status.Pid);
         json.WriteString("ups", status.Ups);
         json.WriteString("phase", status.Phase.ToWord());
