@@ -31,6 +31,15 @@ internal sealed class GuestStopper(
     /// </summary>
     private static readonly TimeSpan s_lateRead = Estimates.DestroyAllowance / 2;
 
+    /// <summary>
+    /// How late past its <see cref="ScheduledStep.StartBy"/> a save is still begun. The graceful
+    /// steps before it end at the very moment the save must begin (the end of the graceful time is
+    /// the deadline less the save reserve), so without this a save after a graceful step that ran
+    /// its full time would always be skipped for the milliseconds the step took to end. It comes
+    /// out of the destroy's allowance, which the save's end (the deadline less that allowance) keeps.
+    /// </summary>
+    private static readonly TimeSpan s_saveStartSlack = Estimates.DestroyAllowance / 4;
+
     private readonly List<StepReport> _steps = [];
     private readonly DateTimeOffset _guestStart = executor.Time.GetUtcNow();
 
@@ -114,7 +123,7 @@ internal sealed class GuestStopper(
             }
 
             var step = Step(i);
-            var verdict = step.StartBy is { } startBy && Elapsed >= startBy
+            var verdict = step.StartBy is { } startBy && Elapsed >= startBy + (step.Kind == StepKind.Save ? s_saveStartSlack : TimeSpan.Zero)
                 ? await SkipAsync(step.Kind, "no time left for it before the deadline")
                 : await TakeAsync(i, interrupt);
             switch (verdict)

@@ -28,11 +28,12 @@ public static class BatteryFollower
         CancellationToken stop)
     {
         bool told = false;
+        // On a fixed beat from the stop's start, not an interval after each reading: a slow reading does not push the next ones back.
+        using var beat = new PeriodicTimer(Interval, time);
         try
         {
-            while (!stop.IsCancellationRequested)
+            while (await beat.WaitForNextTickAsync(stop))
             {
-                await Task.Delay(Interval, time, stop);
                 // The runtime counts from no earlier than the reading's beginning: counting from there errs early.
                 var at = time.GetUtcNow();
                 var (reading, error) = await PowerBudget.TryReadAsync(ups, time, stop);
