@@ -81,7 +81,8 @@ internal static class StopCommand
             PowerReading? power = null;
             if (ups is not null)
             {
-                power = await PowerBudget.ReadAsync(ups, config.Ups!, chosenBudget, TimeProvider.System, cancellation);
+                // Not cut short by a signal: the reading is bounded by itself, and the stop must follow it.
+                power = await PowerBudget.ReadAsync(ups, config.Ups!, chosenBudget, TimeProvider.System, CancellationToken.None);
                 chosenBudget = power.Budget;
                 if (power.Reading is null)
                 {
