@@ -195,6 +195,52 @@ public sealed class UpsBudgetCommandTests : IDisposable
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_with_the_driver_stopped_has_the_configs_budget_and_says_what_upsd_answered()
+    {
+        await using var server = await NutServer.StartAsync("ups.status=OB", "battery.runtime=90");
+        await server.StopDriverAsync();
+        using var file = TestHostFile.Create(2);
+        WriteConfig(server.Name, budget: "4m", margin: "30s");
+
+        var result = Run("plan", "-c", file.Uri, "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var plan = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(240, plan.GetProperty("budgetSeconds").GetDouble());
+        Assert.Contains("DRIVER-NOT-CONNECTED", plan.GetProperty("ups").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("sundown: warning: ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Stop_at_shutdown_with_a_peer_that_answers_garbage_stops_every_guest_with_the_configs_budget()
+    {
+        using var garbage = new TcpListener(IPAddress.Loopback, 0);
+        garbage.Start();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var socket = await garbage.AcceptSocketAsync();
+                // Whatever is asked, an answer that is not NUT's protocol (an HTTP server on the port, say).
+                await socket.SendAsync("HTTP/1.1 400 Bad Request\r\n\r\n\0\xff\xfe"u8.ToArray());
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        });
+        using var file = TestHostFile.Create(6);
+        WriteConfig($"sundown@127.0.0.1:{((IPEndPoint)garbage.LocalEndpoint).Port}", budget: "5m", margin: "20s");
+
+        var result = await Task.Run(() => Run("stop", "--at-shutdown", "-c", file.Uri, "--json"));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var report = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(300, report.GetProperty("budgetSeconds").GetDouble());
+        AssertEveryGuestEndedSafely(report, file);
+        var fault = Assert.Single(report.GetProperty("faults").EnumerateArray());
+        Assert.Equal("ups", fault.GetProperty("kind").GetString());
+        Assert.Contains("using the configured budget (5m)", fault.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     private CliRunner.Result Run(params string[] args) =>
         CliRunner.Run([.. args, "--config", Config, "--state-dir", _stateDir]);
 
