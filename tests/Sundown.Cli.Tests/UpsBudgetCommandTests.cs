@@ -241,6 +241,54 @@ public sealed class UpsBudgetCommandTests : IDisposable
         Assert.Contains("using the configured budget (5m)", fault.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Stop_with_a_frozen_driver_runs_with_the_configs_budget_and_reports_the_stale_ups()
+    {
+        await using var server = await NutServer.StartAsync("ups.status=OB", "battery.runtime=100");
+        using var file = TestHostFile.Create(4);
+        WriteConfig(server.Name, budget: "5m", margin: "20s");
+        // The driver frozen, not stopped: upsd serves its last data until MAXAGE (5 s), then DATA-STALE.
+        string pid = File.ReadAllText(Path.Combine(server.Directory, "state", "dummy-ups-sundown.pid")).Trim();
+        Assert.Equal(0, (await ProcessRunner.RunAsync("kill", ["-STOP", pid], timeout: TimeSpan.FromSeconds(10))).ExitCode);
+        try
+        {
+            await UntilStaleAsync(server.Name);
+
+            var result = Run("stop", "-c", file.Uri, "--json");
+
+            Assert.True(result.ExitCode == 0, result.Error);
+            var report = JsonDocument.Parse(result.Output).RootElement;
+            Assert.Equal(300, report.GetProperty("budgetSeconds").GetDouble());
+            AssertEveryGuestEndedSafely(report, file);
+            var fault = Assert.Single(report.GetProperty("faults").EnumerateArray());
+            Assert.Equal("ups", fault.GetProperty("kind").GetString());
+            Assert.Contains("DATA-STALE", fault.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("kill", ["-CONT", pid], timeout: TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>Waits (up to 20 s) until upsd says the frozen driver's data is stale.</summary>
+    private static async Task UntilStaleAsync(string name)
+    {
+        var ups = new Sundown.Nut.NutUps(Sundown.Core.Ups.UpsName.TryParse(name, out _)!);
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(20); await Task.Delay(500))
+        {
+            try
+            {
+                await ups.ReadAsync(CancellationToken.None);
+            }
+            catch (Sundown.Core.Ups.UpsException e) when (e.Code == "DATA-STALE")
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("upsd never said DATA-STALE for the frozen driver");
+    }
+
     private CliRunner.Result Run(params string[] args) =>
         CliRunner.Run([.. args, "--config", Config, "--state-dir", _stateDir]);
 
