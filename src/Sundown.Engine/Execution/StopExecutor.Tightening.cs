@@ -35,7 +35,7 @@ public sealed partial class StopExecutor
     /// Holds the rest of the run to <paramref name="budget"/> from its start, when that is shorter
     /// than the budget it has (or it had none). Called from any thread while <see cref="RunAsync"/> runs.
     /// </summary>
-    /// <returns>True when the run was tightened; false when the budget it has is as short already.</returns>
+    /// <returns>True when the run was tightened; false when the budget it has is as short already, or its tiers are all done.</returns>
     public bool Tighten(TimeSpan budget)
     {
         if (budget < TimeSpan.Zero)
@@ -110,11 +110,13 @@ public sealed partial class StopExecutor
         }
     }
 
+    /// <summary>Every tier is done: a tightening now has nothing left to move (and says nothing).</summary>
     private void EndTiers()
     {
         lock (_tightening)
         {
             _running = null;
+            _plan = null;
         }
     }
 
