@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sundown.Cli.Rendering;
+using Sundown.Engine.Power;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
 
@@ -14,24 +15,37 @@ internal static class PlanCommand
         var budget = HostOptions.CreateBudget();
         var json = new Option<bool>("--json") { Description = "print the plan as JSON" };
         var command = new Command("plan", "Show what a stop would do, step by step, against the budget (a dry run).") { connect, budget, json };
-        command.SetAction(parseResult =>
+        command.SetAction(async (parseResult, cancellation) =>
         {
             var config = GlobalOptions.LoadConfig(parseResult);
             GlobalOptions.WriteMetadataNote(config, parseResult.GetValue(json) ? parseResult.InvocationConfiguration.Error : parseResult.InvocationConfiguration.Output);
-            var chosenBudget = HostOptions.Budget(parseResult, budget, config);
-            using var hosts = HostOptions.Open(GlobalOptions.Uris(parseResult, connect, config), readOnly: true);
+            var configured = HostOptions.Budget(parseResult, budget, config);
+            var chosenBudget = configured;
             var error = parseResult.InvocationConfiguration.Error;
+            // With [ups]: the UPS read once, held to its timeout; unreadable, the configured budget and a warning, never a failed plan.
+            PowerReading? power = null;
+            if (HostOptions.OpenUps(config) is { } ups)
+            {
+                power = await PowerBudget.ReadAsync(ups, config.Ups!, configured, TimeProvider.System, cancellation);
+                chosenBudget = power.Budget;
+                if (UpsLines.Stderr(power) is { } line)
+                {
+                    error.WriteLine(line);
+                }
+            }
+
+            using var hosts = HostOptions.Open(GlobalOptions.Uris(parseResult, connect, config), readOnly: true);
             bool someMissing = UnreachableHosts.Write(hosts, error);
             var plan = StopRun.Preview(
                 hosts, config, chosenBudget, null, parseResult.GetValue(GlobalOptions.StateDirectory)!, warning => error.WriteLine($"sundown: warning: {warning}"));
             var output = parseResult.InvocationConfiguration.Output;
             if (parseResult.GetValue(json))
             {
-                PlanJson.Write(output, plan);
+                PlanJson.Write(output, plan, power);
             }
             else
             {
-                PlanTimeline.Write(output, plan);
+                PlanTimeline.Write(output, plan, power, configured);
             }
 
             // The plan of the hosts that answered; the others are named on stderr, exit 1.

@@ -5,6 +5,7 @@ using Sundown.Core.Config;
 using Sundown.Core.Hosts;
 using Sundown.Engine.Config;
 using Sundown.Engine.Journaling;
+using Sundown.Engine.Power;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
 
@@ -73,6 +74,22 @@ internal static class StopCommand
                 faults.Add(new Fault(FaultKinds.Config, null, $"{e.Message}; using {instead} instead, continuing"));
             }
 
+            // With [ups]: the UPS read once, held to its timeout. On battery the budget is its runtime
+            // less the margin (when that is shorter); unreadable, the configured budget and a fault,
+            // interactive or at shutdown: never a refused stop. The run reads it again while stopping.
+            var ups = HostOptions.OpenUps(config);
+            PowerReading? power = null;
+            if (ups is not null)
+            {
+                // Not cut short by a signal: the reading is bounded by itself, and the stop must follow it.
+                power = await PowerBudget.ReadAsync(ups, config.Ups!, chosenBudget, TimeProvider.System, CancellationToken.None);
+                chosenBudget = power.Budget;
+                if (power.Reading is null)
+                {
+                    faults.Add(new Fault(FaultKinds.Ups, ups.Name.ToString(), $"{power.Note}, continuing"));
+                }
+            }
+
             var request = new StopRequest(
                 config,
                 GlobalOptions.Uris(parseResult, connect, config),
@@ -82,6 +99,7 @@ internal static class StopCommand
             {
                 AtShutdown = shutdown,
                 EarlierFaults = faults,
+                Ups = ups,
             };
 
             using var interrupt = new Interruption();
@@ -96,6 +114,20 @@ internal static class StopCommand
             foreach (var fault in faults)
             {
                 observer.Fault(fault);
+            }
+
+            if (power is not null)
+            {
+                // On stderr as plan says it, unless the log is stderr already (--json): it says it there.
+                if (!ReferenceEquals(log, error) && UpsLines.Stderr(power) is { } line)
+                {
+                    error.WriteLine(line);
+                }
+
+                if (power.Reading is not null && power.Note is { } note)
+                {
+                    observer.Notice(note);
+                }
             }
 
             var opener = HostOptions.Opener(readOnly: false);

@@ -31,4 +31,20 @@ internal sealed class CompositeStopObserver(IReadOnlyList<IStopObserver> observe
             observer.Fault(fault);
         }
     }
+
+    public void Notice(string message)
+    {
+        foreach (var observer in observers)
+        {
+            observer.Notice(message);
+        }
+    }
+
+    public void Tightened(TimeSpan budget, string message)
+    {
+        foreach (var observer in observers)
+        {
+            observer.Tightened(budget, message);
+        }
+    }
 }

@@ -2,17 +2,20 @@ using System.Text.Json;
 using Sundown.Core.Model;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
+using Sundown.Engine.Power;
 
 namespace Sundown.Cli.Rendering;
 
 /// <summary>
 /// <c>plan --json</c>: <c>{"budgetSeconds","worstCaseSeconds","tiers":[{"order","deadlineSeconds","startSeconds","endSeconds",
-/// "guests":[{"uri","name","uuid","state","atRisk","notes","steps":[{"action","startSeconds","seconds"}]}]}],"alreadyOff":[…]}</c>.
-/// Times are seconds from the start of the stop, worst case.
+/// "guests":[{"uri","name","uuid","state","atRisk","notes","steps":[{"action","startSeconds","seconds"}]}]}],"alreadyOff":[…],
+/// "ups":{"name","status","runtimeSeconds","marginSeconds","error"}}</c>.
+/// Times are seconds from the start of the stop, worst case. <c>ups</c> is null without <c>[ups]</c>;
+/// its <c>status</c> and <c>runtimeSeconds</c> are null when it could not be read (<c>error</c> says why).
 /// </summary>
 internal static class PlanJson
 {
-    internal static void Write(TextWriter output, Plan plan) => JsonOutput.Write(output, json =>
+    internal static void Write(TextWriter output, Plan plan, PowerReading? power = null) => JsonOutput.Write(output, json =>
     {
         json.WriteStartObject();
         WriteSeconds(json, "budgetSeconds", plan.Budget);
@@ -64,8 +67,42 @@ internal static class PlanJson
         }
 
         json.WriteEndArray();
+        WriteUps(json, power);
         json.WriteEndObject();
     });
+
+    private static void WriteUps(Utf8JsonWriter json, PowerReading? power)
+    {
+        if (power is null)
+        {
+            json.WriteNull("ups");
+            return;
+        }
+
+        json.WriteStartObject("ups");
+        json.WriteString("name", power.Ups.Name.ToString());
+        if (power.Reading is { } reading)
+        {
+            json.WriteString("status", reading.StatusText);
+        }
+        else
+        {
+            json.WriteNull("status");
+        }
+
+        WriteSeconds(json, "runtimeSeconds", power.Reading?.Runtime);
+        json.WriteNumber("marginSeconds", Seconds.Json(power.Ups.Margin));
+        if (power.Error is { } error)
+        {
+            json.WriteString("error", error);
+        }
+        else
+        {
+            json.WriteNull("error");
+        }
+
+        json.WriteEndObject();
+    }
 
     private static void WriteGuest(Utf8JsonWriter json, Guest guest)
     {

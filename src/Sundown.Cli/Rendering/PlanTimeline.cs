@@ -2,17 +2,24 @@ using System.Text;
 using Sundown.Core.Config;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
+using Sundown.Engine.Power;
 
 namespace Sundown.Cli.Rendering;
 
 /// <summary>The human-readable plan: tier by tier, each guest's steps with when they must begin.</summary>
 internal static class PlanTimeline
 {
-    internal static void Write(TextWriter output, Plan plan)
+    /// <param name="power">What the UPS said, with <c>[ups]</c>; <paramref name="configured"/> is the budget it was chosen against.</param>
+    internal static void Write(TextWriter output, Plan plan, PowerReading? power = null, TimeSpan? configured = null)
     {
         int count = plan.Guests.Count();
         string budget = plan.Budget is { } b ? $"budget {Durations.Format(b)}" : "no budget (no overall deadline)";
         output.WriteLine($"Plan: {count} guest{(count == 1 ? "" : "s")} to stop, {budget}; worst case done at {Seconds.Format(plan.WorstCaseEnd)}.");
+        if (power is not null)
+        {
+            output.WriteLine(UpsLines.Plan(power, configured));
+        }
+
         if (count == 0)
         {
             output.WriteLine("Nothing to do.");

@@ -93,6 +93,25 @@ internal sealed class StopConsole(TextWriter output, TimeProvider time, bool jou
         }
     }
 
+    /// <summary>The UPS is on battery and set the budget: at priority warning (the power is out).</summary>
+    public void Notice(string message)
+    {
+        lock (_lock)
+        {
+            WriteLine($"notice: {message}", LogPriority.Warning);
+        }
+    }
+
+    /// <summary>The budget was made shorter mid-stop: said at priority warning, and the status line counts to the new end.</summary>
+    public void Tightened(TimeSpan budget, string message)
+    {
+        lock (_lock)
+        {
+            _budget = budget;
+            WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{(time.GetUtcNow() - _start).TotalSeconds,6:0.0}s] budget tightened to {Seconds.Format(budget)}: {message}"), LogPriority.Warning);
+        }
+    }
+
     /// <summary>The closing summary: what became of the guests and how much of the budget it took.</summary>
     internal void Finish(StopResult result)
     {

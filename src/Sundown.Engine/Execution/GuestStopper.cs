@@ -12,7 +12,9 @@ namespace Sundown.Engine.Execution;
 /// One guest's way down its ladder, held to the times of its schedule (what they mean:
 /// <see cref="ScheduledStep"/>). Each step returns a <see cref="StepVerdict"/>; every call into
 /// the host runs on a thread of its own and is waited for only until the step's end, so a host
-/// that hangs costs a guest its step, never the stop its deadline.
+/// that hangs costs a guest its step, never the stop its deadline. When the run's budget is
+/// tightened (<see cref="StopExecutor.Tighten"/>), its remaining times move earlier
+/// (<see cref="Tighten"/>) and the step it is in wakes up to count to its new end.
 /// </summary>
 internal sealed class GuestStopper(
     StopExecutor executor,
@@ -29,10 +31,51 @@ internal sealed class GuestStopper(
     /// </summary>
     private static readonly TimeSpan s_lateRead = Estimates.DestroyAllowance / 2;
 
+    /// <summary>
+    /// How late past its <see cref="ScheduledStep.StartBy"/> a save is still begun. The graceful
+    /// steps before it end at the very moment the save must begin (the end of the graceful time is
+    /// the deadline less the save reserve), so without this a save after a graceful step that ran
+    /// its full time would always be skipped for the milliseconds the step took to end. It comes
+    /// out of the destroy's allowance, which the save's end (the deadline less that allowance) keeps.
+    /// </summary>
+    private static readonly TimeSpan s_saveStartSlack = Estimates.DestroyAllowance / 4;
+
     private readonly List<StepReport> _steps = [];
     private readonly DateTimeOffset _guestStart = executor.Time.GetUtcNow();
 
+    /// <summary>The steps' times: the schedule, replaced whole (never changed in place) by each tightening.</summary>
+    private ScheduledStep[] _schedule = [.. schedule];
+
+    internal PlannedGuest Planned => planned;
+
     private Guest Guest => planned.Guest;
+
+    /// <summary>
+    /// Moves the remaining times earlier, step by step to the earlier of the two (a tightening
+    /// never gives time back); <paramref name="tighter"/> is the same ladder scheduled to the new deadline.
+    /// </summary>
+    internal void Tighten(ImmutableArray<ScheduledStep> tighter)
+    {
+        var now = Volatile.Read(ref _schedule);
+        var next = new ScheduledStep[now.Length];
+        for (int i = 0; i < now.Length; i++)
+        {
+            var (had, want) = (now[i], i < tighter.Length && tighter[i].Kind == now[i].Kind ? tighter[i] : now[i]);
+            next[i] = had with
+            {
+                Wait = want.Wait < had.Wait ? want.Wait : had.Wait,
+                StartBy = Earlier(had.StartBy, want.StartBy),
+                EndBy = Earlier(had.EndBy, want.EndBy),
+            };
+        }
+
+        Volatile.Write(ref _schedule, next);
+    }
+
+    private static TimeSpan? Earlier(TimeSpan? a, TimeSpan? b) => a is not { } x ? b : b is not { } y ? a : x < y ? x : y;
+
+    /// <summary>Step <paramref name="index"/> as it stands now (a tightening may have moved it).</summary>
+    private ScheduledStep Step(int index) => Volatile.Read(ref _schedule)[index];
 
     private TimeSpan Elapsed => executor.Time.GetUtcNow() - runStart;
 
@@ -62,7 +105,7 @@ internal sealed class GuestStopper(
         // slow to say must not hold up the ladder: the read waits a call's time at most, and
         // never past the moment the destroy must begin.
         var until = Elapsed + Estimates.CallWait;
-        if (schedule.FirstOrDefault(s => s.Kind == StepKind.Destroy)?.EndBy is { } destroyEnd && destroyEnd - Estimates.DestroyGrace - Estimates.DestroyAllowance < until)
+        if (Volatile.Read(ref _schedule).FirstOrDefault(s => s.Kind == StepKind.Destroy)?.EndBy is { } destroyEnd && destroyEnd - Estimates.DestroyGrace - Estimates.DestroyAllowance < until)
         {
             until = destroyEnd - Estimates.DestroyGrace - Estimates.DestroyAllowance;
         }
@@ -72,16 +115,17 @@ internal sealed class GuestStopper(
             return GuestOutcome.AlreadyOff;
         }
 
-        foreach (var step in schedule)
+        for (int i = 0; i < _schedule.Length; i++)
         {
             if (interrupt.IsCancellationRequested)
             {
                 return GuestOutcome.Skipped;
             }
 
-            var verdict = step.StartBy is { } startBy && Elapsed >= startBy
+            var step = Step(i);
+            var verdict = step.StartBy is { } startBy && Elapsed >= startBy + (step.Kind == StepKind.Save ? s_saveStartSlack : TimeSpan.Zero)
                 ? await SkipAsync(step.Kind, "no time left for it before the deadline")
-                : await TakeAsync(step, interrupt);
+                : await TakeAsync(i, interrupt);
             switch (verdict)
             {
                 case StepVerdict.Off off:
@@ -98,20 +142,21 @@ internal sealed class GuestStopper(
         return GuestOutcome.Failed;
     }
 
-    private Task<StepVerdict> TakeAsync(ScheduledStep step, CancellationToken interrupt) => step.Kind switch
+    private Task<StepVerdict> TakeAsync(int index, CancellationToken interrupt) => Step(index).Kind switch
     {
-        StepKind.Agent or StepKind.Acpi => ShutDownAsync(step, interrupt),
-        StepKind.Save => SaveAsync(step, interrupt),
-        StepKind.Destroy => DestroyAsync(step),
-        _ => PrepareAsync(step),
+        StepKind.Agent or StepKind.Acpi => ShutDownAsync(index, interrupt),
+        StepKind.Save => SaveAsync(index, interrupt),
+        StepKind.Destroy => DestroyAsync(index),
+        _ => PrepareAsync(index),
     };
 
     /// <summary>Asks the guest to shut down and waits for it until the step's time is up.</summary>
-    private async Task<StepVerdict> ShutDownAsync(ScheduledStep step, CancellationToken interrupt)
+    private async Task<StepVerdict> ShutDownAsync(int index, CancellationToken interrupt)
     {
+        var step = Step(index);
         // A guest queued behind the shutdowns limit waits for a slot as long as its graceful
         // time lasts, then gets its full wait from when it was let in (never past that time).
-        if (!await EnterAsync(executor.ShutdownSlots, step.StartBy, interrupt))
+        if (!await EnterAsync(executor.ShutdownSlots, () => Step(index).StartBy, interrupt))
         {
             return await SkipAsync(step.Kind, "no shutdown slot came free before its time was up");
         }
@@ -120,14 +165,15 @@ internal sealed class GuestStopper(
         {
             // An agent's shutdown can take as long as the agent does to answer: a long call.
             var longCalls = step.Kind == StepKind.Agent ? executor.LongCallsOf(host) : null;
-            if (longCalls is not null && !await EnterAsync(longCalls, step.StartBy, interrupt))
+            if (longCalls is not null && !await EnterAsync(longCalls, () => Step(index).StartBy, interrupt))
             {
                 return await SkipAsync(step.Kind, "every long-call slot of the host stayed taken until its time was up");
             }
 
             return await InStepAsync(step.Kind, async () =>
             {
-                var end = EndOf(step);
+                var begun = Elapsed;
+                TimeSpan? End() => EndOf(Step(index), begun);
                 var request = HostCall.Run(() => Shutdown(step.Kind));
                 if (longCalls is not null)
                 {
@@ -135,7 +181,7 @@ internal sealed class GuestStopper(
                     _ = request.ContinueWith(_ => longCalls.Exit(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
 
-                if (!await WaitAsync(request, end, interrupt))
+                if (!await WaitAsync(request, End, interrupt))
                 {
                     return await OffNowAsync(Elapsed + s_lateRead) is { } gone ? new StepVerdict.Off(gone)
                         : interrupt.IsCancellationRequested ? Interrupted()
@@ -144,7 +190,7 @@ internal sealed class GuestStopper(
 
                 if (request.Exception?.InnerException is { } refused)
                 {
-                    var status = await ReadStatusAsync(end);
+                    var status = await ReadStatusAsync(End());
                     if (OffOf(status) is { } off)
                     {
                         return new StepVerdict.Off(off);
@@ -159,7 +205,7 @@ internal sealed class GuestStopper(
                     }
                 }
 
-                if (await WaitAsync(watch.Off, end, interrupt))
+                if (await WaitAsync(watch.Off, End, interrupt))
                 {
                     return new StepVerdict.Off(watch.Off.Result);
                 }
@@ -200,15 +246,17 @@ internal sealed class GuestStopper(
     /// Managed save, held to its end; a save still running then is aborted (so that libvirtd
     /// and the disk are free for the destroy that follows) and the next step begins.
     /// </summary>
-    private async Task<StepVerdict> SaveAsync(ScheduledStep step, CancellationToken interrupt)
+    private async Task<StepVerdict> SaveAsync(int index, CancellationToken interrupt)
     {
-        if (!await EnterAsync(executor.SaveSlots, step.StartBy, interrupt))
+        var step = Step(index);
+        TimeSpan? StartBy() => Step(index).StartBy;
+        if (!await EnterAsync(executor.SaveSlots, StartBy, interrupt))
         {
             return await SkipAsync(step.Kind, "no save slot came free in time");
         }
 
         var longCalls = executor.LongCallsOf(host);
-        if (!await EnterAsync(longCalls, step.StartBy, interrupt))
+        if (!await EnterAsync(longCalls, StartBy, interrupt))
         {
             executor.SaveSlots.Exit();
             return await SkipAsync(step.Kind, "every long-call slot of the host stayed taken until its time was up");
@@ -227,7 +275,7 @@ internal sealed class GuestStopper(
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
-            await WaitAsync(save, step.EndBy, interrupt);
+            await WaitAsync(save, () => Step(index).EndBy, interrupt);
             if (save.IsCompletedSuccessfully)
             {
                 return new StepVerdict.Off(GuestOutcome.Saved);
@@ -278,12 +326,12 @@ internal sealed class GuestStopper(
         return "aborted";
     }
 
-    private Task<StepVerdict> DestroyAsync(ScheduledStep step) => InStepAsync(StepKind.Destroy, async () =>
+    private Task<StepVerdict> DestroyAsync(int index) => InStepAsync(StepKind.Destroy, async () =>
     {
-        var end = EndOf(step);
+        var begun = Elapsed;
         var destroy = HostCall.Run(() => host.Destroy(Guest.Uuid));
         // Not cut short by an interrupt: a destroy begun is seen through.
-        if (!await WaitAsync(destroy, end, CancellationToken.None))
+        if (!await WaitAsync(destroy, () => EndOf(Step(index), begun), CancellationToken.None))
         {
             // No state read now: a host that did not answer the destroy will not answer it
             // either, and the grace is all the stop may take past its budget.
@@ -302,8 +350,10 @@ internal sealed class GuestStopper(
     });
 
     /// <summary>Resume or wakeup: it makes the guest able to hear the next step.</summary>
-    private Task<StepVerdict> PrepareAsync(ScheduledStep step) => InStepAsync(step.Kind, async () =>
+    private Task<StepVerdict> PrepareAsync(int index) => InStepAsync(Step(index).Kind, async () =>
     {
+        var step = Step(index);
+        var begun = Elapsed;
         var call = HostCall.Run(() =>
         {
             if (step.Kind == StepKind.Wakeup)
@@ -315,7 +365,7 @@ internal sealed class GuestStopper(
                 host.Resume(Guest.Uuid);
             }
         });
-        if (!await WaitAsync(call, EndOf(step), CancellationToken.None))
+        if (!await WaitAsync(call, () => EndOf(Step(index), begun), CancellationToken.None))
         {
             return new StepVerdict.Next(StepResult.Error, "libvirt did not answer before the step's time was up");
         }
@@ -352,8 +402,8 @@ internal sealed class GuestStopper(
 
     private static StepVerdict.Halt Interrupted() => new(GuestOutcome.Skipped, StepResult.Error, "interrupted");
 
-    /// <summary>When a step begun now ends at the latest (see <see cref="ScheduledStep"/>): its wait, never past its end.</summary>
-    private TimeSpan? EndOf(ScheduledStep step)
+    /// <summary>When a step begun at <paramref name="begun"/> ends at the latest (see <see cref="ScheduledStep"/>): its wait, never past its end.</summary>
+    private static TimeSpan? EndOf(ScheduledStep step, TimeSpan begun)
     {
         switch (step.Kind)
         {
@@ -363,7 +413,7 @@ internal sealed class GuestStopper(
                 return endBy;
         }
 
-        var end = Elapsed + step.Wait;
+        var end = begun + step.Wait;
         return step.EndBy is { } by && by < end ? by : end;
     }
 
@@ -409,8 +459,26 @@ internal sealed class GuestStopper(
         return task.IsCompleted;
     }
 
-    /// <summary>Takes a slot of <paramref name="limit"/>, waiting for one until <paramref name="until"/> or the interrupt; false if none came.</summary>
-    private async Task<bool> EnterAsync(ConcurrencyLimit limit, TimeSpan? until, CancellationToken interrupt)
+    /// <summary>
+    /// Like <see cref="WaitAsync(Task, TimeSpan?, CancellationToken)"/>, to an end that a tightening
+    /// may move earlier: woken by each, it counts again to <paramref name="until"/>'s new answer.
+    /// </summary>
+    private async Task<bool> WaitAsync(Task task, Func<TimeSpan?> until, CancellationToken interrupt)
+    {
+        while (true)
+        {
+            // Taken before the end is read: a tightening between the two wakes this wait at once.
+            var wake = executor.CurrentWake;
+            await task.WaitAsync(Left(until()), executor.Time, wake.Token(interrupt)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (task.IsCompleted || !wake.Fired || interrupt.IsCancellationRequested)
+            {
+                return task.IsCompleted;
+            }
+        }
+    }
+
+    /// <summary>Takes a slot of <paramref name="limit"/>, waiting for one until <paramref name="until"/> (which a tightening may move) or the interrupt; false if none came.</summary>
+    private async Task<bool> EnterAsync(ConcurrencyLimit limit, Func<TimeSpan?> until, CancellationToken interrupt)
     {
         // Most guests find a slot free (or no limit at all): no deadline to set up for them.
         if (limit.TryEnter())
@@ -418,8 +486,20 @@ internal sealed class GuestStopper(
             return true;
         }
 
-        using var slotWait = new Deadline(Left(until), executor.Time, interrupt);
-        return await limit.EnterAsync(slotWait.Token);
+        while (true)
+        {
+            var wake = executor.CurrentWake;
+            using var slotWait = new Deadline(Left(until()), executor.Time, wake.Token(interrupt));
+            if (await limit.EnterAsync(slotWait.Token))
+            {
+                return true;
+            }
+
+            if (!wake.Fired || interrupt.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>The time left until <paramref name="until"/> (from the run's start): zero if it has passed, infinite for none.</summary>

@@ -20,7 +20,7 @@ namespace Sundown.Engine.Execution;
 /// (<see cref="ScheduledStep"/>), so a frozen libvirtd costs guests their steps, never the
 /// stop its deadline: a stop with a budget ends by the budget plus <see cref="Estimates.DestroyGrace"/>.
 /// </summary>
-public sealed class StopExecutor
+public sealed partial class StopExecutor
 {
     /// <summary>
     /// The long calls (managed saves, agent shutdowns: minutes each) in flight at once on one
@@ -34,10 +34,14 @@ public sealed class StopExecutor
     private readonly Action<StopProgress>? _progress;
     private readonly Action<Fault>? _fault;
     private readonly Dictionary<IGuestHost, ConcurrencyLimit> _longCalls = new(ReferenceEqualityComparer.Instance);
+    private readonly Limits _limits;
+    private readonly Estimates _estimates;
+    private CancellationToken _interrupt;
     private int _journalFailed;
 
     /// <param name="fault">Told of what went wrong around the guests and was worked around (a journal that fails or hangs).</param>
     /// <param name="longCallsPerHost">Long calls at once per host: <see cref="LongCallsPerHost"/> unless libvirtd's limit differs.</param>
+    /// <param name="estimates">What the plan was made with: a tightening plans the tiers not yet begun again with them.</param>
     public StopExecutor(
         IReadOnlyDictionary<string, IGuestHost> hosts,
         Limits limits,
@@ -45,9 +49,12 @@ public sealed class StopExecutor
         TimeProvider time,
         Action<StopProgress>? progress = null,
         Action<Fault>? fault = null,
-        int longCallsPerHost = LongCallsPerHost)
+        int longCallsPerHost = LongCallsPerHost,
+        Estimates? estimates = null)
     {
         _hosts = hosts;
+        _limits = limits;
+        _estimates = estimates ?? Estimates.Default;
         _progress = progress;
         _fault = fault;
         Time = time;
@@ -75,6 +82,14 @@ public sealed class StopExecutor
     /// </summary>
     public async Task<ImmutableArray<GuestReport>> RunAsync(Plan plan, DateTimeOffset runStart, CancellationToken interrupt)
     {
+        lock (_tightening)
+        {
+            _plan = plan;
+            _budget = plan.Budget;
+            _interrupt = interrupt;
+            _wake = new Wake(interrupt);
+        }
+
         var watches = new ConcurrentDictionary<(string Uri, string Uuid), GuestWatch>();
         foreach (var guest in plan.Guests)
         {
@@ -97,16 +112,16 @@ public sealed class StopExecutor
         var reports = ImmutableArray.CreateBuilder<GuestReport>();
         try
         {
-            foreach (var tier in plan.Tiers)
+            for (int i = 0; i < plan.Tiers.Length; i++)
             {
-                var tierStart = Time.GetUtcNow() - runStart;
-                var stoppers = tier.Guests.Select(guest => new GuestStopper(
-                    this, HostOf(guest.Guest), guest, Planner.Schedule(guest, tier, tierStart), watches[(guest.Guest.Uri, guest.Guest.Uuid)], runStart));
+                // Each tier's times when it really begins: the plan's, or shorter when the budget was tightened meanwhile.
+                var stoppers = BeginTier(i, runStart, guest => watches[(guest.Guest.Uri, guest.Guest.Uuid)]);
                 reports.AddRange(await Task.WhenAll(stoppers.Select(stopper => stopper.RunAsync(interrupt))));
             }
         }
         finally
         {
+            EndTiers();
             await UnsubscribeAsync(subscriptions);
             events.Writer.TryComplete();
             await pump;

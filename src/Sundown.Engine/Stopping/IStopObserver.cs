@@ -15,4 +15,18 @@ public interface IStopObserver
 
     /// <summary>A fault was found and worked around; the stop goes on. Called from several threads.</summary>
     void Fault(Fault fault);
+
+    /// <summary>Something the operator should know that is not a fault (the UPS is on battery and set the budget).</summary>
+    void Notice(string message)
+    {
+    }
+
+    /// <summary>
+    /// The run's budget was made shorter while it runs (the UPS's battery ends before the plan's
+    /// deadline): <paramref name="budget"/> from the run's start (as <see cref="Plan.Budget"/> counts), and why.
+    /// Called from the thread that follows the UPS.
+    /// </summary>
+    void Tightened(TimeSpan budget, string message)
+    {
+    }
 }

@@ -1,11 +1,14 @@
+using System.Collections.Immutable;
 using Sundown.Core.Hosts;
 using Sundown.Core.Model;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
+using Sundown.Core.Ups;
 using Sundown.Engine.Execution;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
 using Sundown.Engine.Journaling;
+using Sundown.Engine.Power;
 using Sundown.Engine.Reports;
 
 namespace Sundown.Engine.Stopping;
@@ -27,6 +30,12 @@ public static class StopRun
 
     /// <summary>How long the restore marks (kept in the guests when the journal is in memory) may take, at most.</summary>
     private static readonly TimeSpan s_markTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A tightening smaller than this is not made: a runtime that falls as fast as time passes
+    /// moves the power's end by the jitter of the readings, not by news.
+    /// </summary>
+    private static readonly TimeSpan s_leastTightening = TimeSpan.FromSeconds(1);
 
     public static async Task<StopResult> RunAsync(
         StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt)
@@ -165,10 +174,25 @@ public static class StopRun
             // budget does, counted from the stop's beginning, not from its first step.
             var plan = Planner.Build(entries, Left(decision.Budget, time.GetUtcNow() - began), request.Config.Limits, estimates);
             var executor = new StopExecutor(
-                hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found);
+                hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found, estimates: estimates);
             var runStart = time.GetUtcNow();
+            // Where the journal counts the run's budget from: a continued run's own beginning.
+            var runBegan = continued ? unfinished!.StartedAt : now;
             observer?.Planned(plan, runStart);
-            var reports = await executor.RunAsync(plan, runStart, interrupt);
+            ImmutableArray<GuestReport> reports;
+            using (var following = new CancellationTokenSource())
+            {
+                var follower = FollowBatteryAsync(request, executor, journal, run, runStart - runBegan, runStart, time, observer, found, following.Token);
+                try
+                {
+                    reports = await executor.RunAsync(plan, runStart, interrupt);
+                }
+                finally
+                {
+                    await following.CancelAsync();
+                    await follower;
+                }
+            }
 
             // The verdict is the whole run's, a continued one's earlier part included; when the
             // journal cannot give the run back, it is what the executor saw.
@@ -187,7 +211,7 @@ public static class StopRun
             var seen = reports.ToDictionary(r => (r.Uri, r.Uuid));
             var report = record is not null
                 ? RunReports.FromRecord(record)
-                : new RunReport(run, RunKind.Stop.ToWord(), now, null, decision.Budget?.TotalSeconds, reports);
+                : new RunReport(run, RunKind.Stop.ToWord(), now, null, RunBudget(executor.Budget, plan.Budget, decision.Budget, runStart - runBegan)?.TotalSeconds, reports);
             report = report with
             {
                 Guests = [.. report.Guests.Select(g => g.Outcome is null && seen.TryGetValue((g.Uri, g.Uuid), out var saw) ? saw : g)],
@@ -243,6 +267,56 @@ public static class StopRun
         host.Disconnected += () => found(new Fault(FaultKinds.Host, host.Uri, "could not reconnect before the deadline; its guests left up cannot be stopped"));
         return host;
     }
+
+    /// <summary>The run's budget as its report counts it: the request's, or, once tightened, the time before the plan plus the tightened one.</summary>
+    private static TimeSpan? RunBudget(TimeSpan? now, TimeSpan? planned, TimeSpan? requested, TimeSpan beforePlan) =>
+        now != planned && now is { } tightened ? beforePlan + tightened : requested;
+
+    /// <summary>
+    /// With <see cref="StopRequest.Ups"/>, the UPS is read again every few seconds while the guests
+    /// are stopped; when the power ends before the run's deadline, the rest of the run is held to it
+    /// (<see cref="StopExecutor.Tighten"/>), said through the observer and journaled as the run's budget.
+    /// A UPS that stops answering leaves the plan as it is: a fault, once.
+    /// </summary>
+    private static Task FollowBatteryAsync(
+        StopRequest request, StopExecutor executor, Journal journal, long run, TimeSpan beforePlan, DateTimeOffset runStart,
+        TimeProvider time, IStopObserver? observer, Action<Fault> found, CancellationToken stop)
+    {
+        if (request.Ups is not { } ups)
+        {
+            return Task.CompletedTask;
+        }
+
+        var config = request.Config.Ups ?? new UpsConfig(ups.Name, UpsConfig.DefaultMargin, PowerReturn.Default);
+        void PowerEnds(DateTimeOffset end, UpsReading reading)
+        {
+            var budget = end - runStart;
+            var had = executor.Budget;
+            if (had is { } b && b - budget < s_leastTightening || !executor.Tighten(budget))
+            {
+                return;
+            }
+
+            string was = had is { } h ? $"{Seconds(h)} as planned" : "no deadline";
+            observer?.Tightened(budget, $"the UPS {ups.Name} is on battery ({reading.StatusText}) with {Seconds(reading.Runtime!.Value)} left, less the margin ({Core.Config.Durations.Format(config.Margin)}): " +
+                $"the rest of the stop is held to end {Seconds(budget)} after it began, not {was}");
+            try
+            {
+                journal.SetRunBudget(run, beforePlan + budget);
+            }
+            catch (JournalException e)
+            {
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the tightened budget is not journaled, continuing"));
+            }
+        }
+
+        void Unreadable(string why) =>
+            found(new Fault(FaultKinds.Ups, ups.Name.ToString(), $"the UPS could not be read while stopping ({why}); the plan stays as it is, continuing"));
+
+        return Task.Run(() => BatteryFollower.RunAsync(ups, config, time, PowerEnds, Unreadable, stop), CancellationToken.None);
+    }
+
+    private static string Seconds(TimeSpan value) => $"{value.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}s";
 
     private static TimeSpan? Left(TimeSpan? budget, TimeSpan spent) =>
         budget is { } b ? (b > spent ? b - spent : TimeSpan.Zero) : null;
