@@ -118,8 +118,9 @@ internal static class StopCommand
 
             if (power is not null)
             {
-                // On stderr as plan says it, unless the log is stderr already (--json): it says it there.
-                if (!ReferenceEquals(log, error) && UpsLines.Stderr(power) is { } line)
+                // On stderr as plan says it, unless the log is stderr already (--json) or goes to the
+                // journal (under systemd): the console says it there, once.
+                if (!ReferenceEquals(log, error) && !LogPriority.GoesToJournal(log) && UpsLines.Stderr(power) is { } line)
                 {
                     error.WriteLine(line);
                 }
