@@ -27,6 +27,7 @@ internal static class SundownCli
             ReportCommand.Create(),
             InstallCommand.Create(),
             DoctorCommand.Create(),
+            WatchCommand.Create(),
         };
 
         // Guest names may begin with '@': never read arguments from response files.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sundown.Cli.Systemd;
 using Sundown.Core.Config;
+using Sundown.Core.Ups;
 using Sundown.Engine.Reports;
 
 namespace Sundown.Cli.Commands;
@@ -8,8 +9,14 @@ namespace Sundown.Cli.Commands;
 /// <summary>
 /// <c>sundown install</c>: writes <c>sundown.service</c> for this binary, config and state
 /// directory, so that at host shutdown the guests are stopped while libvirt and their storage
-/// are still there; then reloads systemd and, with --enable, enables the unit.
+/// are still there, and <c>sundown-watch.service</c> beside it; then reloads systemd and, with
+/// --enable, enables sundown.service, and sundown-watch.service too when the config has [ups].
 /// </summary>
+/// <remarks>
+/// The watch unit is always written, so that adding [ups] later needs only an enable, but
+/// enabled only with [ups]: without one, <c>sundown watch</c> has nothing to follow and exits 2,
+/// and an enabled unit would fail at every boot.
+/// </remarks>
 internal static class InstallCommand
 {
     internal const string DefaultUnitDirectory = "/etc/systemd/system";
@@ -27,8 +34,8 @@ internal static class InstallCommand
 
     internal static Command Create()
     {
-        var print = new Option<bool>("--print") { Description = "print the unit to standard output and touch nothing" };
-        var enable = new Option<bool>("--enable") { Description = "also enable it: `systemctl enable sundown.service`" };
+        var print = new Option<bool>("--print") { Description = "print the units to standard output and touch nothing" };
+        var enable = new Option<bool>("--enable") { Description = "also enable them: `systemctl enable sundown.service`, and sundown-watch.service when the config has [ups]" };
         // For tests and packaging: a directory other than /etc/systemd/system, another systemctl.
         var unitDirectory = new Option<string>("--unit-dir")
         {
@@ -44,38 +51,48 @@ internal static class InstallCommand
             Hidden = true,
             DefaultValueFactory = _ => Systemctl.DefaultProgram,
         };
-        var command = new Command("install", "Install the systemd unit that stops the guests at host shutdown and restores them at boot.")
+        var command = new Command("install", "Install the systemd units that stop the guests at host shutdown and restore them at boot (sundown.service), and follow the UPS (sundown-watch.service).")
         {
             print, enable, unitDirectory, systemctl,
         };
         command.SetAction(parseResult =>
         {
-            var unit = Describe(parseResult, keepLastGood: !parseResult.GetValue(print));
+            var (unit, ups) = Describe(parseResult, keepLastGood: !parseResult.GetValue(print));
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             string text = unit.Render();
+            string watchText = unit.RenderWatch();
             if (parseResult.GetValue(print))
             {
                 output.Write(text);
+                output.WriteLine();
+                output.Write(watchText);
                 return ExitCodes.Ok;
             }
 
             string path = Path.Combine(parseResult.GetValue(unitDirectory)!, UnitFile.Name);
-            if (!Write(path, text, error))
+            string watchPath = Path.Combine(parseResult.GetValue(unitDirectory)!, UnitFile.WatchName);
+            // Both checked before either is written: a refusal leaves the directory as it was.
+            CheckReplaceable(path);
+            CheckReplaceable(watchPath);
+            if (!Write(path, text, error) || !Write(watchPath, watchText, error))
             {
                 return ExitCodes.Error;
             }
 
             output.WriteLine($"Wrote {path}: at shutdown `sundown stop` gets {Durations.Format(unit.StopBudget)}, systemd waits {Durations.Format(unit.StopTimeout)} (TimeoutStopSec).");
+            output.WriteLine(ups is { } u
+                ? $"Wrote {watchPath}: `sundown watch` follows the UPS {u.Name} and begins the guests' stop when its runtime less the margin ({Durations.Format(u.Margin)}) comes near the plan's worst case."
+                : $"Wrote {watchPath}: it is not enabled, since the config has no [ups] (watch would have nothing to follow); add [ups] and run `sundown install --enable` again.");
             Notes(unit, output);
-            return Activate(new Systemctl(parseResult.GetValue(systemctl)!), parseResult.GetValue(enable), output, error);
+            return Activate(new Systemctl(parseResult.GetValue(systemctl)!), parseResult.GetValue(enable), ups is not null, output, error);
         });
         return command;
     }
 
     /// <summary>The unit for this binary, the --config given (if any), the state directory and the config's budget.</summary>
     /// <param name="keepLastGood">Keep the config as the last good one, for the unit's stop should it break later.</param>
-    private static UnitFile Describe(ParseResult parseResult, bool keepLastGood)
+    private static (UnitFile Unit, UpsConfig? Ups) Describe(ParseResult parseResult, bool keepLastGood)
     {
         string binary = Environment.ProcessPath ?? throw new UsageException("cannot tell where the sundown binary is");
         if (Path.GetFileNameWithoutExtension(binary) == "dotnet")
@@ -87,10 +104,32 @@ internal static class InstallCommand
         var config = GlobalOptions.LoadConfig(parseResult, keepLastGood);
         string? configPath = parseResult.GetValue(GlobalOptions.Config) is { } given ? Path.GetFullPath(given) : null;
         string stateDirectory = Path.GetFullPath(parseResult.GetValue(GlobalOptions.StateDirectory)!);
-        return new UnitFile(binary, configPath, stateDirectory, config.Budget);
+        return (new UnitFile(binary, configPath, stateDirectory, config.Budget), config.Ups);
     }
 
-    /// <summary>Writes the unit unless a unit sundown did not write is there; false (with a message) when it cannot.</summary>
+    /// <summary>Refuses (exit 2) to replace a unit that sundown install did not write.</summary>
+    private static void CheckReplaceable(string path)
+    {
+        string? existing;
+        try
+        {
+            existing = File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Write says so, with the reason.
+            return;
+        }
+
+        if (existing is not null && !UnitFile.IsGenerated(existing))
+        {
+            throw new UsageException(
+                $"{path} exists and was not written by `sundown install` (its first line is not \"{UnitFile.Marker} …\"); " +
+                "refusing to overwrite it. Move it away, or put your changes in a drop-in, and run `sundown install` again.");
+        }
+    }
+
+    /// <summary>Writes the unit; false (with a message) when it cannot.</summary>
     private static bool Write(string path, string text, TextWriter error)
     {
         if (!Directory.Exists(Path.GetDirectoryName(path)))
@@ -101,13 +140,6 @@ internal static class InstallCommand
 
         try
         {
-            if (File.Exists(path) && !UnitFile.IsGenerated(File.ReadAllText(path)))
-            {
-                throw new UsageException(
-                    $"{path} exists and was not written by `sundown install` (its first line is not \"{UnitFile.Marker} …\"); " +
-                    "refusing to overwrite it. Move it away, or put your changes in a drop-in, and run `sundown install` again.");
-            }
-
             // Written beside and renamed over, so systemd never reads half a unit.
             string temporary = path + ".sundown-new";
             File.WriteAllText(temporary, text);
@@ -147,7 +179,7 @@ internal static class InstallCommand
     }
 
     /// <summary>daemon-reload, then enable when asked. Without systemd as PID 1 there is nothing to reload, and enable works offline.</summary>
-    private static int Activate(Systemctl systemctl, bool enable, TextWriter output, TextWriter error)
+    private static int Activate(Systemctl systemctl, bool enable, bool watch, TextWriter output, TextWriter error)
     {
         bool booted = true;
         var (reloadStatus, reloadOutput) = systemctl.Run("daemon-reload");
@@ -170,7 +202,8 @@ internal static class InstallCommand
         if (!enable)
         {
             // systemctl enable works offline too, so the hint holds either way.
-            output.WriteLine($"{(booted ? "Reloaded systemd. " : "")}Enable it with `sundown install --enable` or `systemctl enable {UnitFile.Name}`.");
+            string units = watch ? $"{UnitFile.Name} {UnitFile.WatchName}" : UnitFile.Name;
+            output.WriteLine($"{(booted ? "Reloaded systemd. " : "")}Enable {(watch ? "them" : "it")} with `sundown install --enable` or `systemctl enable {units}`.");
             return ExitCodes.Ok;
         }
 
@@ -188,6 +221,25 @@ internal static class InstallCommand
         if (booted)
         {
             output.WriteLine($"To cover the next shutdown already: `systemctl start {UnitFile.Name}` (only once libvirt-guests.service is not active).");
+        }
+
+        if (!watch)
+        {
+            return ExitCodes.Ok;
+        }
+
+        var (watchStatus, watchOutput) = systemctl.Run("enable", UnitFile.WatchName);
+        if (watchStatus != 0)
+        {
+            error.WriteLine($"sundown: `{systemctl.Program} enable {UnitFile.WatchName}` failed ({Status(watchStatus)}).");
+            WriteIndented(error, watchOutput);
+            return ExitCodes.Error;
+        }
+
+        output.WriteLine($"Enabled {UnitFile.WatchName}: from the next boot on, it follows the UPS and stops the guests early enough for the battery.");
+        if (booted)
+        {
+            output.WriteLine($"To follow the UPS already: `systemctl start {UnitFile.WatchName}`.");
         }
 
         return ExitCodes.Ok;

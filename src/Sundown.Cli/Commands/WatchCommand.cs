@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using Sundown.Cli.Rendering;
+using Sundown.Cli.Systemd;
+using Sundown.Core.Config;
+using Sundown.Core.Ups;
+using Sundown.Engine.Reports;
+using Sundown.Engine.Watching;
+
+namespace Sundown.Cli.Commands;
+
+/// <summary>
+/// <c>sundown watch</c>: follows the config's UPS and begins the guests' stop early enough
+/// (<see cref="WatchLoop"/>); what sundown-watch.service runs. <c>watch --status</c> prints what
+/// the running watch last saw.
+/// </summary>
+internal static class WatchCommand
+{
+    internal static Command Create()
+    {
+        var connect = HostOptions.CreateConnect();
+        var status = new Option<bool>("--status") { Description = "print what the running watch last saw and did, and touch nothing" };
+        var json = new Option<bool>("--json") { Description = "with --status: as JSON" };
+        // For tests: somewhere other than /run/sundown.
+        var statusFile = new Option<string>("--status-file")
+        {
+            Description = $"where watch keeps its state (default {WatchStatusFile.DefaultPath})",
+            HelpName = "FILE",
+            Hidden = true,
+            DefaultValueFactory = _ => WatchStatusFile.DefaultPath,
+        };
+        var command = new Command("watch", "Follow the UPS (the config's [ups]) and stop the guests early enough for the battery; start them again when the power holds.")
+        {
+            connect, status, json, statusFile,
+        };
+        command.SetAction(async (parseResult, cancellation) =>
+        {
+            string path = Path.GetFullPath(parseResult.GetValue(statusFile)!);
+            var output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.GetValue(status))
+            {
+                return PrintStatus(path, parseResult.GetValue(json), output);
+            }
+
+            if (parseResult.GetValue(json))
+            {
+                throw new UsageException("--json goes with --status: watch itself logs lines, to stderr and the journal");
+            }
+
+            var config = GlobalOptions.LoadConfig(parseResult, keepLastGood: true);
+            if (config.Ups is not { } upsConfig || HostOptions.OpenUps(config) is not { } ups)
+            {
+                throw new UsageException(
+                    "the config has no [ups]: watch has nothing to follow. Add [ups] with name = \"UPS@HOST[:PORT]\" (NUT's upsd) to the config, then start sundown-watch.service");
+            }
+
+            var request = new WatchRequest(
+                config, upsConfig, GlobalOptions.Uris(parseResult, connect, config), parseResult.GetValue(GlobalOptions.StateDirectory)!, path);
+            var error = parseResult.InvocationConfiguration.Error;
+            bool journal = LogPriority.GoesToJournal(error);
+            void Log(WatchEvent e, DateTimeOffset at)
+            {
+                string line = $"sundown watch: {e.Message}";
+                error.WriteLine(journal ? LogPriority.Prefix((int)e.Severity, line) : $"[{at.UtcDateTime:HH:mm:ss}] {SeverityWord(e.Severity)}{line}");
+            }
+
+            using var interrupt = new Interruption();
+            using var stopConsole = new StopConsole(error, TimeProvider.System, journal);
+            await WatchLoop.RunAsync(
+                request, ups, HostOptions.Opener(readOnly: false), HostOptions.Opener(readOnly: true), TimeProvider.System, Log, stopConsole, interrupt.Token);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string SeverityWord(WatchSeverity severity) => severity switch
+    {
+        WatchSeverity.Critical => "CRITICAL: ",
+        WatchSeverity.Error => "error: ",
+        WatchSeverity.Warning => "warning: ",
+        _ => "",
+    };
+
+    private static int PrintStatus(string path, bool asJson, TextWriter output)
+    {
+        WatchStatus? status;
+        try
+        {
+            status = WatchStatusFile.Read(path);
+        }
+        catch (Exception problem) when (problem is FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read the watch's state: {problem.Message}");
+        }
+
+        // A file left by a watch that was killed (SIGKILL, a crash) names a process that is gone.
+        bool running = status is not null && Directory.Exists($"/proc/{status.Pid.ToString(CultureInfo.InvariantCulture)}");
+        if (asJson)
+        {
+            JsonOutput.Write(output, json =>
+            {
+                if (running)
+                {
+                    WatchStatusFile.WriteJson(json, status!);
+                }
+                else
+                {
+                    json.WriteStartObject();
+                    json.WriteBoolean("running", false);
+                    json.WriteEndObject();
+                }
+            });
+            return ExitCodes.Ok;
+        }
+
+        if (!running)
+        {
+            output.WriteLine(status is null
+                ? $"sundown watch is not running (no state in {path})."
+                : $"sundown watch is not running: {path} was left by process {status.Pid}, last written {Time(status.UpdatedAt)}.");
+            return ExitCodes.Ok;
+        }
+
+        var s = status!;
+        output.WriteLine($"sundown watch is running (pid {s.Pid}), following {s.Ups}; last updated {Time(s.UpdatedAt)}.");
+        output.WriteLine($"  phase:        {s.Phase.ToWord()}");
+        output.WriteLine($"  UPS:          {(s.UpsError is { } e ? $"unreadable ({e})" : s.UpsStatus ?? "not read yet")}");
+        output.WriteLine($"  runtime:      {Span(s.Runtime, "not reported")}");
+        output.WriteLine($"  worst case:   {Span(s.WorstCase, "not known (made when the UPS goes on battery)")}");
+        output.WriteLine($"  stop begins:  {(s.TriggerRuntime is { } t ? $"at battery.runtime ≤ {Durations.Format(t)}" : "on battery, when the runtime reaches the worst case")}");
+        if (s.LastEvent is { } last)
+        {
+            output.WriteLine($"  last event:   {(s.LastEventAt is { } at ? Time(at) : "")} {last.Severity.ToString().ToLowerInvariant()}: {TextTable.Printable(last.Message)}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static string Span(TimeSpan? span, string none) => span is { } s ? Durations.Format(s) : none;
+
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+}

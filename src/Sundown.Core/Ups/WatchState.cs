@@ -1,0 +1,8 @@
+namespace Sundown.Core.Ups;
+
+/// <summary>What <see cref="WatchTrigger"/> remembers between two readings.</summary>
+/// <param name="OnLineSince">Since when the UPS has been on line without going on battery again, once a stop began; null otherwise.</param>
+public sealed record WatchState(WatchPhase Phase, DateTimeOffset? OnLineSince)
+{
+    public static WatchState Initial { get; } = new(WatchPhase.OnLine, null);
+}

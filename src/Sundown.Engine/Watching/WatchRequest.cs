@@ -1,0 +1,25 @@
+using Sundown.Core.Config;
+using Sundown.Core.Ups;
+
+namespace Sundown.Engine.Watching;
+
+/// <summary>What <c>sundown watch</c> follows and where it keeps what it sees.</summary>
+/// <param name="Ups">The config's <c>[ups]</c>: margin and on_power_return.</param>
+/// <param name="StatusFile">Where the state is written for <c>watch --status</c>; null for nowhere.</param>
+public sealed record WatchRequest(SundownConfig Config, UpsConfig Ups, IReadOnlyList<string> Uris, string StateDirectory, string? StatusFile)
+{
+    /// <summary>How often the UPS is read.</summary>
+    public TimeSpan PollInterval { get; init; } = WatchTrigger.PollInterval;
+
+    /// <summary>How often the plan's worst case is made again while the UPS stays on battery (guests start, stop, change).</summary>
+    public TimeSpan WorstCaseEvery { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long opening and listing the hosts for the worst case may take, together: the trigger waits on it.</summary>
+    public TimeSpan HostTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A bound above the UPS reader's own timeout, so that no reader, however broken, holds the loop.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often an unreadable UPS is said again at priority err.</summary>
+    public TimeSpan UnreadableRepeat { get; init; } = TimeSpan.FromMinutes(1);
+}
