@@ -78,6 +78,12 @@ internal static class PowerCut
                 fate = GuestFate.Saved;
             }
 
+            // libvirt-guests says which guests it shut down, where virtlogd's stop lost the QEMU log.
+            if (fate == GuestFate.OffUnlogged && journal.LinesWith($"Shutdown of guest {guest} complete").Any())
+            {
+                fate = GuestFate.ShutDown;
+            }
+
             atCut.Add(new GuestAtCut(guest, fate, cut - ended));
         }
 
