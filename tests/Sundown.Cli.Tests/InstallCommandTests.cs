@@ -42,7 +42,8 @@ public sealed class InstallCommandTests : IDisposable
         Assert.StartsWith(UnitFile.Marker, unit, StringComparison.Ordinal);
         Assert.Contains("TimeoutStopSec=330\n", unit, StringComparison.Ordinal);
         Assert.Contains($"--config {_config} ", unit, StringComparison.Ordinal);
-        Assert.Equal(unit, CliRunner.Run("install", "--print", "--config", _config, "--state-dir", _stateDir).Output);
+        string watch = File.ReadAllText(Path.Combine(_unitDirectory, UnitFile.WatchName));
+        Assert.Equal($"{unit}\n{watch}", CliRunner.Run("install", "--print", "--config", _config, "--state-dir", _stateDir).Output);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(_unitPath));
         Assert.Contains("Enabled sundown.service", result.Output, StringComparison.Ordinal);
     });
@@ -175,6 +176,65 @@ public sealed class InstallCommandTests : IDisposable
         Assert.True(printed.ExitCode == 0 && installed.ExitCode == 0, printed.Error + installed.Error);
         Assert.False(keptByPrint);
         Assert.Equal($"# sundown: the last good copy of {_config}\nbudget = \"5m\"\n", File.ReadAllText(copy));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task With_ups_in_the_config_install_writes_and_enables_the_watch_unit_too() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        File.WriteAllText(_config, "budget = \"5m\"\n\n[ups]\nname = \"myups@localhost:3493\"\n");
+
+        var result = Install(systemctl, "--enable");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}", $"enable {UnitFile.WatchName}"], File.ReadAllLines(Calls));
+        string watch = File.ReadAllText(Path.Combine(_unitDirectory, UnitFile.WatchName));
+        Assert.StartsWith(UnitFile.Marker, watch, StringComparison.Ordinal);
+        Assert.Contains($" watch --config {_config} --state-dir {_stateDir}\n", watch, StringComparison.Ordinal);
+        Assert.Contains("Enabled sundown-watch.service", result.Output, StringComparison.Ordinal);
+        Assert.Contains("follows the UPS myups@localhost:3493", result.Output, StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Without_ups_in_the_config_the_watch_unit_is_written_but_not_enabled() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+
+        var result = Install(systemctl, "--enable");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.True(File.Exists(Path.Combine(_unitDirectory, UnitFile.WatchName)));
+        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}"], File.ReadAllLines(Calls));
+        Assert.Contains("it is not enabled, since the config has no [ups]", result.Output, StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Install_refuses_to_overwrite_a_watch_unit_it_did_not_write_and_writes_neither()
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        const string Foreign = "[Service]\nExecStart=/usr/local/bin/my-ups-script\n";
+        string watchPath = Path.Combine(_unitDirectory, UnitFile.WatchName);
+        await File.WriteAllTextAsync(watchPath, Foreign);
+
+        var result = await Task.Run(() => Install(systemctl, "--enable"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{watchPath} exists and was not written by `sundown install`", result.Error, StringComparison.Ordinal);
+        Assert.Equal(Foreign, await File.ReadAllTextAsync(watchPath));
+        Assert.False(File.Exists(_unitPath));
+        Assert.False(File.Exists(Calls));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Print_shows_both_units() => await Task.Run(() =>
+    {
+        var result = CliRunner.Run("install", "--print", "--config", _config, "--state-dir", _stateDir);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("ExecStop=", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"\n{UnitFile.Marker}", result.Output, StringComparison.Ordinal);
+        Assert.Contains(" watch --config ", result.Output, StringComparison.Ordinal);
+        Assert.Contains("After=sundown.service\n", result.Output, StringComparison.Ordinal);
     });
 
     private CliRunner.Result Install(string systemctl, params string[] flags) =>

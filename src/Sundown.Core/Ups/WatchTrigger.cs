@@ -62,7 +62,7 @@ public static class WatchTrigger
                 }
 
                 var (budget, _) = UpsBudget.Choose(configuredBudget, ups, reading, null);
-                string budgetText = budget is { } b ? Durations.Format(b) : "no overall deadline";
+                string budgetText = budget is { } b ? Format(b) : "no overall deadline";
                 events.Add(new(WatchSeverity.Critical, $"{reason}: stopping the guests now, with a budget of {budgetText}; the host stays up"));
                 return Step(new WatchState(WatchPhase.Stopping, powerBack ? now : null), WatchAction.Stop, budget);
             }
@@ -151,12 +151,15 @@ public static class WatchTrigger
         }
 
         return runtime <= at
-            ? $"battery.runtime {Durations.Format(runtime)} reached the trigger point {Durations.Format(at)} (margin + worst case {Durations.Format(worstCase.Value)} × {SafetyFactor.ToString(CultureInfo.InvariantCulture)} + one reading)"
+            ? $"battery.runtime {Format(runtime)} reached the trigger point {Format(at)} (margin + worst case {Format(worstCase.Value)} × {SafetyFactor.ToString(CultureInfo.InvariantCulture)} + one reading)"
             : null;
     }
 
     private static string RuntimeText(UpsReading reading) =>
-        reading.Runtime is { } r ? Durations.Format(r) : "an unknown runtime";
+        reading.Runtime is { } r ? Format(r) : "an unknown runtime";
+
+    /// <summary>A duration to the second: a UPS's runtime is an estimate, and the stop's budget is planned in seconds anyway.</summary>
+    private static string Format(TimeSpan span) => Durations.Format(TimeSpan.FromSeconds(Math.Round(span.TotalSeconds)));
 
     private static string Clock(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 }

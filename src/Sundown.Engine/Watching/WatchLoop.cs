@@ -54,6 +54,7 @@ public static class WatchLoop
         private TimeSpan? _worstCase;
         private DateTimeOffset? _worstCaseAt;
         private TimeSpan? _triggerRuntime;
+        private TimeSpan? _triggerSaid;
         private WatchEvent? _lastEvent;
         private DateTimeOffset? _lastEventAt;
         private bool _statusFailed;
@@ -100,12 +101,19 @@ public static class WatchLoop
             }
 
             _state = step.State;
-            if (fresh && step.TriggerRuntime is { } trigger)
+            // Said when it is made on going on battery, and again only when it changes.
+            if (fresh && step.TriggerRuntime is { } trigger && trigger != _triggerSaid)
             {
-                Say(WatchSeverity.Info, $"the plan's worst case is {Durations.Format(_worstCase!.Value)}: the guests' stop begins when battery.runtime is {Durations.Format(trigger)} or less");
+                _triggerSaid = trigger;
+                Say(WatchSeverity.Info, $"the plan's worst case is {Rounded(_worstCase!.Value)}: the guests' stop begins when battery.runtime is {Rounded(trigger)} or less");
             }
 
             _triggerRuntime = step.TriggerRuntime;
+            if (_state.Phase != WatchPhase.OnBattery)
+            {
+                _triggerSaid = null;
+            }
+
             switch (step.Action)
             {
                 case WatchAction.Stop:
@@ -198,7 +206,7 @@ public static class WatchLoop
                 if (_worstCase is { } known)
                 {
                     _worstCase = known > plan.WorstCaseEnd ? known : plan.WorstCaseEnd;
-                    Say(WatchSeverity.Warning, $"cannot list {hostsText}: keeping the last worst case known, {Durations.Format(_worstCase.Value)}");
+                    Say(WatchSeverity.Warning, $"cannot list {hostsText}: keeping the last worst case known, {Rounded(_worstCase.Value)}");
                 }
                 else
                 {
@@ -207,7 +215,7 @@ public static class WatchLoop
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Say(WatchSeverity.Warning, $"cannot make the plan's worst case: {e.Message}; {(_worstCase is { } w ? $"keeping the last one known, {Durations.Format(w)}" : "none is known")}");
+                Say(WatchSeverity.Warning, $"cannot make the plan's worst case: {e.Message}; {(_worstCase is { } w ? $"keeping the last one known, {Rounded(w)}" : "none is known")}");
             }
         }
 
@@ -304,6 +312,9 @@ public static class WatchLoop
                 _statusFailed = true;
             }
         }
+
+        /// <summary>To the second, as the plan's figures are read by a person.</summary>
+        private static string Rounded(TimeSpan span) => Durations.Format(TimeSpan.FromSeconds(Math.Round(span.TotalSeconds)));
 
         internal void RemoveStatus()
         {

@@ -64,6 +64,46 @@ public sealed class UnitFileTests : IDisposable
         Assert.Equal(["/usr/local/bin/sundown stop --at-shutdown --budget 5m --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStop"]);
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData(null)]
+    [InlineData("5m")]
+    public async Task Generated_watch_unit_passes_systemd_analyze_verify(string? budget)
+    {
+        Requires.Program("systemd-analyze");
+        string binary = FakeBinary("my bin %d $x ü");
+        var unit = new UnitFile(binary, "/etc/sundown/my config $HOME %n.toml", "/var/lib/sun down", budget is null ? null : Core.Config.Durations.Parse(budget));
+
+        var problems = await VerifyAsync(unit, watch: true);
+
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public void Watch_unit_runs_watch_after_sundown_service_and_upsd_and_waits_for_its_stop_at_shutdown()
+    {
+        var unit = new UnitFile("/usr/local/bin/sundown", "/etc/sundown/sundown.toml", "/var/lib/sundown", TimeSpan.FromMinutes(5));
+
+        var settings = Settings(unit.RenderWatch());
+
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "sundown.service", "nut-server.service", "network-online.target",
+                "libvirtd.service", "virtqemud.service", "libvirtd.socket", "virtqemud.socket", "virtlogd.service", "virtlogd.socket",
+            },
+            Values(settings, "After"));
+        Assert.Superset(new HashSet<string> { "nut-server.service", "network-online.target" }, Values(settings, "Wants"));
+        Assert.Equal(["simple"], Values(settings, "Type"));
+        Assert.Equal(["on-failure"], Values(settings, "Restart"));
+        Assert.Equal(["multi-user.target"], Values(settings, "WantedBy"));
+        Assert.Equal(["/usr/local/bin/sundown watch --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStart"]);
+        // The same as sundown.service's: a stop of watch's may be running when systemd stops it.
+        Assert.Equal(Settings(unit.Render())["TimeoutStopSec"], settings["TimeoutStopSec"]);
+        Assert.Equal(["330"], settings["TimeoutStopSec"]);
+        Assert.False(settings.ContainsKey("ExecStop"));
+        Assert.True(UnitFile.IsGenerated(unit.RenderWatch()));
+    }
+
     [Fact]
     public void The_first_line_marks_the_unit_as_generated_for_this_binary_and_config()
     {
@@ -160,17 +200,18 @@ public sealed class UnitFileTests : IDisposable
     /// other units it loads (libvirt's, say); only those about this one count. It exits 0 on
     /// settings it ignores ("Unknown key", "Failed to parse"), so every line about the unit is a problem.
     /// </summary>
-    private async Task<IReadOnlyList<string>> VerifyAsync(UnitFile unit)
+    private async Task<IReadOnlyList<string>> VerifyAsync(UnitFile unit, bool watch = false)
     {
-        string path = Path.Combine(_directory, UnitFile.Name);
-        File.WriteAllText(path, unit.Render());
+        string name = watch ? UnitFile.WatchName : UnitFile.Name;
+        string path = Path.Combine(_directory, name);
+        File.WriteAllText(path, watch ? unit.RenderWatch() : unit.Render());
 
         var result = await ProcessRunner.RunAsync("systemd-analyze", ["verify", path], timeout: TimeSpan.FromSeconds(45));
 
         string all = result.Output + result.Error;
         TestContext.Current.TestOutputHelper?.WriteLine($"systemd-analyze verify exited {result.ExitCode}:\n{all}");
         var problems = all.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(line => line.Contains(UnitFile.Name, StringComparison.Ordinal) || line.Contains(path, StringComparison.Ordinal))
+            .Where(line => line.Contains(name, StringComparison.Ordinal) || line.Contains(path, StringComparison.Ordinal))
             .ToList();
         if (result.ExitCode != 0 && problems.Count == 0)
         {

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Sundown.Core.Ups;
+using Sundown.Engine.Watching;
+
+namespace Sundown.Cli.Tests;
+
+/// <summary><c>sundown watch</c>'s refusals and <c>watch --status</c>, in-process.</summary>
+public sealed class WatchCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sundown-watchcmd-").FullName;
+    private readonly string _statusFile;
+    private readonly string _stateDir;
+
+    public WatchCommandTests()
+    {
+        _statusFile = Path.Combine(_directory, "run", "watch.json");
+        _stateDir = Path.Combine(_directory, "state");
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact(Timeout = 60_000)]
+    public async Task Watch_without_ups_in_the_config_exits_2_saying_it_has_nothing_to_follow()
+    {
+        string config = Config("budget = \"5m\"\n");
+
+        var result = await Task.Run(() => CliRunner.Run("watch", "--config", config, "--state-dir", _stateDir, "--status-file", _statusFile));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("the config has no [ups]: watch has nothing to follow", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(_statusFile));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Json_without_status_is_a_usage_error()
+    {
+        var result = await Task.Run(() => CliRunner.Run("watch", "--json", "--status-file", _statusFile));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--json goes with --status", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Status_with_no_state_file_says_watch_is_not_running()
+    {
+        var text = await Task.Run(() => CliRunner.Run("watch", "--status", "--status-file", _statusFile));
+        var json = await Task.Run(() => CliRunner.Run("watch", "--status", "--json", "--status-file", _statusFile));
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("sundown watch is not running (no state in", text.Output, StringComparison.Ordinal);
+        Assert.Equal(0, json.ExitCode);
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.False(document.RootElement.GetProperty("running").GetBoolean());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Status_shows_the_phase_runtime_worst_case_trigger_and_last_event_of_a_running_watch()
+    {
+        var at = new DateTimeOffset(2026, 12, 2, 1, 2, 3, TimeSpan.Zero);
+        WatchStatusFile.Write(_statusFile, new WatchStatus(
+            Environment.ProcessId, "sundown@127.0.0.1:3493", WatchPhase.OnBattery, "OB DISCHRG", TimeSpan.FromSeconds(240), null,
+            TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(112), new WatchEvent(WatchSeverity.Warning, "the UPS is on battery"), at, at));
+
+        var text = await Task.Run(() => CliRunner.Run("watch", "--status", "--status-file", _statusFile));
+        var json = await Task.Run(() => CliRunner.Run("watch", "--status", "--json", "--status-file", _statusFile));
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains($"sundown watch is running (pid {Environment.ProcessId}), following sundown@127.0.0.1:3493", text.Output, StringComparison.Ordinal);
+        Assert.Contains("phase:        on-battery", text.Output, StringComparison.Ordinal);
+        Assert.Contains("runtime:      4m", text.Output, StringComparison.Ordinal);
+        Assert.Contains("worst case:   40s", text.Output, StringComparison.Ordinal);
+        Assert.Contains("at battery.runtime ≤ 1m52s", text.Output, StringComparison.Ordinal);
+        Assert.Contains("2026-12-02 01:02:03 UTC warning: the UPS is on battery", text.Output, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json.Output);
+        var root = document.RootElement;
+        Assert.True(root.GetProperty("running").GetBoolean());
+        Assert.Equal("on-battery", root.GetProperty("phase").GetString());
+        Assert.Equal(240, root.GetProperty("runtimeSeconds").GetDouble());
+        Assert.Equal(112, root.GetProperty("triggerRuntimeSeconds").GetDouble());
+        Assert.Equal("warning", root.GetProperty("lastEvent").GetProperty("priority").GetString());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Status_left_by_a_watch_that_was_killed_says_it_is_not_running()
+    {
+        // The pid of a process that has exited.
+        using var gone = Process.Start("true");
+        await gone.WaitForExitAsync(TestContext.Current.CancellationToken);
+        WatchStatusFile.Write(_statusFile, new WatchStatus(
+            gone.Id, "sundown@127.0.0.1:3493", WatchPhase.Stopping, "OB LB", TimeSpan.FromSeconds(20), null, null, null, null, null, DateTimeOffset.UnixEpoch));
+
+        var result = await Task.Run(() => CliRunner.Run("watch", "--status", "--status-file", _statusFile));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"sundown watch is not running: {_statusFile} was left by process {gone.Id}", result.Output, StringComparison.Ordinal);
+    }
+
+    private string Config(string toml)
+    {
+        string path = Path.Combine(_directory, "sundown.toml");
+        File.WriteAllText(path, toml);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return path;
+    }
+}

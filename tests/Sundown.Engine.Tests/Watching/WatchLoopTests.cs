@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Time.Testing;
+using Sundown.Core.Config;
+using Sundown.Core.Hosts;
+using Sundown.Core.Model;
+using Sundown.Core.Ups;
+using Sundown.Engine.Journaling;
+using Sundown.Engine.Tests.Simulation;
+using Sundown.Engine.Watching;
+
+namespace Sundown.Engine.Tests.Watching;
+
+/// <summary>
+/// <c>sundown watch</c> on the simulated host and virtual time, with a UPS of the test's own that
+/// plays a power cut: when the stop begins, what the power's return does, and what an unreadable
+/// UPS or a SIGTERM changes.
+/// </summary>
+public sealed class WatchLoopTests : IDisposable
+{
+    private static readonly TimeSpan s_margin = TimeSpan.FromSeconds(60);
+
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("sundown-watch-").FullName;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 1, 0, 0, TimeSpan.Zero));
+    private readonly SimulatedHost _world;
+    private readonly ConcurrentQueue<(WatchEvent Event, TimeSpan At)> _events = new();
+    private readonly DateTimeOffset _began;
+
+    public WatchLoopTests()
+    {
+        _world = new SimulatedHost(_time);
+        _began = _time.GetUtcNow();
+    }
+
+    public void Dispose() => Directory.Delete(_stateDir, recursive: true);
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_power_cut_whose_runtime_falls_begins_the_stop_at_the_trigger_and_every_guest_is_off_before_runtime_reaches_the_margin()
+    {
+        // The fleet's worst case is the deaf guest's acpi 40s and its destroy: more than the 30 s
+        // at which the UPS reports LB, so NUT's own shutdown would come too late.
+        var slow = _world.Add("slow", new(AcpiDelay: TimeSpan.FromSeconds(20)));
+        var deaf = _world.Add("deaf", new(AcpiDelay: null));
+        var quick = _world.Add("quick", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        // On line for 10 s, then on battery from 300 s of runtime, falling one second a second.
+        static double Runtime(TimeSpan t) => 300 - (t.TotalSeconds - 10);
+        var ups = new ScriptedUps(_time, t => t < TimeSpan.FromSeconds(10) ? ScriptedUps.OnLine() : ScriptedUps.OnBattery(Runtime(t)));
+
+        await WatchAsync(Config("nothing"), ups, until: TimeSpan.FromSeconds(330));
+
+        var firstStep = _world.CallLog.First(c => c.Call == nameof(IGuestHost.Shutdown)).At - _began;
+        double runtimeAtStop = Runtime(firstStep);
+        // Not before the trigger for a worst case of at least the acpi 40s, nor more than one
+        // reading (and a tick) after the trigger for one of at most 45 s.
+        Assert.InRange(runtimeAtStop, WatchTrigger.TriggerRuntime(TimeSpan.FromSeconds(40), s_margin, WatchTrigger.PollInterval).TotalSeconds - 2.5,
+            WatchTrigger.TriggerRuntime(TimeSpan.FromSeconds(45), s_margin, WatchTrigger.PollInterval).TotalSeconds);
+        Assert.True(runtimeAtStop > 30, $"the stop began at runtime {runtimeAtStop}, after LB");
+        // Every guest off (safely or at its deadline) before the battery is down to the margin.
+        var marginReached = _began + TimeSpan.FromSeconds(10 + 300 - s_margin.TotalSeconds);
+        Assert.All(_world.Guests, g => Assert.True(g.Info.State == GuestState.Shutoff && g.OffAt <= marginReached, $"{g.Info.Name}: {g.Info.State} at {g.OffAt - _began}"));
+        Assert.Equal("shutdown", _world[slow.Uuid].OffBy);
+        Assert.Equal("shutdown", _world[quick.Uuid].OffBy);
+        Assert.Equal(GuestState.Shutoff, _world[deaf.Uuid].Info.State);
+        // Said at the right priorities: on battery (warning), the trigger point (info), the trigger (crit), the result (notice).
+        var severities = _events.Select(e => e.Event.Severity).ToList();
+        Assert.Contains(WatchSeverity.Warning, severities);
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Info && e.Event.Message.Contains("worst case", StringComparison.Ordinal));
+        Assert.Single(_events, e => e.Event.Severity == WatchSeverity.Critical);
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Notice && e.Event.Message.Contains("ended with exit status 3", StringComparison.Ordinal));
+        // Through the same engine as `sundown stop`: one journaled run, with its restore list.
+        using var journal = Journal.Open(_stateDir);
+        var run = Assert.Single(journal.ListRuns());
+        Assert.Equal(RunKind.Stop, run.Kind);
+        Assert.Equal(3, journal.RestoreList().Count);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_blip_that_ends_before_the_trigger_takes_no_step()
+    {
+        _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        _world.Add("db", new(AcpiDelay: null));
+        // On battery for 20 s with plenty of runtime, then the power is back.
+        var ups = new ScriptedUps(_time, t => t >= TimeSpan.FromSeconds(10) && t < TimeSpan.FromSeconds(30) ? ScriptedUps.OnBattery(600 - t.TotalSeconds) : ScriptedUps.OnLine());
+
+        await WatchAsync(Config("start 10s"), ups, until: TimeSpan.FromSeconds(60));
+
+        Assert.All(_world.Guests, g => Assert.Equal(GuestState.Running, g.Info.State));
+        Assert.DoesNotContain(_world.CallLog, c => c.Call is nameof(IGuestHost.Shutdown) or nameof(IGuestHost.Destroy) or nameof(IGuestHost.ManagedSave) or nameof(IGuestHost.Start));
+        Assert.DoesNotContain(_events, e => e.Event.Severity == WatchSeverity.Critical);
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Notice && e.Event.Message.Contains("nothing was done", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(_stateDir, Journal.FileName)) && Journal.Open(_stateDir).ListRuns().Count > 0);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Power_back_after_the_stop_starts_the_guests_again_once_it_held()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        var db = _world.Add("db", new(AcpiDelay: TimeSpan.FromSeconds(3)));
+        // On battery below the trigger at once; the power is back at 60 s, lost again at 70 s for
+        // 5 s (the hold restarts), back for good at 75 s.
+        var ups = new ScriptedUps(_time, t => t.TotalSeconds switch
+        {
+            < 60 => ScriptedUps.OnBattery(100 - t.TotalSeconds),
+            >= 70 and < 75 => ScriptedUps.OnBattery(40),
+            _ => ScriptedUps.OnLine(),
+        });
+
+        await WatchAsync(Config("start 30s"), ups, until: TimeSpan.FromSeconds(150));
+
+        Assert.Equal(GuestState.Running, _world[web.Uuid].Info.State);
+        Assert.Equal(GuestState.Running, _world[db.Uuid].Info.State);
+        var starts = _world.CallLog.Where(c => c.Call == nameof(IGuestHost.Start)).Select(c => c.At - _began).ToList();
+        Assert.Equal(2, starts.Count);
+        // Not before the power held 30 s from its last return.
+        Assert.All(starts, at => Assert.True(at >= TimeSpan.FromSeconds(105), $"started at {at}"));
+        Assert.Contains(_events, e => e.Event.Message.Contains("hold restarts", StringComparison.Ordinal));
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Notice && e.Event.Message.Contains("start on power return ended with exit status 0", StringComparison.Ordinal));
+        using var journal = Journal.Open(_stateDir);
+        Assert.Empty(journal.RestoreList());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task With_on_power_return_nothing_the_guests_stay_off_after_the_power_is_back()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        var ups = new ScriptedUps(_time, t => t < TimeSpan.FromSeconds(30) ? ScriptedUps.OnBattery(80 - t.TotalSeconds) : ScriptedUps.OnLine());
+
+        await WatchAsync(Config("nothing"), ups, until: TimeSpan.FromSeconds(120));
+
+        Assert.Equal(GuestState.Shutoff, _world[web.Uuid].Info.State);
+        Assert.DoesNotContain(_world.CallLog, c => c.Call == nameof(IGuestHost.Start));
+        Assert.Contains(_events, e => e.Event.Message.Contains("stay off until `sundown start`", StringComparison.Ordinal));
+        // The restore list waits for `sundown start` or the next boot.
+        using var journal = Journal.Open(_stateDir);
+        Assert.Single(journal.RestoreList());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task An_unreadable_ups_is_said_at_err_once_a_minute_and_at_notice_when_it_answers_again_and_watch_goes_on()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        // No answer from 10 s to 100 s; then on line.
+        var ups = new ScriptedUps(_time, t => t >= TimeSpan.FromSeconds(10) && t < TimeSpan.FromSeconds(100) ? null : ScriptedUps.OnLine());
+
+        await WatchAsync(Config("nothing"), ups, until: TimeSpan.FromSeconds(120));
+
+        var errors = _events.Where(e => e.Event.Severity == WatchSeverity.Error).ToList();
+        // At 10 s and again a minute later, not at every reading of the 90 s.
+        Assert.Equal(2, errors.Count);
+        Assert.All(errors, e => Assert.Contains("DRIVER-NOT-CONNECTED", e.Event.Message, StringComparison.Ordinal));
+        Assert.True(errors[1].At - errors[0].At >= TimeSpan.FromMinutes(1));
+        var again = Assert.Single(_events, e => e.Event.Severity == WatchSeverity.Notice && e.Event.Message.Contains("answers again", StringComparison.Ordinal));
+        Assert.InRange(again.At, TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(103));
+        Assert.Equal(GuestState.Running, _world[web.Uuid].Info.State);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Sigterm_while_its_stop_runs_does_not_interrupt_it_and_watch_ends_after_it()
+    {
+        var slow = _world.Add("slow", new(AcpiDelay: TimeSpan.FromSeconds(15)));
+        var ups = new ScriptedUps(_time, t => ScriptedUps.OnBattery(90 - t.TotalSeconds));
+        using var sigterm = new CancellationTokenSource();
+
+        // SIGTERM the moment the stop is triggered.
+        var ended = await WatchAsync(Config("nothing"), ups, until: TimeSpan.FromMinutes(5), sigterm, onEvent: e =>
+        {
+            if (e.Severity == WatchSeverity.Critical)
+            {
+                sigterm.Cancel();
+            }
+        });
+
+        Assert.Equal("shutdown", _world[slow.Uuid].OffBy);
+        Assert.InRange(ended, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(20));
+        using var journal = Journal.Open(_stateDir);
+        Assert.NotNull(Assert.Single(journal.ListRuns()).FinishedAt);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Sigterm_while_it_only_follows_ends_watch_at_once_and_removes_its_status_file()
+    {
+        _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        string statusFile = Path.Combine(_stateDir, "run", "watch.json");
+        WatchStatus? seen = null;
+        var ups = new ScriptedUps(_time, t =>
+        {
+            if (t >= TimeSpan.FromSeconds(6))
+            {
+                seen ??= WatchStatusFile.Read(statusFile);
+            }
+
+            return ScriptedUps.OnBattery(1200);
+        });
+        using var sigterm = new CancellationTokenSource();
+        _ = _time.CreateTimer(_ => sigterm.Cancel(), null, TimeSpan.FromSeconds(10), Timeout.InfiniteTimeSpan);
+
+        var ended = await WatchAsync(Config("nothing"), ups, until: TimeSpan.FromMinutes(5), sigterm, statusFile: statusFile);
+
+        Assert.InRange(ended, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10.5));
+        Assert.NotNull(seen);
+        Assert.Equal(WatchPhase.OnBattery, seen.Phase);
+        Assert.Equal(TimeSpan.FromSeconds(1200), seen.Runtime);
+        Assert.NotNull(seen.WorstCase);
+        Assert.Equal(WatchTrigger.TriggerRuntime(seen.WorstCase.Value, s_margin, WatchTrigger.PollInterval).TotalSeconds, seen.TriggerRuntime!.Value.TotalSeconds, precision: 1);
+        Assert.Equal(Environment.ProcessId, seen.Pid);
+        Assert.False(File.Exists(statusFile));
+        Assert.All(_world.Guests, g => Assert.Equal(GuestState.Running, g.Info.State));
+    }
+
+    /// <summary>Runs watch on virtual time until <paramref name="until"/> or the SIGTERM; returns when it ended.</summary>
+    private async Task<TimeSpan> WatchAsync(
+        SundownConfig config, ScriptedUps ups, TimeSpan until, CancellationTokenSource? sigterm = null, Action<WatchEvent>? onEvent = null, string? statusFile = null)
+    {
+        using var end = new CancellationTokenSource(until, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(end.Token, sigterm?.Token ?? CancellationToken.None);
+        var request = new WatchRequest(config, config.Ups!, [_world.Uri], _stateDir, statusFile);
+        await VirtualClock.RunAsync(
+            _time,
+            async () =>
+            {
+                await WatchLoop.RunAsync(request, ups, Open, Open, _time, (e, at) =>
+                {
+                    _events.Enqueue((e, at - _began));
+                    onEvent?.Invoke(e);
+                }, null, either.Token);
+                return true;
+            },
+            until + TimeSpan.FromMinutes(5));
+        foreach (var (e, at) in _events)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine($"[{at.TotalSeconds,6:0.0}s] {e.Severity}: {e.Message}");
+        }
+
+        return _time.GetUtcNow() - _began;
+    }
+
+    private IGuestHost Open(string uri) => new SimulatedConnection(_world);
+
+    private static SundownConfig Config(string onPowerReturn) => ConfigParser.Parse(
+        $"""
+        [defaults]
+        stop = ["acpi 40s", "destroy"]
+
+        [ups]
+        name = "sundown@127.0.0.1:3493"
+        margin = "60s"
+        on_power_return = "{onPowerReturn}"
+        """,
+        "watch.toml");
+}
