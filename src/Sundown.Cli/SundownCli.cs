@@ -50,6 +50,11 @@ internal static class SundownCli
             Error = error,
             // Expected failures are caught below and printed without a stack trace.
             EnableDefaultExceptionHandler = false,
+            // No SIGINT/SIGTERM handling of System.CommandLine's own: it returns 130/143 once its
+            // timeout passes, ending the process under a command still at work. The commands that
+            // must finish what they began handle the signals themselves (Interruption): stop and
+            // start journal what was done, and watch sees a stop of its own through.
+            ProcessTerminationTimeout = null,
         };
 
         try

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Sundown.Core.Config;
 using Sundown.Core.Hosts;
-using Sundown.Engine.Hosts;
 using Sundown.Core.Ups;
+using Sundown.Engine.Hosts;
 using Sundown.Libvirt;
 using Sundown.Nut;
 

@@ -45,59 +45,59 @@ public static class WatchTrigger
         switch (state.Phase)
         {
             case WatchPhase.OnLine or WatchPhase.OnBattery:
-            {
-                if (state.Phase == WatchPhase.OnLine && reading.OnBattery)
                 {
-                    events.Add(new(WatchSeverity.Warning, $"the UPS {ups.Name} is on battery ({reading.StatusText}), {RuntimeText(reading)} left"));
-                }
-                else if (state.Phase == WatchPhase.OnBattery && powerBack)
-                {
-                    events.Add(new(WatchSeverity.Notice, $"the power is back ({reading.StatusText}) before the stop was due: nothing was done"));
-                    return Step(WatchState.Initial);
-                }
+                    if (state.Phase == WatchPhase.OnLine && reading.OnBattery)
+                    {
+                        events.Add(new(WatchSeverity.Warning, $"the UPS {ups.Name} is on battery ({reading.StatusText}), {RuntimeText(reading)} left"));
+                    }
+                    else if (state.Phase == WatchPhase.OnBattery && powerBack)
+                    {
+                        events.Add(new(WatchSeverity.Notice, $"the power is back ({reading.StatusText}) before the stop was due: nothing was done"));
+                        return Step(WatchState.Initial);
+                    }
 
-                if (Due(reading, worstCase, triggerAt) is not { } reason)
-                {
-                    return Step(reading.OnBattery ? new WatchState(WatchPhase.OnBattery, null) : state);
-                }
+                    if (Due(reading, worstCase, triggerAt) is not { } reason)
+                    {
+                        return Step(reading.OnBattery ? new WatchState(WatchPhase.OnBattery, null) : state);
+                    }
 
-                var (budget, _) = UpsBudget.Choose(configuredBudget, ups, reading, null);
-                string budgetText = budget is { } b ? Format(b) : "no overall deadline";
-                events.Add(new(WatchSeverity.Critical, $"{reason}: stopping the guests now, with a budget of {budgetText}; the host stays up"));
-                return Step(new WatchState(WatchPhase.Stopping, powerBack ? now : null), WatchAction.Stop, budget);
-            }
+                    var (budget, _) = UpsBudget.Choose(configuredBudget, ups, reading, null);
+                    string budgetText = budget is { } b ? Format(b) : "no overall deadline";
+                    events.Add(new(WatchSeverity.Critical, $"{reason}: stopping the guests now, with a budget of {budgetText}; the host stays up"));
+                    return Step(new WatchState(WatchPhase.Stopping, powerBack ? now : null), WatchAction.Stop, budget);
+                }
 
             case WatchPhase.Stopping:
                 return Step(state with { OnLineSince = powerBack ? state.OnLineSince ?? now : null });
 
             case WatchPhase.Stopped:
-            {
-                if (!powerBack)
                 {
-                    return Step(state with { OnLineSince = null });
-                }
+                    if (!powerBack)
+                    {
+                        return Step(state with { OnLineSince = null });
+                    }
 
-                if (ups.OnPowerReturn.Hold is not { } hold)
-                {
-                    events.Add(new(WatchSeverity.Notice, "the power is back; on_power_return = \"nothing\": the guests stay off until `sundown start` or the next boot"));
-                    return Step(WatchState.Initial);
-                }
+                    if (ups.OnPowerReturn.Hold is not { } hold)
+                    {
+                        events.Add(new(WatchSeverity.Notice, "the power is back; on_power_return = \"nothing\": the guests stay off until `sundown start` or the next boot"));
+                        return Step(WatchState.Initial);
+                    }
 
-                var since = state.OnLineSince ?? now;
-                events.Add(new(WatchSeverity.Notice, $"the power is back; the guests start again once it has held for {Durations.Format(hold)} ({Clock(since + hold)})"));
-                return Holding(new WatchState(WatchPhase.Holding, since), hold);
-            }
+                    var since = state.OnLineSince ?? now;
+                    events.Add(new(WatchSeverity.Notice, $"the power is back; the guests start again once it has held for {Durations.Format(hold)} ({Clock(since + hold)})"));
+                    return Holding(new WatchState(WatchPhase.Holding, since), hold);
+                }
 
             case WatchPhase.Holding:
-            {
-                if (!powerBack)
                 {
-                    events.Add(new(WatchSeverity.Warning, $"the power is out again ({reading.StatusText}) before it held for {Durations.Format(ups.OnPowerReturn.Hold ?? TimeSpan.Zero)}: the guests stay off, and the hold restarts when it comes back"));
-                    return Step(new WatchState(WatchPhase.Stopped, null));
-                }
+                    if (!powerBack)
+                    {
+                        events.Add(new(WatchSeverity.Warning, $"the power is out again ({reading.StatusText}) before it held for {Durations.Format(ups.OnPowerReturn.Hold ?? TimeSpan.Zero)}: the guests stay off, and the hold restarts when it comes back"));
+                        return Step(new WatchState(WatchPhase.Stopped, null));
+                    }
 
-                return Holding(state, ups.OnPowerReturn.Hold ?? TimeSpan.Zero);
-            }
+                    return Holding(state, ups.OnPowerReturn.Hold ?? TimeSpan.Zero);
+                }
 
             default:
                 // Starting: the start runs; the next reading after it decides.
