@@ -73,6 +73,8 @@ public sealed class PowerCutTests
         // NUT still did its part: the host was shut down at low battery, the guests already safe.
         Assert.True(cut.NutShutdownBefore is not null, $"upsmon never began the host's shutdown:\n{cut.Evidence}");
         Assert.All(cut.Guests, g => Assert.True(g.Before > cut.NutShutdownBefore, $"'{g.Guest}' went safe only after NUT began the host's shutdown:\n{cut.Evidence}"));
+        // The watch, its stop done, ended cleanly when that shutdown stopped its unit.
+        Assert.Empty(cut.Journal.LinesWith("sundown-watch.service: Failed"));
     }
 
     [Fact(Timeout = 420_000)]
