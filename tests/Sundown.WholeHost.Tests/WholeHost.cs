@@ -114,6 +114,39 @@ internal sealed class WholeHost : IAsyncDisposable
         return TimeSpan.FromSeconds(double.Parse(result.Output.Trim(), CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The PID, seen from outside, of the booted host's systemd (its PID namespace holds the host's every process).</summary>
+    internal async Task<string> CheckedPidAsync() => (await ScriptAsync("pid")).Output;
+
+    /// <summary>
+    /// The power cut: SIGKILL to the host's PID 1 at once, nothing inside finishes. Returns the
+    /// moment of the kill; once it returns the container has exited.
+    /// </summary>
+    internal async Task<DateTimeOffset> CutAsync()
+    {
+        var result = await ScriptAsync("cut");
+        double epoch = double.Parse(result.Output.Trim(), CultureInfo.InvariantCulture);
+        return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(epoch * 1000));
+    }
+
+    /// <summary>When the last boot's journal first has a line holding <paramref name="text"/>, or null.</summary>
+    internal async Task<DateTimeOffset?> JournalTimeAsync(string text)
+    {
+        var journal = await ProcessRunner.RunAsync("journalctl", ["-D", InRoot("/var/log/journal"), "-b", "0", "--no-pager", "-o", "short-unix"]);
+        Assert.True(journal.ExitCode == 0, $"journalctl: {journal.Error}");
+        foreach (string line in journal.Output.Split('\n'))
+        {
+            // "1764635521.123456 host upsmon[123]: ...".
+            int space = line.IndexOf(' ');
+            if (space > 0 && line.Contains(text, StringComparison.Ordinal) &&
+                double.TryParse(line[..space], NumberStyles.Float, CultureInfo.InvariantCulture, out double epoch))
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(epoch * 1000));
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The systemd journal of the host's last boot, one line per entry with microsecond times.</summary>
     /// <param name="priority">Only the entries of this syslog priority or more urgent (journalctl -p), e.g. "err".</param>
     internal async Task<string> LastBootJournalAsync(string? priority = null)

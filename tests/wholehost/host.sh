@@ -13,6 +13,13 @@
 #   host.sh run DIR CMD...     runs CMD inside the booted host (stdin passes through)
 #   host.sh poweroff DIR       `systemctl poweroff` inside; waits until the container has
 #                              exited; prints the seconds that took
+#   host.sh pid DIR            prints the PID (seen from outside) of the booted host's systemd:
+#                              its PID namespace holds every process of the host, QEMU's too
+#   host.sh cut DIR            the power cut: SIGKILL to the booted host's PID 1 at once, so that
+#                              nothing inside finishes what it was doing; waits until the
+#                              container has exited; prints the epoch time (s.µs) of the kill.
+#                              A host that already powered off is left as it is (and prints the
+#                              time all the same: the power ends then whatever ran)
 #   host.sh remove DIR         kills it if it still runs, unmounts and deletes DIR
 #   host.sh sweep              removes every host left in /var/tmp/sundown-host-* (the tests'
 #                              hosts; a killed test run or SUNDOWN_KEEP_HOST=1 leaves them);
@@ -40,8 +47,11 @@ mirror=http://deb.debian.org/debian
 # libpam-systemd: polkitd (pulled in by libvirt-daemon-system) needs logind.
 include=systemd,systemd-sysv,dbus,libpam-systemd,libvirt-daemon-system,qemu-system-x86
 # What each release adds. trixie: libvirt 11.3's headers, which the binding's ABI test also
-# compiles against (tests/Sundown.Libvirt.Tests/Abi), from outside the image.
-declare -A include_extra=([bookworm]="" [trixie]=",libvirt-dev")
+# compiles against (tests/Sundown.Libvirt.Tests/Abi), from outside the image; and Network UPS
+# Tools 2.8.1 (upsd, the dummy-ups driver, upsmon) for the power-cut tests
+# (tests/Sundown.WholeHost.Tests/PowerCutTests.cs), which configure it per host. Installed, it
+# stays off: Debian's nut.conf says MODE=none until a test writes its own.
+declare -A include_extra=([bookworm]="" [trixie]=",libvirt-dev,nut-server,nut-client")
 # Booting, and the container's systemd reaching "running": about 4 s here.
 boot_timeout=60
 
@@ -262,6 +272,30 @@ cmd_poweroff() {
   printf '%d.%06d\n' $((us / 1000000)) $((us % 1000000))
 }
 
+cmd_pid() {
+  host_pid "$1" || die "the host in $1 is not booted"
+}
+
+cmd_cut() {
+  local dir=$1 nspawn pid at
+  if running "$dir"; then
+    nspawn=$(cat "$dir/nspawn.pid")
+    pid=$(pgrep -P "$nspawn" | head -n 1) || true
+  fi
+  at=$EPOCHREALTIME
+  # Only our own container (see remove); SIGKILL to a PID namespace's init ends every process in
+  # it at once, QEMU included: no unit stops, no guest finishes its shutdown, as when the power goes.
+  if [[ -n ${pid:-} && $(cat "/proc/$nspawn/comm" 2>/dev/null) == systemd-nspawn ]]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 30))
+    until [[ -f $dir/exited ]]; do
+      ((SECONDS < deadline)) || die "the container in $dir did not exit within 30 s of the cut"
+      sleep 0.05
+    done
+  fi
+  printf '%s\n' "$at"
+}
+
 cmd_remove() {
   local dir=$1 nspawn pid
   if running "$dir"; then
@@ -300,7 +334,7 @@ cmd_sweep() {
 case ${1:-} in
   image) cmd_image "${@:2}" ;;
   sweep) cmd_sweep ;;
-  create | offline | boot | run | poweroff | remove)
+  create | offline | boot | run | poweroff | pid | cut | remove)
     [[ -n ${2:-} ]] || die "usage: host.sh $1 DIR"
     "cmd_$1" "$2" "${@:3}"
     ;;

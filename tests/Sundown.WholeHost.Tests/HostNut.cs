@@ -1,0 +1,167 @@
+using System.Globalization;
+
+namespace Sundown.WholeHost.Tests;
+
+/// <summary>
+/// Network UPS Tools inside a whole host (Debian 13's nut-server and nut-client, in the trixie
+/// image), configured as a Debian user does for a UPS on this host alone: nut.conf
+/// <c>MODE=standalone</c>, a dummy-ups UPS reading a .dev file, upsd on 127.0.0.1:3493, upsmon as
+/// its primary with Debian's SHUTDOWNCMD. Debian's own units start it all at boot
+/// (nut.target, which the package enables: nut-driver-enumerator makes nut-driver@UPS.service
+/// from ups.conf, then nut-server and nut-monitor). The test plays the UPS from outside by
+/// rewriting the .dev file in the host's root (libvirt-facts.md §8): atomically, every variable
+/// each time, with an mtime a whole second later than the last.
+/// </summary>
+internal sealed class HostNut
+{
+    /// <summary>The UPS's name at upsd.</summary>
+    internal const string Ups = "sundown";
+
+    /// <summary>What a client inside the host connects to, in Sundown's [ups] name form.</summary>
+    internal const string Address = $"{Ups}@localhost:3493";
+
+    /// <summary>upsmon's FINALDELAY: from its decision to SHUTDOWNCMD.</summary>
+    internal const int FinalDelaySeconds = 5;
+
+    /// <summary>upsmon's HOSTSYNC: how long a primary waits for secondaries (it has none here).</summary>
+    internal const int HostSyncSeconds = 15;
+
+    /// <summary>What upsmon logs when it decides to shut the host down (upsmon.c, doshutdown).</summary>
+    internal const string ShutdownDecision = "Executing automatic power-fail shutdown";
+
+    private const string DevPath = "/etc/nut/sundown.dev";
+
+    private readonly WholeHost _host;
+    private readonly int _nutGroup;
+    private long _lastMtime;
+
+    private HostNut(WholeHost host, int nutGroup)
+    {
+        _host = host;
+        _nutGroup = nutGroup;
+    }
+
+    /// <summary>Writes NUT's configuration into the host before it boots; the UPS starts on line.</summary>
+    /// <param name="runtime">battery.runtime on line, in seconds.</param>
+    /// <param name="runtimeLow">battery.runtime.low: the driver reports LB below it (the test sets LB itself).</param>
+    internal static async Task<HostNut> ConfigureAsync(WholeHost host, int runtime, int runtimeLow)
+    {
+        var nut = new HostNut(host, GroupId(host, "nut"));
+        nut.Write("/etc/nut/nut.conf", "MODE=standalone\n");
+        nut.Write("/etc/nut/ups.conf", $"""
+            [{Ups}]
+              driver = dummy-ups
+              port = {Path.GetFileName(DevPath)}
+              desc = "The power-cut test's UPS"
+
+            """);
+        nut.Write("/etc/nut/upsd.conf", "LISTEN 127.0.0.1 3493\n");
+        nut.Write("/etc/nut/upsd.users", """
+            [upsmon]
+              password = powercut
+              upsmon primary
+
+            """);
+        nut.Write("/etc/nut/upsmon.conf", $"""
+            MONITOR {Ups}@localhost 1 upsmon powercut primary
+            MINSUPPLIES 1
+            SHUTDOWNCMD "/sbin/shutdown -h +0"
+            POLLFREQ 5
+            POLLFREQALERT 5
+            HOSTSYNC {HostSyncSeconds}
+            DEADTIME 15
+            POWERDOWNFLAG "/etc/killpower"
+            FINALDELAY {FinalDelaySeconds}
+
+            """);
+        nut.WriteDev(OnLine(runtime, runtimeLow));
+        // Debian's package enables these already (nut.target wants them); said here so that the
+        // test does not depend on it.
+        await host.OfflineAsync("systemctl", "enable", "nut.target", "nut-driver-enumerator.service", "nut-driver-enumerator.path",
+            "nut-driver.target", "nut-server.service", "nut-monitor.service");
+        return nut;
+    }
+
+    /// <summary>The .dev file's variables of a UPS on line.</summary>
+    internal static IReadOnlyList<(string Name, string Value)> OnLine(int runtime, int runtimeLow) =>
+        Vars("OL", runtime, runtime, runtimeLow);
+
+    /// <summary>The .dev file's variables of a UPS on battery with <paramref name="runtime"/> left of <paramref name="full"/>.</summary>
+    internal static IReadOnlyList<(string Name, string Value)> OnBattery(int runtime, int full, int runtimeLow) =>
+        Vars(runtime <= runtimeLow ? "OB LB" : "OB", runtime, full, runtimeLow);
+
+    private static IReadOnlyList<(string Name, string Value)> Vars(string status, int runtime, int full, int runtimeLow) =>
+    [
+        ("ups.status", status),
+        ("battery.runtime", runtime.ToString(CultureInfo.InvariantCulture)),
+        ("battery.charge", (100 * runtime / full).ToString(CultureInfo.InvariantCulture)),
+        ("battery.runtime.low", runtimeLow.ToString(CultureInfo.InvariantCulture)),
+    ];
+
+    /// <summary>
+    /// Rewrites the .dev file with every variable: a new file moved over the old one (the driver
+    /// never reads half of one), its mtime at least a whole second after the last one (dummy-ups
+    /// compares whole seconds: a second write in the same second would be missed).
+    /// </summary>
+    internal void WriteDev(IReadOnlyList<(string Name, string Value)> vars)
+    {
+        string text = string.Concat(vars.Select(v => $"{v.Name}: {v.Value}\n"));
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        long mtime = Math.Max(now, _lastMtime + 1);
+        string full = _host.InRoot(DevPath);
+        string temporary = full + ".new";
+        WriteOwned(temporary, text);
+        File.SetLastWriteTimeUtc(temporary, DateTimeOffset.FromUnixTimeSeconds(mtime).UtcDateTime);
+        File.Move(temporary, full, overwrite: true);
+        _lastMtime = mtime;
+    }
+
+    /// <summary>Waits until upsd inside the booted host serves <paramref name="status"/> for the UPS.</summary>
+    internal async Task WaitForStatusAsync(string status, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            var read = await _host.RunAsync(["upsc", $"{Ups}@localhost", "ups.status"]);
+            // Its stderr says "Init SSL without certificate database" each time: the answer is on stdout.
+            last = read.ExitCode == 0 ? read.Output.Trim() : read.Error.Trim();
+            if (read.ExitCode == 0 && last == status)
+            {
+                return;
+            }
+
+            await Task.Delay(500);
+        }
+
+        var units = await _host.RunAsync(["systemctl", "--no-pager", "status", "nut-server.service", "nut-monitor.service", "nut-driver@sundown.service"]);
+        throw new Xunit.Sdk.XunitException($"upsd in the host did not serve ups.status '{status}' within {timeout} (last: '{last}'):\n{units.Output}");
+    }
+
+    private void Write(string path, string text) => WriteOwned(_host.InRoot(path), text);
+
+    /// <summary>root:nut 0640, as Debian ships NUT's files: the daemons run as nut.</summary>
+    private void WriteOwned(string full, string text)
+    {
+        File.WriteAllText(full, text);
+        File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        // The group as the host's own /etc/group numbers it, not this machine's.
+        var chown = System.Diagnostics.Process.Start("chown", ["root:" + _nutGroup.ToString(CultureInfo.InvariantCulture), full]);
+        chown.WaitForExit();
+        Assert.Equal(0, chown.ExitCode);
+    }
+
+    private static int GroupId(WholeHost host, string group)
+    {
+        foreach (string line in File.ReadAllLines(host.InRoot("/etc/group")))
+        {
+            string[] fields = line.Split(':');
+            if (fields.Length >= 3 && fields[0] == group)
+            {
+                return int.Parse(fields[2], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"the host has no group '{group}': is NUT in its image (tests/wholehost/host.sh)?");
+    }
+}
