@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: format check, warning-free build, the Native AOT publish, the unit tests,
 # the binding tests on libvirt's test driver, the integration tests on a fleet of real
-# QEMU guests, the fault-injection suite (test driver, then fleet), whole hosts' (Debian 12
-# and 13) shutdown and boot under systemd, and smoke runs of the benchmarks. Run as root on
+# QEMU guests, the fault-injection suite (test driver, then fleet), the UPS tests against a
+# real upsd, whole hosts' (Debian 12 and 13) shutdown and boot under systemd and a power cut
+# on a UPS, and smoke runs of the benchmarks. Run as root on
 # Debian 12 with the .NET SDK; it installs the packages it needs and starts virtlogd
 # and libvirtd itself. Under CI=true a test that would skip for lack of root, libvirtd
 # or a tool fails instead.
