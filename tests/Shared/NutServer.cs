@@ -39,17 +39,26 @@ internal sealed class NutServer : IAsyncDisposable
     internal static async Task<NutServer> StartAsync(params string[] variables)
     {
         await RequireAsync();
-        // Under /var/tmp, 0755: upsd and the driver run as the user nut and must reach it.
+        // nut.sh makes it 0755: upsd and the driver run as the user nut and must reach it.
         string directory = System.IO.Directory.CreateTempSubdirectory("sundown-nut-").FullName;
-        int port = FreePort();
-        var up = await ProcessRunner.RunAsync(Script, ["up", directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. variables], timeout: TimeSpan.FromSeconds(60));
-        if (up.ExitCode != 0)
+        // The port is free when picked, not when upsd binds it: another test may take it between,
+        // and then upsd does not start; a new port, a few times.
+        for (int attempt = 1; ; attempt++)
         {
-            await ProcessRunner.RunAsync(Script, ["down", directory], timeout: TimeSpan.FromSeconds(30));
-            throw new InvalidOperationException($"nut.sh up failed: {up.Error}");
-        }
+            int port = FreePort();
+            var up = await ProcessRunner.RunAsync(Script, ["up", directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. variables], timeout: TimeSpan.FromSeconds(60));
+            if (up.ExitCode == 0)
+            {
+                return new NutServer(directory, port, up.Output.Trim());
+            }
 
-        return new NutServer(directory, port, up.Output.Trim());
+            await ProcessRunner.RunAsync(Script, ["down", directory], timeout: TimeSpan.FromSeconds(30));
+            if (attempt == 3)
+            {
+                System.IO.Directory.Delete(directory, recursive: true);
+                throw new InvalidOperationException($"nut.sh up failed: {up.Error}");
+            }
+        }
     }
 
     /// <summary>Sets variables (e.g. "battery.runtime=90") and waits until upsd serves them.</summary>

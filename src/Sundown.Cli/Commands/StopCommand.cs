@@ -81,7 +81,7 @@ internal static class StopCommand
             PowerReading? power = null;
             if (ups is not null)
             {
-                // Not cut short by a signal: the reading is bounded by itself, and the stop must follow it.
+                // No cancellation: the reading is bounded by itself (a few seconds), and the stop follows it.
                 power = await PowerBudget.ReadAsync(ups, config.Ups!, chosenBudget, TimeProvider.System, CancellationToken.None);
                 chosenBudget = power.Budget;
                 if (power.Reading is null)

@@ -4,6 +4,7 @@ using Sundown.Cli.Rendering;
 using Sundown.Cli.Systemd;
 using Sundown.Core.Config;
 using Sundown.Core.Ups;
+using Sundown.Engine.Config;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Watching;
 
@@ -47,7 +48,18 @@ internal static class WatchCommand
                 throw new UsageException("--json goes with --status: watch itself logs lines, to stderr and the journal");
             }
 
-            var config = GlobalOptions.LoadConfig(parseResult, keepLastGood: true);
+            // A service, as the stop at shutdown is: a config broken since it last parsed falls back
+            // to its last good copy, said at err, rather than turning the UPS's watch off.
+            var error = parseResult.InvocationConfiguration.Error;
+            bool journal = LogPriority.GoesToJournal(error);
+            var config = ConfigFile.LoadOrFallBack(
+                parseResult.GetValue(GlobalOptions.Config), parseResult.GetValue(GlobalOptions.StateDirectory)!, out var configFault);
+            if (configFault is not null)
+            {
+                string line = $"sundown watch: fault ({configFault.Kind}): {configFault.Subject}: {configFault.Message}";
+                error.WriteLine(journal ? LogPriority.Prefix((int)WatchSeverity.Error, line) : line);
+            }
+
             if (config.Ups is not { } upsConfig || HostOptions.OpenUps(config) is not { } ups)
             {
                 throw new UsageException(
@@ -56,8 +68,6 @@ internal static class WatchCommand
 
             var request = new WatchRequest(
                 config, upsConfig, GlobalOptions.Uris(parseResult, connect, config), parseResult.GetValue(GlobalOptions.StateDirectory)!, path);
-            var error = parseResult.InvocationConfiguration.Error;
-            bool journal = LogPriority.GoesToJournal(error);
             void Log(WatchEvent e, DateTimeOffset at)
             {
                 string line = $"sundown watch: {e.Message}";
@@ -81,6 +91,24 @@ internal static class WatchCommand
         _ => "",
     };
 
+    /// <summary>
+    /// Whether process <paramref name="pid"/> runs this same binary: its comm, which the kernel keeps
+    /// as the first 15 bytes of the program's file name.
+    /// </summary>
+    private static bool IsSundown(int pid)
+    {
+        string name = Path.GetFileName(Environment.ProcessPath ?? "sundown");
+        name = name.Length > 15 ? name[..15] : name;
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/comm").TrimEnd('\n') == name;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private static int PrintStatus(string path, bool asJson, TextWriter output)
     {
         WatchStatus? status;
@@ -93,8 +121,9 @@ internal static class WatchCommand
             throw new UsageException($"cannot read the watch's state: {problem.Message}");
         }
 
-        // A file left by a watch that was killed (SIGKILL, a crash) names a process that is gone.
-        bool running = status is not null && Directory.Exists($"/proc/{status.Pid.ToString(CultureInfo.InvariantCulture)}");
+        // A file left by a watch that was killed (SIGKILL, a crash) names a process that is gone, or
+        // whose number another program has by now.
+        bool running = status is not null && IsSundown(status.Pid);
         if (asJson)
         {
             JsonOutput.Write(output, json =>

@@ -131,17 +131,20 @@ internal sealed record UnitFile(string Binary, string? Config, string StateDirec
             # Its stop goes through libvirt, its guests' consoles through virtlogd, as sundown.service's.
             After=libvirtd.service virtqemud.service libvirtd.socket virtqemud.socket
             After=virtlogd.service virtlockd.service virtlogd.socket virtlockd.socket virtlogd-admin.socket virtlockd-admin.socket
-            # upsd on this host (NUT's nut-server), or on another across the network.
-            Wants=nut-server.service network-online.target
+            # upsd on this host (NUT's nut-server), or on another across the network. Ordered
+            # after nut-server, never pulling it in: on a host whose upsd is elsewhere it is off.
+            Wants=network-online.target
             After=nut-server.service network-online.target
 
             [Service]
             Type=simple
             ExecStart={binary} watch {common}
-            # A UPS that does not answer never ends it; a crash or a bad config does, and systemd
-            # tries again (StartLimitBurst= bounds the tries).
+            # A UPS that does not answer never ends it, and a config broken since it last parsed
+            # falls back to its last good copy; a crash ends it, and systemd starts it again. Exit
+            # status 2 (no [ups] to follow) is not retried: it would fail the same way every 10s.
             Restart=on-failure
             RestartSec=10s
+            RestartPreventExitStatus=2
             # SIGTERM ends it at once, unless the guests' stop it began is running: that is seen
             # through, and may take the stop's budget ({Durations.Format(StopBudget)}) plus {WholeSeconds(StopMargin)}s.
             TimeoutStopSec={WholeSeconds(StopTimeout)}

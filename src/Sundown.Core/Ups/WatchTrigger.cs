@@ -9,9 +9,9 @@ namespace Sundown.Core.Ups;
 /// the reading, the time and the plan's worst case, and does what the step says.
 /// <para>
 /// The stop begins when <c>battery.runtime − margin ≤ worstCase × <see cref="SafetyFactor"/> +
-/// the poll interval</c>, or when the UPS reports low battery or a forced shutdown, or, on the
-/// safe side, when nothing tells how long the guests need (no worst case known) or how long the
-/// battery lasts (no <c>battery.runtime</c>).
+/// two poll intervals</c> in two readings in a row, or when the UPS reports low battery or a
+/// forced shutdown, or, on the safe side, when nothing tells how long the guests need (no worst
+/// case known) or how long the battery lasts (no <c>battery.runtime</c>).
 /// </para>
 /// </summary>
 public static class WatchTrigger
@@ -27,9 +27,14 @@ public static class WatchTrigger
     /// <summary>How often the UPS is read.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
-    /// <summary>The battery.runtime at or below which the stop begins: margin + worst case × the factor + one poll interval (the next reading comes that much later).</summary>
+    /// <summary>
+    /// The battery.runtime at or below which the stop begins: margin + worst case × the factor +
+    /// two poll intervals. The runtime must be there in two readings in a row — a UPS recalculates
+    /// its runtime when it goes on battery or the load jumps, and one low reading must not destroy
+    /// every guest of a host that stays up — and each reading comes a poll interval after the last.
+    /// </summary>
     public static TimeSpan TriggerRuntime(TimeSpan worstCase, TimeSpan margin, TimeSpan pollInterval) =>
-        margin + (worstCase * SafetyFactor) + pollInterval;
+        margin + (worstCase * SafetyFactor) + (2 * pollInterval);
 
     /// <param name="worstCase">The plan's worst case with no budget, as last known; null when no host ever answered.</param>
     /// <param name="configuredBudget">The config's budget; the stop's is never longer.</param>
@@ -56,9 +61,16 @@ public static class WatchTrigger
                         return Step(WatchState.Initial);
                     }
 
-                    if (Due(reading, worstCase, triggerAt) is not { } reason)
+                    if (Due(reading, worstCase, triggerAt) is not { } due)
                     {
                         return Step(reading.OnBattery ? new WatchState(WatchPhase.OnBattery, null) : state);
+                    }
+
+                    var (reason, confirmed) = due;
+                    if (!confirmed && !state.AtTrigger)
+                    {
+                        events.Add(new(WatchSeverity.Info, $"{reason}: the stop begins if the next reading says so too (one reading may be the UPS recalculating)"));
+                        return Step(new WatchState(WatchPhase.OnBattery, null) { AtTrigger = true });
                     }
 
                     var (budget, _) = UpsBudget.Choose(configuredBudget, ups, reading, null);
@@ -122,12 +134,15 @@ public static class WatchTrigger
     /// <summary>The start on power return ended: back to following the UPS.</summary>
     public static WatchState StartEnded() => WatchState.Initial;
 
-    /// <summary>Why the stop is due now; null when it is not.</summary>
-    private static string? Due(UpsReading reading, TimeSpan? worstCase, TimeSpan? triggerAt)
+    /// <summary>
+    /// Why the stop is due now, and whether that needs no second reading (what the UPS itself says:
+    /// FSD, LB; or nothing to judge by); null when it is not due.
+    /// </summary>
+    private static (string Reason, bool Confirmed)? Due(UpsReading reading, TimeSpan? worstCase, TimeSpan? triggerAt)
     {
         if (reading.ForcedShutdown)
         {
-            return "the UPS reports a forced shutdown (FSD)";
+            return ("the UPS reports a forced shutdown (FSD)", true);
         }
 
         if (!reading.OnBattery)
@@ -137,21 +152,21 @@ public static class WatchTrigger
 
         if (reading.LowBattery)
         {
-            return "the UPS reports low battery (LB)";
+            return ("the UPS reports low battery (LB)", true);
         }
 
         if (reading.Runtime is not { } runtime)
         {
-            return "the UPS is on battery and reports no battery.runtime, so nothing tells how long it lasts: on the safe side";
+            return ("the UPS is on battery and reports no battery.runtime, so nothing tells how long it lasts: on the safe side", true);
         }
 
         if (worstCase is null || triggerAt is not { } at)
         {
-            return "the UPS is on battery and no host answered for the plan's worst case: on the safe side";
+            return ("the UPS is on battery and no host answered for the plan's worst case: on the safe side", true);
         }
 
         return runtime <= at
-            ? $"battery.runtime {Format(runtime)} reached the trigger point {Format(at)} (margin + worst case {Format(worstCase.Value)} × {SafetyFactor.ToString(CultureInfo.InvariantCulture)} + one reading)"
+            ? ($"battery.runtime {Format(runtime)} reached the trigger point {Format(at)} (margin + worst case {Format(worstCase.Value)} × {SafetyFactor.ToString(CultureInfo.InvariantCulture)} + two readings)", false)
             : null;
     }
 

@@ -46,6 +46,9 @@ internal sealed class GuestStopper(
     /// <summary>The steps' times: the schedule, replaced whole (never changed in place) by each tightening.</summary>
     private ScheduledStep[] _schedule = [.. schedule];
 
+    /// <summary>Whether a tightening has moved the schedule (read by the destroy).</summary>
+    private volatile bool _tightened;
+
     internal PlannedGuest Planned => planned;
 
     private Guest Guest => planned.Guest;
@@ -70,6 +73,7 @@ internal sealed class GuestStopper(
         }
 
         Volatile.Write(ref _schedule, next);
+        _tightened = true;
     }
 
     private static TimeSpan? Earlier(TimeSpan? a, TimeSpan? b) => a is not { } x ? b : b is not { } y ? a : x < y ? x : y;
@@ -330,8 +334,17 @@ internal sealed class GuestStopper(
     {
         var begun = Elapsed;
         var destroy = HostCall.Run(() => host.Destroy(Guest.Uuid));
-        // Not cut short by an interrupt: a destroy begun is seen through.
-        if (!await WaitAsync(destroy, () => EndOf(Step(index), begun), CancellationToken.None))
+        // Not cut short by an interrupt, nor by a tightening: a destroy begun is seen through to the
+        // end it had when it began (it is the last step; giving up on it early gains nothing). One
+        // begun after a tightening moved its deadline into the past still gets the allowance and
+        // the grace: it is the one step that can still make the guest safe.
+        var end = EndOf(Step(index), begun);
+        if (_tightened && end is { } e && e < begun + Estimates.DestroyAllowance + Estimates.DestroyGrace)
+        {
+            end = begun + Estimates.DestroyAllowance + Estimates.DestroyGrace;
+        }
+
+        if (!await WaitAsync(destroy, end, CancellationToken.None))
         {
             // No state read now: a host that did not answer the destroy will not answer it
             // either, and the grace is all the stop may take past its budget.

@@ -55,7 +55,13 @@ public sealed partial class StopExecutor
             if (_running is { } running)
             {
                 var fitted = Fit(running.Index, running.Start, running.Tier);
-                var tier = running.Tier with { Deadline = fitted.Deadline };
+                // The smaller save reserve too: when what is left drops the saves, the graceful steps
+                // need not end early for saves that will be skipped.
+                var tier = running.Tier with
+                {
+                    Deadline = fitted.Deadline,
+                    SaveReserve = fitted.SaveReserve < running.Tier.SaveReserve ? fitted.SaveReserve : running.Tier.SaveReserve,
+                };
                 _running = running with { Tier = tier };
                 foreach (var stopper in running.Stoppers)
                 {

@@ -49,6 +49,9 @@ public static class WatchLoop
     {
         private WatchState _state = WatchState.Initial;
         private UpsReading? _reading;
+
+        /// <summary>The last reading on battery with a runtime, and when it was taken: what a silent UPS is counted down from.</summary>
+        private (UpsReading Reading, DateTimeOffset At)? _lastOnBattery;
         private string? _upsError;
         private DateTimeOffset? _unreadableSaidAt;
         private TimeSpan? _worstCase;
@@ -66,7 +69,17 @@ public static class WatchLoop
             {
                 if (await ReadAsync(cancel) is { } reading)
                 {
+                    _lastOnBattery = reading.OnBattery && reading.Runtime is not null ? (reading, time.GetUtcNow()) : null;
                     await StepAsync(reading, cancel);
+                }
+                else if (_state.Phase == WatchPhase.OnBattery && _lastOnBattery is { } last)
+                {
+                    // The UPS went silent on battery (a upsd across a switch that the cut took down):
+                    // the battery has lasted at most what it said, less the time since. Counted down,
+                    // that still begins the stop in time.
+                    var since = time.GetUtcNow() - last.At;
+                    var left = last.Reading.Runtime!.Value - since;
+                    await StepAsync(last.Reading with { Runtime = left > TimeSpan.Zero ? left : TimeSpan.Zero }, cancel);
                 }
 
                 WriteStatus();
@@ -92,6 +105,15 @@ public static class WatchLoop
             {
                 await RefreshWorstCaseAsync();
                 fresh = true;
+                // Listing the hosts may have taken seconds: the battery has run that much longer
+                // than the reading says, and the trigger and the stop's budget must count it.
+                var spent = time.GetUtcNow() - now;
+                if (spent > TimeSpan.Zero && reading.Runtime is { } runtime)
+                {
+                    reading = reading with { Runtime = runtime > spent ? runtime - spent : TimeSpan.Zero };
+                }
+
+                now = time.GetUtcNow();
             }
 
             var step = WatchTrigger.Next(_state, reading, now, _worstCase, request.Ups, request.Config.Budget, request.PollInterval);
@@ -172,7 +194,9 @@ public static class WatchLoop
             if (_unreadableSaidAt is not { } said || now - said >= request.UnreadableRepeat)
             {
                 string doing = _state.Phase == WatchPhase.OnBattery
-                    ? "the last reading said on battery: if this lasts, NUT's own low-battery shutdown is what is left, continuing"
+                    ? (_lastOnBattery is { } last
+                        ? $"the last reading said on battery with {Rounded(last.Reading.Runtime!.Value)} left: counting that down from {last.At.UtcDateTime:HH:mm:ss} UTC, continuing"
+                        : "the last reading said on battery: if this lasts, NUT's own low-battery shutdown is what is left, continuing")
                     : "continuing to try every " + Durations.Format(request.PollInterval);
                 Say(WatchSeverity.Error, $"cannot read the UPS {ups.Name}: {error}; {doing}");
                 _unreadableSaidAt = now;
@@ -207,6 +231,12 @@ public static class WatchLoop
                 {
                     _worstCase = known > plan.WorstCaseEnd ? known : plan.WorstCaseEnd;
                     Say(WatchSeverity.Warning, $"cannot list {hostsText}: keeping the last worst case known, {Rounded(_worstCase.Value)}");
+                }
+                else if (missing.Count < request.Uris.Count)
+                {
+                    // The stop could not reach the others either: their guests change nothing it can do.
+                    _worstCase = plan.WorstCaseEnd;
+                    Say(WatchSeverity.Warning, $"cannot list {hostsText}: the plan's worst case is that of the hosts that answered, {Rounded(plan.WorstCaseEnd)}");
                 }
                 else
                 {

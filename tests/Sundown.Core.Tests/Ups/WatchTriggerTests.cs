@@ -10,8 +10,8 @@ public sealed class WatchTriggerTests
     private static readonly TimeSpan s_worstCase = TimeSpan.FromSeconds(40);
     private static readonly UpsConfig s_ups = new(new UpsName("sundown", "127.0.0.1", 3493), TimeSpan.FromSeconds(60), PowerReturn.Default);
 
-    // margin 60 + worst case 40 × 1.25 + one reading 2 = 112 s.
-    private static readonly TimeSpan s_trigger = TimeSpan.FromSeconds(112);
+    // margin 60 + worst case 40 × 1.25 + two readings 2 × 2 = 114 s.
+    private static readonly TimeSpan s_trigger = TimeSpan.FromSeconds(114);
 
     private static UpsReading Reading(string status, double? runtime = null) =>
         new([.. status.Split(' ')], runtime is { } r ? TimeSpan.FromSeconds(r) : null, TimeSpan.FromSeconds(30), 50);
@@ -22,7 +22,7 @@ public sealed class WatchTriggerTests
     private static WatchState Phase(WatchPhase phase, DateTimeOffset? since = null) => new(phase, since);
 
     [Fact]
-    public void The_trigger_point_is_the_margin_plus_the_worst_case_with_a_quarter_more_plus_one_reading() =>
+    public void The_trigger_point_is_the_margin_plus_the_worst_case_with_a_quarter_more_plus_two_readings() =>
         Assert.Equal(s_trigger, WatchTrigger.TriggerRuntime(s_worstCase, s_ups.Margin, s_poll));
 
     [Fact]
@@ -49,14 +49,20 @@ public sealed class WatchTriggerTests
         Assert.Equal(s_trigger, step.TriggerRuntime);
     }
 
+    private static WatchState AtTrigger => new(WatchPhase.OnBattery, null) { AtTrigger = true };
+
     [Fact]
-    public void On_battery_just_above_the_trigger_waits_and_at_it_stops_with_runtime_less_margin()
+    public void On_battery_just_above_the_trigger_waits_and_at_it_stops_with_runtime_less_margin_once_two_readings_say_so()
     {
         var above = Next(Phase(WatchPhase.OnBattery), Reading("OB", s_trigger.TotalSeconds + 1), s_worstCase);
-        var at = Next(Phase(WatchPhase.OnBattery), Reading("OB", s_trigger.TotalSeconds), s_worstCase);
+        var first = Next(Phase(WatchPhase.OnBattery), Reading("OB", s_trigger.TotalSeconds), s_worstCase);
+        var at = Next(first.State, Reading("OB", s_trigger.TotalSeconds), s_worstCase);
 
         Assert.Equal(WatchAction.None, above.Action);
         Assert.Empty(above.Events);
+        Assert.Equal(WatchAction.None, first.Action);
+        Assert.True(first.State.AtTrigger);
+        Assert.Equal(WatchSeverity.Info, Assert.Single(first.Events).Severity);
         Assert.Equal(WatchAction.Stop, at.Action);
         Assert.Equal(WatchPhase.Stopping, at.State.Phase);
         Assert.Equal(s_trigger - s_ups.Margin, at.Budget);
@@ -66,21 +72,37 @@ public sealed class WatchTriggerTests
     }
 
     [Fact]
+    public void One_reading_at_the_trigger_then_one_above_it_takes_no_step()
+    {
+        var low = Next(Phase(WatchPhase.OnBattery), Reading("OB", 0), s_worstCase);
+        var recalculated = Next(low.State, Reading("OB", 600), s_worstCase);
+        var lowAgain = Next(recalculated.State, Reading("OB", 0), s_worstCase);
+
+        Assert.Equal(WatchAction.None, low.Action);
+        Assert.Equal(WatchAction.None, recalculated.Action);
+        Assert.False(recalculated.State.AtTrigger);
+        Assert.Equal(WatchAction.None, lowAgain.Action);
+    }
+
+    [Fact]
     public void The_stops_budget_is_never_longer_than_the_configured_one()
     {
-        var step = Next(Phase(WatchPhase.OnBattery), Reading("OB", 100), s_worstCase, budget: TimeSpan.FromSeconds(20));
+        var step = Next(AtTrigger, Reading("OB", 100), s_worstCase, budget: TimeSpan.FromSeconds(20));
 
         Assert.Equal(WatchAction.Stop, step.Action);
         Assert.Equal(TimeSpan.FromSeconds(20), step.Budget);
     }
 
     [Fact]
-    public void Going_on_battery_already_below_the_trigger_stops_at_the_first_reading()
+    public void Going_on_battery_already_below_the_trigger_stops_at_the_second_reading()
     {
-        var step = Next(WatchState.Initial, Reading("OB", 90), s_worstCase);
+        var first = Next(WatchState.Initial, Reading("OB", 92), s_worstCase);
+        var step = Next(first.State, Reading("OB", 90), s_worstCase);
 
+        Assert.Equal(WatchAction.None, first.Action);
+        Assert.Equal([WatchSeverity.Warning, WatchSeverity.Info], first.Events.Select(e => e.Severity));
         Assert.Equal(WatchAction.Stop, step.Action);
-        Assert.Equal([WatchSeverity.Warning, WatchSeverity.Critical], step.Events.Select(e => e.Severity));
+        Assert.Equal([WatchSeverity.Critical], step.Events.Select(e => e.Severity));
         Assert.Equal(TimeSpan.FromSeconds(30), step.Budget);
     }
 

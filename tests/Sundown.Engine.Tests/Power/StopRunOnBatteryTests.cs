@@ -35,13 +35,15 @@ public sealed class StopRunOnBatteryTests : IDisposable
 
         var result = await StopRun.RunAsync(request, _ => new SimulatedConnection(_world), TimeProvider.System, observer, CancellationToken.None);
 
+        // The real clock: the reading due 5 s in may come a few seconds late on a busy machine, and
+        // the end it finds is that much later.
         var (budget, message) = Assert.Single(observer.Tightenings);
-        Assert.InRange(budget.TotalSeconds, 10, 12);
+        Assert.InRange(budget.TotalSeconds, 10, 15);
         Assert.Contains("on battery", message, StringComparison.Ordinal);
         Assert.Equal("destroyed", Assert.Single(result.Report.Guests).Outcome);
-        Assert.True(_world[deaf.Uuid].OffAt!.Value - result.Report.StartedAt < TimeSpan.FromSeconds(14), $"off {_world[deaf.Uuid].OffAt - result.Report.StartedAt} after the start");
+        Assert.True(_world[deaf.Uuid].OffAt!.Value - result.Report.StartedAt < TimeSpan.FromSeconds(17), $"off {_world[deaf.Uuid].OffAt - result.Report.StartedAt} after the start");
         // The run's budget as the journal keeps it and the report says it: the tightened one, not the 4 minutes asked.
-        Assert.InRange(result.Report.BudgetSeconds!.Value, 10, 13);
+        Assert.InRange(result.Report.BudgetSeconds!.Value, 10, 16);
         using var journal = Journal.Open(_stateDir);
         Assert.Equal(result.Report.BudgetSeconds, journal.LoadRun(result.Report.Run)!.BudgetSeconds);
         Assert.Empty(result.Report.Faults);
