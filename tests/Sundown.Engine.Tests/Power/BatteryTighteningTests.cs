@@ -58,6 +58,28 @@ public sealed class BatteryTighteningTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_destroy_in_flight_is_not_given_up_when_a_tightening_moves_its_end_past()
+    {
+        // A destroy that takes 12 s (a QEMU flushing a big disk), begun at 10 s when the ACPI wait ends.
+        var host = new SimulatedHost(_time);
+        var deaf = host.Add("deaf", new(AcpiDelay: null, DestroyTime: TimeSpan.FromSeconds(12)));
+        var ups = new SimulatedUps(_time);
+        ups.Set("OB DISCHRG", TimeSpan.FromMinutes(5));
+        var budget = await ChooseAsync(ups, configured: TimeSpan.FromMinutes(10));
+        var plan = Plan(host, ["acpi 10s", "destroy"], budget.Budget);
+        // At 12 s the battery says it is down to the margin: the power ends at the reading of 15 s,
+        // and the destroy's end would be 15 + 5 s of grace, before the destroy is done at 22 s.
+        At(TimeSpan.FromSeconds(12), () => ups.Set("OB DISCHRG", s_margin));
+
+        var (report, executor, _) = await StopAsync(host, ups, plan);
+
+        Assert.InRange(executor.Budget!.Value.TotalSeconds, 14.9, 15.1);
+        var guest = report.Single(g => g.Uuid == deaf.Uuid);
+        Assert.Equal("destroyed", guest.Outcome);
+        Assert.Equal("ok", guest.Steps.Single(step => step.Action == "destroy").Result);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_save_that_no_longer_fits_the_tightened_end_is_skipped_and_the_guest_destroyed_in_time()
     {
         var host = new SimulatedHost(_time) { DestroyTime = TimeSpan.FromSeconds(0.5) };
