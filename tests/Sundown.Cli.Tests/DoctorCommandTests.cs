@@ -11,35 +11,17 @@ namespace Sundown.Cli.Tests;
 /// </summary>
 public sealed class DoctorCommandTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("sundown-root-").FullName;
-    private readonly string _stateDir = Directory.CreateTempSubdirectory("sundown-state-").FullName;
-    private readonly string _config;
+    /// <summary>A machine with nothing wrong (see <see cref="DoctorMachine"/>); each test adds its problem.</summary>
+    private readonly DoctorMachine _machine = new();
 
-    public DoctorCommandTests()
-    {
-        _config = Path.Combine(Directory.CreateTempSubdirectory("sundown-config-").FullName, "sundown.toml");
-        WriteConfig("budget = \"5m\"\n");
-        // A machine with nothing wrong: Sundown's unit there, enabled, for this binary, with
-        // room for the budget; libvirt-guests disabled; libvirt's own auto-shutdown off.
-        WriteUnit(Environment.ProcessPath!, "TimeoutStopSec=6min");
-        Link("etc/systemd/system/multi-user.target.wants/sundown.service", "../sundown.service");
-        Write("etc/default/libvirt-guests", "#ON_SHUTDOWN=shutdown\n");
-        Write("etc/libvirt/qemu.conf", "auto_shutdown_try_save = \"none\"\nauto_shutdown_try_shutdown = \"none\"\nauto_shutdown_poweroff = \"none\"\n");
-    }
-
-    public void Dispose()
-    {
-        Directory.Delete(_root, recursive: true);
-        Directory.Delete(_stateDir, recursive: true);
-        Directory.Delete(Path.GetDirectoryName(_config)!, recursive: true);
-    }
+    public void Dispose() => _machine.Dispose();
 
     [Fact(Timeout = 30_000)]
     public async Task Doctor_on_a_clean_host_finds_nothing_and_exits_0() => await Task.Run(() =>
     {
         using var host = CleanGuests();
 
-        var result = Doctor(host.Uri);
+        var result = _machine.Doctor(host.Uri);
 
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
         Assert.Equal("Nothing wrong.", result.Output.Trim());
@@ -50,10 +32,10 @@ public sealed class DoctorCommandTests : IDisposable
     public async Task Doctor_finds_libvirt_guests_enabled_beside_sundown_and_exits_2() => await Task.Run(() =>
     {
         using var host = CleanGuests();
-        Link("etc/systemd/system/multi-user.target.wants/libvirt-guests.service", "/lib/systemd/system/libvirt-guests.service");
-        Write("etc/default/libvirt-guests", "ON_SHUTDOWN=shutdown\nON_BOOT=ignore\n");
+        _machine.Link("etc/systemd/system/multi-user.target.wants/libvirt-guests.service", "/lib/systemd/system/libvirt-guests.service");
+        _machine.Write("etc/default/libvirt-guests", "ON_SHUTDOWN=shutdown\nON_BOOT=ignore\n");
 
-        var result = Doctor(host.Uri);
+        var result = _machine.Doctor(host.Uri);
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("Errors (1):\n  [libvirt-guests-active] this machine\n", result.Output, StringComparison.Ordinal);
@@ -65,9 +47,9 @@ public sealed class DoctorCommandTests : IDisposable
     public async Task Doctor_finds_libvirts_own_auto_shutdown_and_the_keys_it_ignores() => await Task.Run(() =>
     {
         using var host = CleanGuests();
-        Write("etc/libvirt/qemu.conf", "auto_shutdown_try_shutdown = \"all\"\n# from a guide:\nshutdown_timeout = 300\n");
+        _machine.Write("etc/libvirt/qemu.conf", "auto_shutdown_try_shutdown = \"all\"\n# from a guide:\nshutdown_timeout = 300\n");
 
-        var result = Doctor(host.Uri, "--json");
+        var result = _machine.Doctor(host.Uri, "--json");
 
         using var json = JsonDocument.Parse(result.Output);
         var findings = Findings(json).Select(f => (f.GetProperty("severity").GetString(), f.GetProperty("code").GetString())).ToList();
@@ -97,7 +79,7 @@ public sealed class DoctorCommandTests : IDisposable
             new("fine", GuestState.Running, false, false, 512 * 1024, 1, null, Acpi: true),
         ]);
 
-        var result = Doctor(host.Uri, "--json");
+        var result = _machine.Doctor(host.Uri, "--json");
 
         Assert.Equal(1, result.ExitCode);
         using var json = JsonDocument.Parse(result.Output);
@@ -112,9 +94,9 @@ public sealed class DoctorCommandTests : IDisposable
     public async Task Doctor_json_follows_the_contract() => await Task.Run(() =>
     {
         using var host = TestHostFile.Write([new("scratch", GuestState.Running, true, false, 512 * 1024, 1, null, Acpi: true)]);
-        File.Delete(Path.Combine(_root, "etc/systemd/system/multi-user.target.wants/sundown.service"));
+        File.Delete(Path.Combine(_machine.Root, "etc/systemd/system/multi-user.target.wants/sundown.service"));
 
-        var result = Doctor(host.Uri, "--json");
+        var result = _machine.Doctor(host.Uri, "--json");
 
         Assert.Equal(1, result.ExitCode);
         using var json = JsonDocument.Parse(result.Output);
@@ -136,7 +118,7 @@ public sealed class DoctorCommandTests : IDisposable
     {
         using var host = TestHostFile.Write([new("scratch", GuestState.Running, true, false, 512 * 1024, 1, null, Acpi: true)]);
 
-        var result = Doctor(host.Uri);
+        var result = _machine.Doctor(host.Uri);
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.StartsWith("Notes (1):\n  [transient-guest] guest scratch (", result.Output, StringComparison.Ordinal);
@@ -147,9 +129,9 @@ public sealed class DoctorCommandTests : IDisposable
     public async Task Doctor_finds_a_stale_unit_whose_timeout_is_below_the_budget_and_exits_2() => await Task.Run(() =>
     {
         using var host = CleanGuests();
-        WriteUnit("/opt/sundown-0.1/sundown", "TimeoutStopSec=2min");
+        _machine.WriteUnit("/opt/sundown-0.1/sundown", "TimeoutStopSec=2min");
 
-        var result = Doctor(host.Uri, "--json");
+        var result = _machine.Doctor(host.Uri, "--json");
 
         Assert.Equal(2, result.ExitCode);
         using var json = JsonDocument.Parse(result.Output);
@@ -161,9 +143,9 @@ public sealed class DoctorCommandTests : IDisposable
     public async Task Doctor_warns_when_there_is_no_unit_at_all() => await Task.Run(() =>
     {
         using var host = CleanGuests();
-        Directory.Delete(Path.Combine(_root, "etc/systemd"), recursive: true);
+        Directory.Delete(Path.Combine(_machine.Root, "etc/systemd"), recursive: true);
 
-        var result = Doctor(host.Uri);
+        var result = _machine.Doctor(host.Uri);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("[sundown-unit-missing] this machine", result.Output, StringComparison.Ordinal);
@@ -174,9 +156,9 @@ public sealed class DoctorCommandTests : IDisposable
     public async Task Doctor_reports_an_unreachable_host_and_a_bad_config_and_checks_the_rest() => await Task.Run(() =>
     {
         using var host = TestHostFile.Write([new("deaf", GuestState.Running, false, false, 512 * 1024, 1, null, Acpi: false)]);
-        WriteConfig("budget = \"soon\"\n");
+        _machine.WriteConfig("budget = \"soon\"\n");
 
-        var result = Doctor(host.Uri, "-c", "nosuchdriver:///x", "--json");
+        var result = _machine.Doctor(host.Uri, "-c", "nosuchdriver:///x", "--json");
 
         Assert.Equal(2, result.ExitCode);
         using var json = JsonDocument.Parse(result.Output);
@@ -192,9 +174,9 @@ public sealed class DoctorCommandTests : IDisposable
     public async Task Doctor_notes_that_guest_metadata_is_ignored_when_the_config_says_so() => await Task.Run(() =>
     {
         using var host = CleanGuests();
-        WriteConfig("budget = \"5m\"\ntrust_guest_metadata = false\n");
+        _machine.WriteConfig("budget = \"5m\"\ntrust_guest_metadata = false\n");
 
-        var result = Doctor(host.Uri);
+        var result = _machine.Doctor(host.Uri);
 
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
         Assert.Equal(
@@ -208,41 +190,4 @@ public sealed class DoctorCommandTests : IDisposable
         new("it's \"windows\"", GuestState.Running, false, false, 2048 * 1024, 2, "http://microsoft.com/win/11", Acpi: true, AgentChannel: true),
         new("cold", GuestState.Shutoff, false, false, 512 * 1024, 1, null, Acpi: true),
     ]);
-
-    private CliRunner.Result Doctor(string uri, params string[] more) =>
-        CliRunner.Run(["doctor", "-c", uri, "--root", _root, "--config", _config, "--state-dir", _stateDir, .. more]);
-
-    private void WriteUnit(string binary, string timeout) => Write("etc/systemd/system/sundown.service", $"""
-        # Generated by sundown install for {binary}
-        [Unit]
-        Description=Stop the guests safely at shutdown
-        [Service]
-        Type=oneshot
-        RemainAfterExit=yes
-        ExecStart={binary} start
-        ExecStop={binary} stop
-        {timeout}
-        [Install]
-        WantedBy=multi-user.target
-        """);
-
-    private void WriteConfig(string toml)
-    {
-        File.WriteAllText(_config, toml);
-        File.SetUnixFileMode(_config, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-    }
-
-    private void Write(string relative, string text)
-    {
-        string path = Path.Combine(_root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-    }
-
-    private void Link(string relative, string target)
-    {
-        string path = Path.Combine(_root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.CreateSymbolicLink(path, target);
-    }
 }
