@@ -20,6 +20,7 @@ namespace Sundown.Engine.Tests.Power;
 /// seconds while stopping (<see cref="BatteryFollower"/>), and the executor tightens the rest of
 /// the plan when the battery ends before the plan's deadline (<see cref="StopExecutor.Tighten"/>).
 /// </summary>
+[Collection(nameof(AloneCollection))]
 public sealed class BatteryTighteningTests
 {
     private static readonly TimeSpan s_limit = TimeSpan.FromHours(1);

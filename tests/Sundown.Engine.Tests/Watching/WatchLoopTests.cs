@@ -15,6 +15,7 @@ namespace Sundown.Engine.Tests.Watching;
 /// plays a power cut: when the stop begins, what the power's return does, and what an unreadable
 /// UPS or a SIGTERM changes.
 /// </summary>
+[Collection(nameof(AloneCollection))]
 public sealed class WatchLoopTests : IDisposable
 {
     private static readonly TimeSpan s_margin = TimeSpan.FromSeconds(60);
