@@ -36,9 +36,18 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            throw new UpsException(UpsErrorKind.Timeout, $"upsd at {Name.Host}:{Name.Port} did not answer in {timeout.TotalSeconds:0.#}s (upsd hangs, or a firewall drops what is sent to port {Name.Port})");
+            throw TimedOut(null);
+        }
+        catch (UpsException e) when (e.Kind == UpsErrorKind.Timeout && !cancellation.IsCancellationRequested)
+        {
+            // The client's own timeout of an exchange (also `timeout`) can fire before this
+            // deadline when the timer thread runs late: either way the reading took `timeout`.
+            throw TimedOut(e);
         }
     }
+
+    private UpsException TimedOut(UpsException? inner) =>
+        new(UpsErrorKind.Timeout, $"upsd at {Name.Host}:{Name.Port} did not answer in {timeout.TotalSeconds:0.#}s (upsd hangs, or a firewall drops what is sent to port {Name.Port})", inner: inner);
 
     /// <exception cref="UpsException">No ups.status, or a figure that is not a number.</exception>
     internal UpsReading Parse(ImmutableDictionary<string, string> variables)

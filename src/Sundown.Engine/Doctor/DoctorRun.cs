@@ -8,6 +8,7 @@ using Sundown.Core.Ups;
 using Sundown.Engine.Config;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
+using Sundown.Engine.Power;
 
 namespace Sundown.Engine.Doctor;
 
@@ -76,7 +77,9 @@ public static class DoctorRun
         return new DoctorReport(Checks.Run(facts, guests, config));
     }
 
-    private static Task<UpsReading> ReadUps(IUps ups) => Task.Run(() => ups.ReadAsync(CancellationToken.None));
+    /// <summary>Begun before the hosts are examined, and held to PowerBudget's timeout whatever the reader does.</summary>
+    private static Task<(UpsReading? Reading, string? Error)> ReadUps(IUps ups) =>
+        PowerBudget.TryReadAsync(ups, TimeProvider.System, CancellationToken.None);
 
     /// <summary>
     /// Where a host's managed saves go, when doctor can look: only the local system QEMU driver's.

@@ -94,9 +94,9 @@ internal static class HostFactsReader
 
     /// <summary>
     /// upsmon.conf, whether <c>sundown watch</c> is enabled, and the UPS's reading (begun by the
-    /// caller, held to the reader's own timeout): a UPS that cannot be read is a fact, not a failure.
+    /// caller, held to PowerBudget's timeout): a UPS that cannot be read is a fact, not a failure.
     /// </summary>
-    internal static UpsFacts Ups(DoctorPaths paths, Task<UpsReading>? reading)
+    internal static UpsFacts Ups(DoctorPaths paths, Task<(UpsReading? Reading, string? Error)>? reading)
     {
         const string Watch = UpsFacts.WatchUnitName;
         string? watch = IsMasked(paths, Watch) ? null : EnablingLink(paths, Watch);
@@ -106,15 +106,9 @@ internal static class HostFactsReader
             return new UpsFacts(null, null, upsmon, watch);
         }
 
-        try
-        {
-            // Doctor is synchronous; the reading was started early and bounds itself (NutUps' timeout).
-            return new UpsFacts(reading.GetAwaiter().GetResult(), null, upsmon, watch);
-        }
-        catch (UpsException e)
-        {
-            return new UpsFacts(null, e.Message, upsmon, watch);
-        }
+        // Doctor is synchronous; the reading never throws and bounds itself (PowerBudget.TryReadAsync).
+        var (ups, error) = reading.GetAwaiter().GetResult();
+        return new UpsFacts(ups, error, upsmon, watch);
     }
 
     internal static SaveDirectory SaveDirectory(string uri, string path) => new(uri, path, AvailableBytes(path));

@@ -1,5 +1,7 @@
 using Sundown.Core.Ups;
 using Sundown.Engine.Doctor;
+using Sundown.Engine.Power;
+using Sundown.Engine.Tests.Simulation;
 
 namespace Sundown.Engine.Tests.Doctor;
 
@@ -31,7 +33,7 @@ public sealed class HostFactsReaderUpsTests : IDisposable
         string link = Link("etc/systemd/system/multi-user.target.wants/sundown-watch.service", "../sundown-watch.service");
         var reading = new UpsReading(["OB"], TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(30), 50);
 
-        var facts = HostFactsReader.Ups(Paths, Task.FromResult(reading));
+        var facts = HostFactsReader.Ups(Paths, Task.FromResult<(UpsReading?, string?)>((reading, null)));
 
         Assert.Equal("MONITOR u@h 1 a b primary\n", facts.UpsmonConf.Text);
         Assert.Equal(link, facts.WatchEnabledBy);
@@ -49,15 +51,16 @@ public sealed class HostFactsReaderUpsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_reading_that_failed_is_kept_as_its_message()
+    public void A_reading_that_failed_is_kept_as_its_message()
     {
-        var failed = Task.FromException<UpsReading>(new UpsException(UpsErrorKind.Refused, "upsd at h:3493 answered ERR DATA-STALE to LIST VAR u: stale", "DATA-STALE"));
+        var ups = new SimulatedUps(TimeProvider.System) { ReadTime = TimeSpan.FromMilliseconds(10) };
+        ups.Fail("DATA-STALE");
 
-        var facts = HostFactsReader.Ups(Paths, failed);
+        var facts = HostFactsReader.Ups(Paths, PowerBudget.TryReadAsync(ups, TimeProvider.System, TestContext.Current.CancellationToken));
 
         Assert.Null(facts.Reading);
-        Assert.Equal("upsd at h:3493 answered ERR DATA-STALE to LIST VAR u: stale", facts.ReadError);
-        await Assert.ThrowsAsync<UpsException>(() => failed);
+        Assert.Contains("DATA-STALE", facts.ReadError, StringComparison.Ordinal);
+        Assert.Equal(1, ups.Reads);
     }
 
     private void Write(string relative, string text)
