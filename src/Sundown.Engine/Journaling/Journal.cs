@@ -309,6 +309,7 @@ public sealed partial class Journal : IDisposable
     {
         try
         {
+            SystemSqlite.EnsureLoaded();
             return new SqliteConnection(new SqliteConnectionStringBuilder
             {
                 DataSource = path,
@@ -325,10 +326,10 @@ public sealed partial class Journal : IDisposable
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
         {
-            // Sundown brings its own SQLite, beside the binary: this is a binary copied
-            // without it.
+            // The host's SQLite (the package depends on libsqlite3-0): this is a binary copied
+            // to a host without it.
             throw new JournalException(
-                $"cannot open the journal {path}: SQLite cannot be loaded (libe_sqlite3.so must be beside the sundown binary)", e);
+                $"cannot open the journal {path}: SQLite cannot be loaded ({SystemSqlite.Soname} is missing: install libsqlite3-0)", e);
         }
     }
 

@@ -9,6 +9,9 @@ public sealed class JournalTests : IDisposable
     private static readonly DateTimeOffset s_t0 = new(2026, 11, 25, 22, 0, 0, TimeSpan.Zero);
     private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("sundown-journal-");
 
+    // Some tests open the database with Microsoft.Data.Sqlite before any Journal does.
+    public JournalTests() => SystemSqlite.EnsureLoaded();
+
     public void Dispose() => _state.Delete(recursive: true);
 
     [Fact]
