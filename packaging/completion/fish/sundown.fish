@@ -1,0 +1,51 @@
+# fish completion for sundown(8)
+# Checked against the command line's own (tests/Sundown.Cli.Tests/CompletionTests.cs): one
+# command, or one option of one command, per line.
+
+set -l commands list plan stop start restore-list report doctor install watch
+
+complete -c sundown -f
+complete -c sundown -l config -r -F -d 'config file (default /etc/sundown/sundown.toml)'
+complete -c sundown -l state-dir -r -a '(__fish_complete_directories)' -d 'where the journal and the lock live'
+complete -c sundown -s h -l help -d 'show help'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -l version -d 'show the version'
+
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a list -d 'list the guests of one or more hosts'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a plan -d 'show what a stop would do (a dry run)'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a stop -d 'stop every guest, tier by tier'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a start -d 'bring back the guests on the restore list'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a restore-list -d 'show or discard the restore list'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a report -d 'show what a past stop or start did'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a doctor -d 'audit the host and its guests'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a install -d 'install the systemd units'
+complete -c sundown -n "not __fish_seen_subcommand_from $commands" -a watch -d 'follow the UPS'
+
+complete -c sundown -n '__fish_seen_subcommand_from list' -s c -l connect -x -a 'qemu:///system qemu:///session' -d 'libvirt connection URI'
+complete -c sundown -n '__fish_seen_subcommand_from list' -l json -d 'print JSON'
+complete -c sundown -n '__fish_seen_subcommand_from plan' -s c -l connect -x -a 'qemu:///system qemu:///session' -d 'libvirt connection URI'
+complete -c sundown -n '__fish_seen_subcommand_from plan' -l budget -x -d 'the time the whole stop may take'
+complete -c sundown -n '__fish_seen_subcommand_from plan' -l json -d 'print JSON'
+complete -c sundown -n '__fish_seen_subcommand_from stop' -s c -l connect -x -a 'qemu:///system qemu:///session' -d 'libvirt connection URI'
+complete -c sundown -n '__fish_seen_subcommand_from stop' -l budget -x -d 'the time the whole stop may take'
+complete -c sundown -n '__fish_seen_subcommand_from stop' -l only -x -a '(virsh -q list --all --name 2>/dev/null)' -d 'stop only this guest'
+complete -c sundown -n '__fish_seen_subcommand_from stop' -l json -d 'print JSON'
+complete -c sundown -n '__fish_seen_subcommand_from stop' -l at-shutdown -d 'the stop the unit runs at shutdown'
+complete -c sundown -n '__fish_seen_subcommand_from start' -s c -l connect -x -a 'qemu:///system qemu:///session' -d 'libvirt connection URI'
+complete -c sundown -n '__fish_seen_subcommand_from start' -l dry-run -d 'touch nothing'
+complete -c sundown -n '__fish_seen_subcommand_from start' -l json -d 'print JSON'
+complete -c sundown -n '__fish_seen_subcommand_from start' -l at-boot -d 'the start the unit runs at boot'
+complete -c sundown -n '__fish_seen_subcommand_from restore-list' -l json -d 'print JSON'
+complete -c sundown -n '__fish_seen_subcommand_from restore-list' -l discard -d 'discard entries'
+complete -c sundown -n '__fish_seen_subcommand_from restore-list' -s c -l connect -x -a 'qemu:///system qemu:///session' -d 'this host only'
+complete -c sundown -n '__fish_seen_subcommand_from restore-list' -l only -x -a '(virsh -q list --all --name 2>/dev/null)' -d 'this guest only'
+complete -c sundown -n '__fish_seen_subcommand_from report' -l last -d 'the last run'
+complete -c sundown -n '__fish_seen_subcommand_from report' -l json -d 'print JSON'
+complete -c sundown -n '__fish_seen_subcommand_from report' -l svg -r -F -d 'write the timeline as SVG'
+complete -c sundown -n '__fish_seen_subcommand_from report' -l list -d 'list past runs'
+complete -c sundown -n '__fish_seen_subcommand_from doctor' -s c -l connect -x -a 'qemu:///system qemu:///session' -d 'libvirt connection URI'
+complete -c sundown -n '__fish_seen_subcommand_from doctor' -l json -d 'print JSON'
+complete -c sundown -n '__fish_seen_subcommand_from install' -l print -d 'print the units, touch nothing'
+complete -c sundown -n '__fish_seen_subcommand_from install' -l enable -d 'also enable them'
+complete -c sundown -n '__fish_seen_subcommand_from watch' -s c -l connect -x -a 'qemu:///system qemu:///session' -d 'libvirt connection URI'
+complete -c sundown -n '__fish_seen_subcommand_from watch' -l status -d 'print what the running watch saw'
+complete -c sundown -n '__fish_seen_subcommand_from watch' -l json -d 'with --status: JSON'
