@@ -40,8 +40,9 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}"], File.ReadAllLines(Calls));
         string unit = File.ReadAllText(_unitPath);
         Assert.StartsWith(UnitFile.Marker, unit, StringComparison.Ordinal);
-        Assert.Contains("TimeoutStopSec=330\n", unit, StringComparison.Ordinal);
-        Assert.Contains($"--config {_config} ", unit, StringComparison.Ordinal);
+        Assert.Contains("TimeoutStopSec=120\n", unit, StringComparison.Ordinal);
+        Assert.Contains($" stop --at-shutdown --config {_config} ", unit, StringComparison.Ordinal);
+        Assert.Contains("reads the config's budget (5m now) when it runs", result.Output, StringComparison.Ordinal);
         string watch = File.ReadAllText(Path.Combine(_unitDirectory, UnitFile.WatchName));
         Assert.Equal($"{unit}\n{watch}", CliRunner.Run("install", "--print", "--config", _config, "--state-dir", _stateDir).Output);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(_unitPath));
@@ -73,7 +74,7 @@ public sealed class InstallCommandTests : IDisposable
         var result = Install(systemctl);
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains("TimeoutStopSec=330\n", File.ReadAllText(_unitPath), StringComparison.Ordinal);
+        Assert.Contains("TimeoutStopSec=120\n", File.ReadAllText(_unitPath), StringComparison.Ordinal);
         Assert.Equal(["daemon-reload"], File.ReadAllLines(Calls));
     });
 
@@ -237,8 +238,60 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Contains("After=sundown.service\n", result.Output, StringComparison.Ordinal);
     });
 
+    [Fact(Timeout = 60_000)]
+    public async Task Install_package_writes_the_two_units_as_the_package_ships_them_and_nothing_else() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        string package = Directory.CreateDirectory(Path.Combine(_directory, "package")).FullName;
+        // A config that would be refused: --package must not read it.
+        File.WriteAllText(_config, "budget = \"soon\"\n");
+
+        var result = CliRunner.Run("install", "--package", package, "--systemctl", systemctl, "--config", _config, "--state-dir", _stateDir, "--unit-dir", _unitDirectory);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal([UnitFile.WatchName, UnitFile.Name], Directory.GetFiles(package).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(UnitFile.Package.Render(), File.ReadAllText(Path.Combine(package, UnitFile.Name)));
+        Assert.Equal(UnitFile.Package.RenderWatch(), File.ReadAllText(Path.Combine(package, UnitFile.WatchName)));
+        Assert.StartsWith(UnitFile.PackageMarker, File.ReadAllText(Path.Combine(package, UnitFile.Name)), StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(Path.Combine(package, UnitFile.Name)));
+        Assert.False(File.Exists(Calls));
+        Assert.Empty(Directory.GetFileSystemEntries(_unitDirectory));
+        Assert.False(Directory.Exists(_stateDir));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task On_a_host_with_the_packages_units_install_refuses_and_says_to_use_systemctl_and_a_drop_in() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        File.WriteAllText(Path.Combine(PackageUnitDirectory, UnitFile.Name), UnitFile.Package.Render());
+
+        var result = Install(systemctl, "--enable");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("is the sundown package's unit", result.Error, StringComparison.Ordinal);
+        Assert.Contains("systemctl enable sundown.service", result.Error, StringComparison.Ordinal);
+        Assert.Contains("systemctl edit sundown.service", result.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_unitDirectory));
+        Assert.False(File.Exists(Calls));
+    });
+
+    [Fact(Timeout = 60_000)]
+    public async Task Install_refuses_to_overwrite_a_copy_of_the_packages_unit_in_etc() => await Task.Run(() =>
+    {
+        string systemctl = FakeSystemctl("exit 0");
+        File.WriteAllText(_unitPath, UnitFile.Package.Render());
+
+        var result = Install(systemctl);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("is a copy of the sundown package's unit", result.Error, StringComparison.Ordinal);
+        Assert.Equal(UnitFile.Package.Render(), File.ReadAllText(_unitPath));
+    });
+
+    private string PackageUnitDirectory => Directory.CreateDirectory(Path.Combine(_directory, "usr-lib-units")).FullName;
+
     private CliRunner.Result Install(string systemctl, params string[] flags) =>
-        CliRunner.Run(["install", "--unit-dir", _unitDirectory, "--systemctl", systemctl, "--config", _config, "--state-dir", _stateDir, .. flags]);
+        CliRunner.Run(["install", "--unit-dir", _unitDirectory, "--package-unit-dir", PackageUnitDirectory, "--systemctl", systemctl, "--config", _config, "--state-dir", _stateDir, .. flags]);
 
     /// <summary>A systemctl that appends its arguments to <see cref="Calls"/>, then runs <paramref name="body"/>.</summary>
     private string FakeSystemctl(string body)

@@ -13,6 +13,11 @@ namespace Sundown.Cli.Commands;
 /// --enable, enables sundown.service, and sundown-watch.service too when the config has [ups].
 /// </summary>
 /// <remarks>
+/// The units are static (the stop reads its budget from the config when it runs), the same text
+/// as the Debian package ships but for the binary, config and state directory: on a host where
+/// the package's units are installed, install refuses and says to use systemctl and drop-ins,
+/// so that no second, diverging sundown.service shadows the package's from /etc.
+/// <c>--package DIR</c> writes the package's own units, for the package's build.
 /// The watch unit is always written, so that adding [ups] later needs only an enable, but
 /// enabled only with [ups]: without one, <c>sundown watch</c> has nothing to follow and exits 2,
 /// and an enabled unit would fail at every boot.
@@ -20,14 +25,6 @@ namespace Sundown.Cli.Commands;
 internal static class InstallCommand
 {
     internal const string DefaultUnitDirectory = "/etc/systemd/system";
-
-    /// <summary>Where libvirt-guests.service may be installed; sundown.service conflicts with it.</summary>
-    private static readonly string[] s_libvirtGuestsUnits =
-    [
-        "/etc/systemd/system/libvirt-guests.service",
-        "/usr/lib/systemd/system/libvirt-guests.service",
-        "/lib/systemd/system/libvirt-guests.service",
-    ];
 
     /// <summary>poweroff.target's and reboot.target's JobTimeoutSec=: the whole shutdown is forced after it.</summary>
     private static readonly TimeSpan s_shutdownJobTimeout = TimeSpan.FromMinutes(30);
@@ -51,15 +48,35 @@ internal static class InstallCommand
             Hidden = true,
             DefaultValueFactory = _ => Systemctl.DefaultProgram,
         };
+        // For the Debian package's build: the units as the package ships them, into DIR, and nothing else.
+        var package = new Option<string>("--package")
+        {
+            Description = "write the units exactly as the Debian package ships them into DIR; reads no config, runs no systemctl",
+            HelpName = "DIR",
+            Hidden = true,
+        };
+        // For tests: where the package's units would be.
+        var packageUnitDirectory = new Option<string>("--package-unit-dir")
+        {
+            Description = $"where the package's units are (default {UnitFile.PackageUnitDirectory})",
+            HelpName = "DIR",
+            Hidden = true,
+            DefaultValueFactory = _ => UnitFile.PackageUnitDirectory,
+        };
         var command = new Command("install", "Install the systemd units that stop the guests at host shutdown and restore them at boot (sundown.service), and follow the UPS (sundown-watch.service).")
         {
-            print, enable, unitDirectory, systemctl,
+            print, enable, unitDirectory, systemctl, package, packageUnitDirectory,
         };
         command.SetAction(parseResult =>
         {
-            var (unit, ups) = Describe(parseResult, keepLastGood: !parseResult.GetValue(print));
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
+            if (parseResult.GetValue(package) is { } packageDirectory)
+            {
+                return WritePackageUnits(packageDirectory, output, error);
+            }
+
+            var (unit, ups, budget) = Describe(parseResult, keepLastGood: !parseResult.GetValue(print));
             string text = unit.Render();
             string watchText = unit.RenderWatch();
             if (parseResult.GetValue(print))
@@ -70,6 +87,7 @@ internal static class InstallCommand
                 return ExitCodes.Ok;
             }
 
+            CheckNotPackaged(parseResult.GetValue(packageUnitDirectory)!);
             string path = Path.Combine(parseResult.GetValue(unitDirectory)!, UnitFile.Name);
             string watchPath = Path.Combine(parseResult.GetValue(unitDirectory)!, UnitFile.WatchName);
             // Both checked before either is written: a refusal leaves the directory as it was.
@@ -80,19 +98,64 @@ internal static class InstallCommand
                 return ExitCodes.Error;
             }
 
-            output.WriteLine($"Wrote {path}: at shutdown `sundown stop` gets {Durations.Format(unit.StopBudget)}, systemd waits {Durations.Format(unit.StopTimeout)} (TimeoutStopSec).");
+            output.WriteLine(budget is { } b
+                ? $"Wrote {path}: at shutdown `sundown stop` reads the config's budget ({Durations.Format(b)} now) when it runs; a change to it needs no new unit."
+                : $"Wrote {path}: at shutdown `sundown stop` reads the config when it runs (it has no budget now: the stop ends when its ladders do).");
             output.WriteLine(ups is { } u
                 ? $"Wrote {watchPath}: `sundown watch` follows the UPS {u.Name} and begins the guests' stop when its runtime less the margin ({Durations.Format(u.Margin)}) comes near the plan's worst case."
                 : $"Wrote {watchPath}: it is not enabled, since the config has no [ups] (watch would have nothing to follow); add [ups] and run `sundown install --enable` again.");
-            Notes(unit, output);
+            Notes(budget, output);
             return Activate(new Systemctl(parseResult.GetValue(systemctl)!), parseResult.GetValue(enable), ups is not null, output, error);
         });
         return command;
     }
 
+    /// <summary>Writes the package's two units into <paramref name="directory"/>: the package's build runs this.</summary>
+    private static int WritePackageUnits(string directory, TextWriter output, TextWriter error)
+    {
+        var unit = UnitFile.Package;
+        string path = Path.Combine(directory, UnitFile.Name);
+        string watchPath = Path.Combine(directory, UnitFile.WatchName);
+        if (!Write(path, unit.Render(), error) || !Write(watchPath, unit.RenderWatch(), error))
+        {
+            return ExitCodes.Error;
+        }
+
+        output.WriteLine($"Wrote {path} and {watchPath}, as the package ships them.");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Refuses (exit 2) on a host where the Debian package's units are installed: a unit written to
+    /// /etc/systemd/system would shadow the package's, and the two would diverge at the next upgrade
+    /// without a word. The package's units read the config when they run; what differs goes in a drop-in.
+    /// </summary>
+    private static void CheckNotPackaged(string packageUnitDirectory)
+    {
+        string packaged = Path.Combine(packageUnitDirectory, UnitFile.Name);
+        string? text;
+        try
+        {
+            text = File.Exists(packaged) ? File.ReadAllText(packaged) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            text = null;
+        }
+
+        if (text is not null && UnitFile.IsPackaged(text))
+        {
+            throw new UsageException(
+                $"{packaged} is the sundown package's unit: it reads the config when it runs, so there is nothing to install. " +
+                $"Enable it with `systemctl enable {UnitFile.Name}` (and `{UnitFile.WatchName}` with [ups] in the config); " +
+                $"put local changes (another config or state directory, more ordering) in a drop-in: `systemctl edit {UnitFile.Name}`. " +
+                "`sundown install` writes units only for a sundown built from source.");
+        }
+    }
+
     /// <summary>The unit for this binary, the --config given (if any), the state directory and the config's budget.</summary>
     /// <param name="keepLastGood">Keep the config as the last good one, for the unit's stop should it break later.</param>
-    private static (UnitFile Unit, UpsConfig? Ups) Describe(ParseResult parseResult, bool keepLastGood)
+    private static (UnitFile Unit, UpsConfig? Ups, TimeSpan? Budget) Describe(ParseResult parseResult, bool keepLastGood)
     {
         string binary = Environment.ProcessPath ?? throw new UsageException("cannot tell where the sundown binary is");
         if (Path.GetFileNameWithoutExtension(binary) == "dotnet")
@@ -104,7 +167,7 @@ internal static class InstallCommand
         var config = GlobalOptions.LoadConfig(parseResult, keepLastGood);
         string? configPath = parseResult.GetValue(GlobalOptions.Config) is { } given ? Path.GetFullPath(given) : null;
         string stateDirectory = Path.GetFullPath(parseResult.GetValue(GlobalOptions.StateDirectory)!);
-        return (new UnitFile(binary, configPath, stateDirectory, config.Budget), config.Ups);
+        return (new UnitFile(binary, configPath, stateDirectory), config.Ups, config.Budget);
     }
 
     /// <summary>Refuses (exit 2) to replace a unit that sundown install did not write.</summary>
@@ -119,6 +182,13 @@ internal static class InstallCommand
         {
             // Write says so, with the reason.
             return;
+        }
+
+        if (existing is not null && UnitFile.IsPackaged(existing))
+        {
+            throw new UsageException(
+                $"{path} is a copy of the sundown package's unit; refusing to overwrite it. Remove it (the package's own is in {UnitFile.PackageUnitDirectory}) " +
+                $"and put local changes in a drop-in: `systemctl edit {Path.GetFileName(path)}`.");
         }
 
         if (existing is not null && !UnitFile.IsGenerated(existing))
@@ -154,27 +224,14 @@ internal static class InstallCommand
         }
     }
 
-    /// <summary>What the operator should know about this unit on this host.</summary>
-    private static void Notes(UnitFile unit, TextWriter output)
+    /// <summary>What the operator should know about this config under systemd.</summary>
+    private static void Notes(TimeSpan? budget, TextWriter output)
     {
-        if (unit.Budget is null)
-        {
-            output.WriteLine($"Note: the config has no budget; the unit gives the stop {Durations.Format(unit.StopBudget)}. Set `budget` in the config and run `sundown install` again to choose.");
-        }
-
-        if (unit.StopTimeout > s_shutdownJobTimeout)
+        if (budget is { } b && b + UnitFile.StopMargin > s_shutdownJobTimeout)
         {
             output.WriteLine(
-                $"Note: {Durations.Format(unit.StopTimeout)} is longer than the {Durations.Format(s_shutdownJobTimeout)} that poweroff.target and reboot.target " +
+                $"Note: the config's budget ({Durations.Format(b)}) and the stop's margin are longer than the {Durations.Format(s_shutdownJobTimeout)} that poweroff.target and reboot.target " +
                 "allow the whole shutdown (JobTimeoutSec=) before forcing it: keep the budget well under it.");
-        }
-
-        if (s_libvirtGuestsUnits.Any(File.Exists))
-        {
-            output.WriteLine(
-                "Note: libvirt-guests.service is installed, and sundown.service conflicts with it: `systemctl disable libvirt-guests.service`. " +
-                "While it is active, starting sundown.service stops it, and its stop action shuts down or suspends every guest at once; " +
-                "disable it and reboot, so that it handles that one shutdown and sundown the ones after.");
         }
     }
 
@@ -215,12 +272,12 @@ internal static class InstallCommand
             return ExitCodes.Error;
         }
 
-        // Not started here: while libvirt-guests.service is active, starting this unit would stop
-        // it, and its stop action would shut down or suspend the guests now.
+        // Not started here: an install changes no running service. Starting it later in this boot
+        // starts no guest (the restore runs at the first start of a boot only).
         output.WriteLine($"Enabled {UnitFile.Name}: from the next boot on, it stops the guests at shutdown and restores them at boot.");
         if (booted)
         {
-            output.WriteLine($"To cover the next shutdown already: `systemctl start {UnitFile.Name}` (only once libvirt-guests.service is not active).");
+            output.WriteLine($"To cover the next shutdown already: `systemctl start {UnitFile.Name}` (it starts no guest: this boot's restore is done).");
         }
 
         if (!watch)

@@ -11,17 +11,34 @@ public sealed class UnitFileTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Theory(Timeout = 60_000)]
-    [InlineData(null)]
-    [InlineData("5m")]
-    public async Task Generated_unit_passes_systemd_analyze_verify(string? budget)
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Generated_unit_passes_systemd_analyze_verify(bool watch)
     {
         Requires.Program("systemd-analyze");
         // A directory name with what systemd's syntax treats specially: verify resolves the
         // executable, so a quoting mistake shows up as "not executable".
         string binary = FakeBinary("my bin %d $x ü");
-        var unit = new UnitFile(binary, "/etc/sundown/my config $HOME %n.toml", "/var/lib/sun down", budget is null ? null : Core.Config.Durations.Parse(budget));
+        var unit = new UnitFile(binary, "/etc/sundown/my config $HOME %n.toml", "/var/lib/sun down");
 
-        var problems = await VerifyAsync(unit);
+        var problems = await VerifyAsync(unit, watch);
+
+        Assert.Empty(problems);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_packages_units_pass_systemd_analyze_verify(bool watch)
+    {
+        // verify resolves /usr/bin/sundown, which a build machine does not have: the package's
+        // text, with only the binary's path pointed at a stand-in.
+        Requires.Program("systemd-analyze");
+        string binary = FakeBinary("bin");
+        string text = watch ? UnitFile.Package.RenderWatch() : UnitFile.Package.Render();
+        Assert.Contains($"{UnitFile.PackageBinary} ", text, StringComparison.Ordinal);
+
+        var problems = await VerifyTextAsync(text.Replace($"{UnitFile.PackageBinary} ", $"{binary} ", StringComparison.Ordinal), watch);
 
         Assert.Empty(problems);
     }
@@ -31,7 +48,7 @@ public sealed class UnitFileTests : IDisposable
     {
         // The check above must be able to fail: the same verify on a unit that cannot work.
         Requires.Program("systemd-analyze");
-        var unit = new UnitFile(Path.Combine(_directory, "no such dir", "sundown"), null, "/var/lib/sundown", null);
+        var unit = new UnitFile(Path.Combine(_directory, "no such dir", "sundown"), null, "/var/lib/sundown");
 
         var problems = await VerifyAsync(unit);
 
@@ -39,9 +56,9 @@ public sealed class UnitFileTests : IDisposable
     }
 
     [Fact]
-    public void Unit_stops_before_libvirt_its_log_and_lock_daemons_and_network_storage_and_instead_of_libvirt_guests()
+    public void Unit_stops_before_libvirt_its_log_and_lock_daemons_network_storage_and_libvirt_guests_without_conflicting_with_it()
     {
-        var unit = new UnitFile("/usr/local/bin/sundown", "/etc/sundown/sundown.toml", "/var/lib/sundown", TimeSpan.FromMinutes(5));
+        var unit = new UnitFile("/usr/local/bin/sundown", "/etc/sundown/sundown.toml", "/var/lib/sundown");
 
         var settings = Settings(unit.Render());
 
@@ -55,33 +72,20 @@ public sealed class UnitFileTests : IDisposable
             },
             Values(settings, "After"));
         Assert.Superset(new HashSet<string> { "network-online.target", "virt-guest-shutdown.target" }, Values(settings, "Wants"));
-        Assert.Equal(["libvirt-guests.service"], Values(settings, "Conflicts"));
+        // Starting sundown.service must never stop libvirt-guests (its stop action stops every guest).
+        Assert.Empty(Values(settings, "Conflicts"));
         Assert.Equal(["oneshot"], Values(settings, "Type"));
         Assert.Equal(["yes"], Values(settings, "RemainAfterExit"));
         Assert.Equal(["exec"], Values(settings, "NotifyAccess"));
         Assert.Equal(["multi-user.target"], Values(settings, "WantedBy"));
         Assert.Equal(["-/usr/local/bin/sundown start --at-boot --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStart"]);
-        Assert.Equal(["/usr/local/bin/sundown stop --at-shutdown --budget 5m --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStop"]);
-    }
-
-    [Theory(Timeout = 60_000)]
-    [InlineData(null)]
-    [InlineData("5m")]
-    public async Task Generated_watch_unit_passes_systemd_analyze_verify(string? budget)
-    {
-        Requires.Program("systemd-analyze");
-        string binary = FakeBinary("my bin %d $x ü");
-        var unit = new UnitFile(binary, "/etc/sundown/my config $HOME %n.toml", "/var/lib/sun down", budget is null ? null : Core.Config.Durations.Parse(budget));
-
-        var problems = await VerifyAsync(unit, watch: true);
-
-        Assert.Empty(problems);
+        Assert.Equal(["/usr/local/bin/sundown stop --at-shutdown --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStop"]);
     }
 
     [Fact]
     public void Watch_unit_runs_watch_after_sundown_service_and_upsd_and_waits_for_its_stop_at_shutdown()
     {
-        var unit = new UnitFile("/usr/local/bin/sundown", "/etc/sundown/sundown.toml", "/var/lib/sundown", TimeSpan.FromMinutes(5));
+        var unit = new UnitFile("/usr/local/bin/sundown", "/etc/sundown/sundown.toml", "/var/lib/sundown");
 
         var settings = Settings(unit.RenderWatch());
 
@@ -101,7 +105,9 @@ public sealed class UnitFileTests : IDisposable
         Assert.Equal(["/usr/local/bin/sundown watch --config /etc/sundown/sundown.toml --state-dir /var/lib/sundown"], settings["ExecStart"]);
         // The same as sundown.service's: a stop of watch's may be running when systemd stops it.
         Assert.Equal(Settings(unit.Render())["TimeoutStopSec"], settings["TimeoutStopSec"]);
-        Assert.Equal(["330"], settings["TimeoutStopSec"]);
+        Assert.Equal(["120"], settings["TimeoutStopSec"]);
+        // watch is the main process: "main" gives it the socket to extend that timeout while its stop runs.
+        Assert.Equal(["main"], settings["NotifyAccess"]);
         Assert.False(settings.ContainsKey("ExecStop"));
         Assert.True(UnitFile.IsGenerated(unit.RenderWatch()));
     }
@@ -109,7 +115,7 @@ public sealed class UnitFileTests : IDisposable
     [Fact]
     public void The_first_line_marks_the_unit_as_generated_for_this_binary_and_config()
     {
-        var unit = new UnitFile("/opt/sundown/sundown", "/etc/sundown/host.toml", "/var/lib/sundown", TimeSpan.FromMinutes(5));
+        var unit = new UnitFile("/opt/sundown/sundown", "/etc/sundown/host.toml", "/var/lib/sundown");
 
         string first = unit.Render().Split('\n')[0];
 
@@ -120,37 +126,46 @@ public sealed class UnitFileTests : IDisposable
         Assert.False(UnitFile.IsGenerated("[Unit]\nDescription=mine\n"));
     }
 
-    [Theory]
-    [InlineData("5m", "330", "5m")]
-    [InlineData("90s", "120", "1m30s")]
-    [InlineData("1h", "3630", "1h")]
-    public void Stop_timeout_is_the_budget_plus_the_margin(string budget, string timeoutStopSec, string stopBudget)
+    [Fact]
+    public void The_units_are_static_no_budget_is_passed_and_the_stop_timeout_is_fixed()
     {
-        var unit = new UnitFile("/usr/bin/sundown", null, "/var/lib/sundown", Core.Config.Durations.Parse(budget));
+        var unit = new UnitFile("/usr/bin/sundown", null, "/var/lib/sundown");
 
         var settings = Settings(unit.Render());
 
-        Assert.Equal([timeoutStopSec], settings["TimeoutStopSec"]);
-        Assert.Contains($" stop --at-shutdown --budget {stopBudget} ", settings["ExecStop"].Single(), StringComparison.Ordinal);
+        // The stop reads the budget from the config when it runs, and extends the timer to it.
+        Assert.DoesNotContain("--budget", settings["ExecStop"].Single(), StringComparison.Ordinal);
+        Assert.Equal(["120"], settings["TimeoutStopSec"]);
+        Assert.Equal(["120"], Settings(unit.RenderWatch())["TimeoutStopSec"]);
+        long start = long.Parse(settings["TimeoutStartSec"].Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(start, 1, 3600);
+        Assert.DoesNotContain("budget", unit.Render().Split('\n')[0], StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Without_a_budget_both_timeouts_are_finite_and_the_stop_is_bounded_within_them()
+    public void The_packages_units_run_usr_bin_sundown_with_the_defaults_and_say_where_local_changes_go()
     {
-        var unit = new UnitFile("/usr/bin/sundown", null, "/var/lib/sundown", null);
+        var service = Settings(UnitFile.Package.Render());
+        var watch = Settings(UnitFile.Package.RenderWatch());
 
-        var settings = Settings(unit.Render());
-
-        Assert.Equal(["600"], settings["TimeoutStopSec"]);
-        Assert.Contains(" stop --at-shutdown --budget 9m30s ", settings["ExecStop"].Single(), StringComparison.Ordinal);
-        long start = long.Parse(settings["TimeoutStartSec"].Single(), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(start, 1, 3600);
+        Assert.Equal(["-/usr/bin/sundown start --at-boot"], service["ExecStart"]);
+        Assert.Equal(["/usr/bin/sundown stop --at-shutdown"], service["ExecStop"]);
+        Assert.Equal(["/usr/bin/sundown watch"], watch["ExecStart"]);
+        string first = UnitFile.Package.Render().Split('\n')[0];
+        Assert.StartsWith(UnitFile.PackageMarker, first, StringComparison.Ordinal);
+        Assert.Contains("systemctl edit sundown.service", first, StringComparison.Ordinal);
+        Assert.Contains("systemctl edit sundown-watch.service", UnitFile.Package.RenderWatch().Split('\n')[0], StringComparison.Ordinal);
+        Assert.True(UnitFile.IsPackaged(UnitFile.Package.Render()));
+        Assert.False(UnitFile.IsGenerated(UnitFile.Package.Render()));
+        // The same unit but for the first lines and the arguments: install from source writes what the package ships.
+        var fromSource = Settings(new UnitFile("/usr/bin/sundown", null, null).Render());
+        Assert.Equal(fromSource, service);
     }
 
     [Fact]
     public void Without_a_config_given_the_unit_passes_none_so_an_absent_default_file_stays_the_defaults()
     {
-        var unit = new UnitFile("/usr/bin/sundown", null, "/var/lib/sundown", null);
+        var unit = new UnitFile("/usr/bin/sundown", null, "/var/lib/sundown");
 
         var settings = Settings(unit.Render());
 
@@ -179,12 +194,12 @@ public sealed class UnitFileTests : IDisposable
     [InlineData("sundown")]
     [InlineData("/opt/new\nline/sundown")]
     public void An_executable_systemd_cannot_run_is_refused(string path) =>
-        Assert.Throws<UsageException>(() => new UnitFile(path, null, "/var/lib/sundown", null).Render());
+        Assert.Throws<UsageException>(() => new UnitFile(path, null, "/var/lib/sundown").Render());
 
     [Fact]
     public void A_relative_or_control_character_path_is_refused() =>
         Assert.All(["var/lib/sundown", "/var/lib/sun\tdown"], path =>
-            Assert.Throws<UsageException>(() => new UnitFile("/usr/bin/sundown", null, path, null).Render()));
+            Assert.Throws<UsageException>(() => new UnitFile("/usr/bin/sundown", null, path).Render()));
 
     /// <summary>A copy of /bin/true named sundown in a directory of the given name.</summary>
     private string FakeBinary(string directoryName)
@@ -202,11 +217,14 @@ public sealed class UnitFileTests : IDisposable
     /// other units it loads (libvirt's, say); only those about this one count. It exits 0 on
     /// settings it ignores ("Unknown key", "Failed to parse"), so every line about the unit is a problem.
     /// </summary>
-    private async Task<IReadOnlyList<string>> VerifyAsync(UnitFile unit, bool watch = false)
+    private Task<IReadOnlyList<string>> VerifyAsync(UnitFile unit, bool watch = false) =>
+        VerifyTextAsync(watch ? unit.RenderWatch() : unit.Render(), watch);
+
+    private async Task<IReadOnlyList<string>> VerifyTextAsync(string text, bool watch)
     {
         string name = watch ? UnitFile.WatchName : UnitFile.Name;
         string path = Path.Combine(_directory, name);
-        File.WriteAllText(path, watch ? unit.RenderWatch() : unit.Render());
+        File.WriteAllText(path, text);
 
         var result = await ProcessRunner.RunAsync("systemd-analyze", ["verify", path], timeout: TimeSpan.FromSeconds(45));
 
