@@ -94,6 +94,21 @@ fi
 if ldd "$units/usr/bin/sundown" | grep -i sqlite; then fail "the binary links an SQLite"; else pass "the binary links no SQLite (it loads libsqlite3.so.0 by name)"; fi
 rm -rf "$units"
 
+# --- The completions as installed load in their shells (CompletionTests checks their lists).
+for shell in zsh fish; do
+  if ! command -v "$shell" >/dev/null; then
+    echo "installing $shell"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$shell" >"$control/apt.log" 2>&1 || { cat "$control/apt.log" >&2; exit 1; }
+  fi
+done
+files=$(mktemp -d)
+dpkg-deb -x "$deb" "$files"
+bash -n "$files/usr/share/bash-completion/completions/sundown" && pass "bash completion parses" || fail "bash completion does not parse"
+zsh -n "$files/usr/share/zsh/vendor-completions/_sundown" && pass "zsh completion parses" || fail "zsh completion does not parse"
+completed=$(fish -c "source $files/usr/share/fish/vendor_completions.d/sundown.fish; complete -C 'sundown stop --at'" | cut -f1)
+[ "$completed" = --at-shutdown ] && pass "fish completes 'sundown stop --at'" || fail "fish completed 'sundown stop --at' as '$completed'"
+rm -rf "$files"
+
 # --- lintian: no error, no warning (overrides carry their reasons in debian/).
 as_user=()
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then as_user=(runuser -u nobody --); fi
