@@ -180,7 +180,15 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
     {
         lock (_lock)
         {
-            Send($"{Extend()}STATUS={Status()}");
+            string extend = Extend();
+            Send($"{extend}STATUS={Status()}");
+            if (extend.Length == 0)
+            {
+                // The limit is reached: systemd's timer decides from here. Watch lives on after its
+                // stop, and must not repeat a stale status every interval for the rest of its life.
+                _ticker?.Dispose();
+                _ticker = null;
+            }
         }
     }
 

@@ -192,6 +192,17 @@ public sealed class SystemdNotifierTests
         Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", first);
         Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", tick);
         Assert.DoesNotContain("STOPPING=1", tick);
+
+        // Watch lives on after its stop: once the stop's limit (30 s + 30 s) is reached, it falls silent.
+        for (int count = 3; count <= 13; count++)
+        {
+            time.Advance(s_interval);
+            listener.WaitFor(count);
+        }
+
+        time.Advance(s_interval * 3);
+        Thread.Sleep(200);
+        Assert.Equal(13, listener.Messages.Count);
     }
 
     private static string[] Lines(string message) => message.Split('\n', StringSplitOptions.RemoveEmptyEntries);
