@@ -277,6 +277,8 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Contains("systemctl edit sundown.service", result.Error, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(_unitDirectory));
         Assert.False(File.Exists(Calls));
+        Assert.False(Directory.Exists(_stateDir));   // not even the config's last good copy
+        Assert.Equal(0, CliRunner.Run("install", "--print", "--package-unit-dir", PackageUnitDirectory, "--config", _config, "--state-dir", _stateDir).ExitCode);
     });
 
     [Fact(Timeout = 60_000)]

@@ -85,6 +85,12 @@ internal static class InstallCommand
                 return WritePackageUnits(packageDirectory, output, error);
             }
 
+            // Before the config is read (and kept as the last good copy): a refusal touches nothing.
+            if (!parseResult.GetValue(print))
+            {
+                CheckNotPackaged(parseResult.GetValue(packageUnitDirectory)!);
+            }
+
             var (unit, ups, budget) = Describe(parseResult, keepLastGood: !parseResult.GetValue(print));
             string text = unit.Render();
             string watchText = unit.RenderWatch();
@@ -96,7 +102,6 @@ internal static class InstallCommand
                 return ExitCodes.Ok;
             }
 
-            CheckNotPackaged(parseResult.GetValue(packageUnitDirectory)!);
             string path = Path.Combine(parseResult.GetValue(unitDirectory)!, UnitFile.Name);
             string watchPath = Path.Combine(parseResult.GetValue(unitDirectory)!, UnitFile.WatchName);
             // Both checked before either is written: a refusal leaves the directory as it was.
