@@ -126,6 +126,30 @@ public sealed class DoctorCommandTests : IDisposable
     });
 
     [Fact(Timeout = 30_000)]
+    public async Task Doctor_on_the_packages_unit_beside_an_enabled_libvirt_guests_only_notes_it_and_exits_0() => await Task.Run(() =>
+    {
+        // The units as the package ships them (in /usr/lib/systemd/system, static: TimeoutStopSec=120
+        // under a 5 m budget, which the stop extends itself), with this binary in place of /usr/bin/sundown.
+        using var host = CleanGuests();
+        File.Delete(Path.Combine(_machine.Root, "etc/systemd/system/sundown.service"));
+        string unit = Sundown.Cli.Systemd.UnitFile.Package.Render().Replace($"{Sundown.Cli.Systemd.UnitFile.PackageBinary} ", $"{Environment.ProcessPath} ", StringComparison.Ordinal);
+        _machine.Write("usr/lib/systemd/system/sundown.service", unit);
+        _machine.Link("etc/systemd/system/multi-user.target.wants/libvirt-guests.service", "/lib/systemd/system/libvirt-guests.service");
+        _machine.Write("etc/default/libvirt-guests", "ON_SHUTDOWN=shutdown\nON_BOOT=start\n");
+
+        var quiet = _machine.Doctor(host.Uri);
+        _machine.Write("var/lib/libvirt/libvirt-guests", "qemu:///system 1b4e28ba-2fa1-11d2-883f-0016d3cca427 6fa459ea-ee8a-3ca4-894e-db77e160355e\n");
+        var leftList = _machine.Doctor(host.Uri);
+
+        Assert.True(quiet.ExitCode == 0, quiet.Output + quiet.Error);
+        Assert.StartsWith("Notes (1):\n  [libvirt-guests-active] this machine\n", quiet.Output, StringComparison.Ordinal);
+        Assert.Contains("finds no guest running", quiet.Output, StringComparison.Ordinal);
+        Assert.EndsWith("Nothing wrong (1 note).\n", quiet.Output, StringComparison.Ordinal);
+        Assert.Equal(1, leftList.ExitCode);
+        Assert.Contains("still names 2 guest(s) from a shutdown it handled before Sundown", leftList.Output, StringComparison.Ordinal);
+    });
+
+    [Fact(Timeout = 30_000)]
     public async Task Doctor_finds_a_stale_unit_whose_timeout_is_below_the_budget_and_exits_2() => await Task.Run(() =>
     {
         using var host = CleanGuests();
@@ -149,7 +173,7 @@ public sealed class DoctorCommandTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("[sundown-unit-missing] this machine", result.Output, StringComparison.Ordinal);
-        Assert.Contains("fix: sundown install --enable", result.Output, StringComparison.Ordinal);
+        Assert.Contains("fix: apt install ./sundown_*.deb (the package ships and enables it), or from a source build: sundown install --enable", result.Output, StringComparison.Ordinal);
     });
 
     [Fact(Timeout = 30_000)]

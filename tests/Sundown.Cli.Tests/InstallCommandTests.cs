@@ -47,6 +47,8 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Equal($"{unit}\n{watch}", CliRunner.Run("install", "--print", "--config", _config, "--state-dir", _stateDir).Output);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(_unitPath));
         Assert.Contains("Enabled sundown.service", result.Output, StringComparison.Ordinal);
+        // Starting the unit now, as the output suggests, must start no guest: this boot's restore is marked done.
+        Assert.True(File.Exists(Path.Combine(RunDirectory, Sundown.Engine.Starting.BootRestoreMarker.FileName)));
     });
 
     [Fact(Timeout = 60_000)]
@@ -112,6 +114,8 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Contains("systemd is not running as PID 1", result.Output, StringComparison.Ordinal);
         Assert.Contains("Enabled sundown.service", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("systemctl start", result.Output, StringComparison.Ordinal);
+        // An image being built: its first boot's start must restore, so no marker (it would be on the build host's /run anyway).
+        Assert.False(Directory.Exists(RunDirectory));
         Assert.True(File.Exists(_unitPath));
         Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}"], File.ReadAllLines(Calls));
     });
@@ -273,6 +277,8 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Contains("systemctl edit sundown.service", result.Error, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(_unitDirectory));
         Assert.False(File.Exists(Calls));
+        Assert.False(Directory.Exists(_stateDir));   // not even the config's last good copy
+        Assert.Equal(0, CliRunner.Run("install", "--print", "--package-unit-dir", PackageUnitDirectory, "--config", _config, "--state-dir", _stateDir).ExitCode);
     });
 
     [Fact(Timeout = 60_000)]
@@ -288,10 +294,12 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Equal(UnitFile.Package.Render(), File.ReadAllText(_unitPath));
     });
 
+    private string RunDirectory => Path.Combine(_directory, "run");
+
     private string PackageUnitDirectory => Directory.CreateDirectory(Path.Combine(_directory, "usr-lib-units")).FullName;
 
     private CliRunner.Result Install(string systemctl, params string[] flags) =>
-        CliRunner.Run(["install", "--unit-dir", _unitDirectory, "--package-unit-dir", PackageUnitDirectory, "--systemctl", systemctl, "--config", _config, "--state-dir", _stateDir, .. flags]);
+        CliRunner.Run(["install", "--unit-dir", _unitDirectory, "--package-unit-dir", PackageUnitDirectory, "--run-dir", RunDirectory, "--systemctl", systemctl, "--config", _config, "--state-dir", _stateDir, .. flags]);
 
     /// <summary>A systemctl that appends its arguments to <see cref="Calls"/>, then runs <paramref name="body"/>.</summary>
     private string FakeSystemctl(string body)

@@ -179,7 +179,8 @@ public sealed class StopAtShutdownTests : IDisposable
         WriteConfig("budget = \"42s\"\nconnect = 3");
 
         var plain = CliRunner.Run("start", "-c", file.Uri, "--config", Config, "--state-dir", _stateDir);
-        var atBoot = CliRunner.Run("start", "--at-boot", "-c", file.Uri, "--config", Config, "--state-dir", _stateDir, "--json");
+        // Its own run directory: the boot's restore marker must not land in this machine's /run/sundown.
+        var atBoot = CliRunner.Run("start", "--at-boot", "--run-dir", Path.Combine(_stateDir, "run"), "-c", file.Uri, "--config", Config, "--state-dir", _stateDir, "--json");
 
         Assert.Equal(2, plain.ExitCode);
         Assert.Contains($"{Config}:2:11: connect: expected a string or an array of strings", plain.Error, StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using Sundown.Cli.Systemd;
 using Sundown.Core.Config;
 using Sundown.Core.Ups;
 using Sundown.Engine.Reports;
+using Sundown.Engine.Starting;
 
 namespace Sundown.Cli.Commands;
 
@@ -63,9 +64,17 @@ internal static class InstallCommand
             Hidden = true,
             DefaultValueFactory = _ => UnitFile.PackageUnitDirectory,
         };
+        // For tests: a directory other than /run/sundown for the boot's restore marker.
+        var runDirectory = new Option<string>("--run-dir")
+        {
+            Description = $"where the marker of this boot's restore is kept (default {BootRestoreMarker.DefaultRunDirectory})",
+            HelpName = "DIR",
+            Hidden = true,
+            DefaultValueFactory = _ => BootRestoreMarker.DefaultRunDirectory,
+        };
         var command = new Command("install", "Install the systemd units that stop the guests at host shutdown and restore them at boot (sundown.service), and follow the UPS (sundown-watch.service).")
         {
-            print, enable, unitDirectory, systemctl, package, packageUnitDirectory,
+            print, enable, unitDirectory, systemctl, package, packageUnitDirectory, runDirectory,
         };
         command.SetAction(parseResult =>
         {
@@ -74,6 +83,12 @@ internal static class InstallCommand
             if (parseResult.GetValue(package) is { } packageDirectory)
             {
                 return WritePackageUnits(packageDirectory, output, error);
+            }
+
+            // Before the config is read (and kept as the last good copy): a refusal touches nothing.
+            if (!parseResult.GetValue(print))
+            {
+                CheckNotPackaged(parseResult.GetValue(packageUnitDirectory)!);
             }
 
             var (unit, ups, budget) = Describe(parseResult, keepLastGood: !parseResult.GetValue(print));
@@ -87,7 +102,6 @@ internal static class InstallCommand
                 return ExitCodes.Ok;
             }
 
-            CheckNotPackaged(parseResult.GetValue(packageUnitDirectory)!);
             string path = Path.Combine(parseResult.GetValue(unitDirectory)!, UnitFile.Name);
             string watchPath = Path.Combine(parseResult.GetValue(unitDirectory)!, UnitFile.WatchName);
             // Both checked before either is written: a refusal leaves the directory as it was.
@@ -105,7 +119,7 @@ internal static class InstallCommand
                 ? $"Wrote {watchPath}: `sundown watch` follows the UPS {u.Name} and begins the guests' stop when its runtime less the margin ({Durations.Format(u.Margin)}) comes near the plan's worst case."
                 : $"Wrote {watchPath}: it is not enabled, since the config has no [ups] (watch would have nothing to follow); add [ups] and run `sundown install --enable` again.");
             Notes(budget, output);
-            return Activate(new Systemctl(parseResult.GetValue(systemctl)!), parseResult.GetValue(enable), ups is not null, output, error);
+            return Activate(new Systemctl(parseResult.GetValue(systemctl)!), parseResult.GetValue(enable), ups is not null, parseResult.GetValue(runDirectory)!, output, error);
         });
         return command;
     }
@@ -236,7 +250,7 @@ internal static class InstallCommand
     }
 
     /// <summary>daemon-reload, then enable when asked. Without systemd as PID 1 there is nothing to reload, and enable works offline.</summary>
-    private static int Activate(Systemctl systemctl, bool enable, bool watch, TextWriter output, TextWriter error)
+    private static int Activate(Systemctl systemctl, bool enable, bool watch, string runDirectory, TextWriter output, TextWriter error)
     {
         bool booted = true;
         var (reloadStatus, reloadOutput) = systemctl.Run("daemon-reload");
@@ -272,10 +286,11 @@ internal static class InstallCommand
             return ExitCodes.Error;
         }
 
-        // Not started here: an install changes no running service. Starting it later in this boot
-        // starts no guest (the restore runs at the first start of a boot only).
+        // Not started here: an install changes no running service. This boot had no restore of
+        // Sundown's, and must have none: starting the unit later in it starts no guest (as the
+        // package's postinst does, the boot's restore marker is written first).
         output.WriteLine($"Enabled {UnitFile.Name}: from the next boot on, it stops the guests at shutdown and restores them at boot.");
-        if (booted)
+        if (booted && MarkBootRestored(runDirectory, error))
         {
             output.WriteLine($"To cover the next shutdown already: `systemctl start {UnitFile.Name}` (it starts no guest: this boot's restore is done).");
         }
@@ -300,6 +315,18 @@ internal static class InstallCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Writes this boot's restore marker, so that starting the unit now restores nothing; false (said) when it cannot.</summary>
+    private static bool MarkBootRestored(string runDirectory, TextWriter error)
+    {
+        if (BootRestoreMarker.Claim(runDirectory, out string? problem) == BootRestoreClaim.Unwritable)
+        {
+            error.WriteLine($"sundown: warning: {problem}: starting {UnitFile.Name} in this boot would bring back the guests of the last recorded stop; wait for the next boot");
+            return false;
+        }
+
+        return true;
     }
 
     private static string Status(int exitCode) => exitCode < 0 ? "it did not run" : $"exit {exitCode}";

@@ -42,6 +42,12 @@ internal static class StopCommand
             bool shutdown = parseResult.GetValue(atShutdown);
             var faults = new List<Fault>();
 
+            // Under systemd (ExecStop= of sundown.service): keep its stop timer from firing, from
+            // here to the plan and then while the plan runs. Begun first: the unit's TimeoutStopSec=
+            // is static, and the config, the UPS and the hosts come before the plan.
+            using var systemd = SystemdNotifier.FromEnvironment(TimeProvider.System, UnitFile.StopMargin);
+            systemd?.Begin();
+
             // First, so that its warning is not lost: keeping the config's good copy would repair it silently.
             if (RepairStateDirectory(stateDirectory, shutdown) is { } repaired)
             {
@@ -107,8 +113,6 @@ internal static class StopCommand
             bool asJson = parseResult.GetValue(json);
             var log = asJson ? error : output;
             using var progress = new StopConsole(log, TimeProvider.System, journal: LogPriority.GoesToJournal(log));
-            // Under systemd (ExecStop= of sundown.service): keep its stop timer from firing while the plan runs.
-            using var systemd = SystemdNotifier.FromEnvironment(TimeProvider.System, UnitFile.StopMargin);
             IStopObserver observer = systemd is null ? progress : new CompositeStopObserver([progress, systemd]);
             // Said here, at err, before any guest: the run puts them in its report but does not print them.
             foreach (var fault in faults)

@@ -6,6 +6,7 @@ using Sundown.Core.Config;
 using Sundown.Core.Ups;
 using Sundown.Engine.Config;
 using Sundown.Engine.Reports;
+using Sundown.Engine.Stopping;
 using Sundown.Engine.Watching;
 
 namespace Sundown.Cli.Commands;
@@ -76,8 +77,13 @@ internal static class WatchCommand
 
             using var interrupt = new Interruption();
             using var stopConsole = new StopConsole(error, TimeProvider.System, journal);
+            // Under sundown-watch.service (NotifyAccess=main): while a stop of watch's runs, a SIGTERM
+            // must not end it at the unit's static TimeoutStopSec=; the extensions reach that stop's
+            // deadline plus the margin. No STOPPING=1: systemd would take it for the unit stopping.
+            using var systemd = SystemdNotifier.FromEnvironment(TimeProvider.System, UnitFile.StopMargin, announceStopping: false);
+            IStopObserver stopObserver = systemd is null ? stopConsole : new CompositeStopObserver([stopConsole, systemd]);
             await WatchLoop.RunAsync(
-                request, ups, HostOptions.Opener(readOnly: false), HostOptions.Opener(readOnly: true), TimeProvider.System, Log, stopConsole, interrupt.Token);
+                request, ups, HostOptions.Opener(readOnly: false), HostOptions.Opener(readOnly: true), TimeProvider.System, Log, stopObserver, interrupt.Token);
             return ExitCodes.Ok;
         });
         return command;

@@ -18,7 +18,13 @@ namespace Sundown.Cli.Systemd;
 /// </summary>
 /// <remarks>
 /// Best effort: a notification that cannot be sent is dropped; the stop itself never depends on it.
-/// systemd accepts these from ExecStop= only with <c>NotifyAccess=exec</c> (or <c>all</c>).
+/// systemd accepts these from ExecStop= only with <c>NotifyAccess=exec</c> (or <c>all</c>), from
+/// watch (a Type=simple unit's main process) with <c>NotifyAccess=main</c>.
+/// Watch sends no <c>STOPPING=1</c>: from the main process of a running unit, systemd takes it for
+/// "the service is stopping by itself" and would stop the unit (service.c,
+/// <c>service_enter_stop_by_notify</c>). Its extensions count only once systemd stops the unit
+/// (while the unit runs there is no timer to extend), which is what they are for: a SIGTERM that
+/// arrives while watch's stop runs.
 /// </remarks>
 internal sealed class SystemdNotifier : IStopObserver, IDisposable
 {
@@ -29,24 +35,35 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
 
     internal static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long after <see cref="Begin"/> the stop keeps the timer from firing before it has a plan:
+    /// twice the 79 s its phases before the plan may take at worst (<see cref="UnitFile.StopTimeout"/>),
+    /// with room, because the stop at shutdown tries once more after a failure.
+    /// </summary>
+    internal static readonly TimeSpan BeforePlanLimit = TimeSpan.FromMinutes(3);
+
     private readonly Lock _lock = new();
     private readonly Socket _socket;
     private readonly UnixDomainSocketEndPoint _endPoint;
     private readonly TimeProvider _time;
     private readonly TimeSpan _interval;
     private readonly TimeSpan _margin;
+    private readonly bool _announceStopping;
     private readonly HashSet<string> _up = [];
     private ITimer? _ticker;
     private DateTimeOffset _start;
     private DateTimeOffset? _deadline;
     private DateTimeOffset _limit;
     private int _total;
+    private bool _planned;
     private bool _disposed;
 
     /// <param name="address">A path, or '@' and a name in the abstract namespace, as in <c>$NOTIFY_SOCKET</c>.</param>
     /// <param name="margin">How long after the plan's deadline the stop may still need: the unit's margin.</param>
-    internal SystemdNotifier(string address, TimeProvider time, TimeSpan interval, TimeSpan margin)
+    /// <param name="announceStopping">Send STOPPING=1 with the plan: for ExecStop=, never for watch.</param>
+    internal SystemdNotifier(string address, TimeProvider time, TimeSpan interval, TimeSpan margin, bool announceStopping = true)
     {
+        _announceStopping = announceStopping;
         // An abstract socket's name begins with a NUL byte, which sd_notify spells '@'.
         _endPoint = new UnixDomainSocketEndPoint(address[0] == '@' ? "\0" + address[1..] : address);
         // Never block a stop on a full queue: a notification that does not fit is dropped.
@@ -57,7 +74,7 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
     }
 
     /// <summary>The notifier for this process, or null when no service manager listens.</summary>
-    internal static SystemdNotifier? FromEnvironment(TimeProvider time, TimeSpan margin)
+    internal static SystemdNotifier? FromEnvironment(TimeProvider time, TimeSpan margin, bool announceStopping = true)
     {
         string? address = Environment.GetEnvironmentVariable(SocketVariable);
         // Only paths and abstract names: systemd 254+ may also name a vsock, which this does not speak.
@@ -71,7 +88,7 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
             : DefaultInterval;
         try
         {
-            return new SystemdNotifier(address, time, interval, margin);
+            return new SystemdNotifier(address, time, interval, margin, announceStopping);
         }
         catch (Exception e) when (e is ArgumentException or SocketException)
         {
@@ -83,10 +100,29 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
     /// <summary>How much each EXTEND_TIMEOUT_USEC= asks for: two intervals, so one late tick does not let the timer fire.</summary>
     internal TimeSpan Extension => _interval * 2;
 
+    /// <summary>
+    /// The stop has begun and has no plan yet: from now until <see cref="BeforePlanLimit"/>, every
+    /// interval extends systemd's timer, so neither a slow phase before the plan nor the second
+    /// try after a failure can be killed by the unit's static TimeoutStopSec=.
+    /// </summary>
+    internal void Begin()
+    {
+        lock (_lock)
+        {
+            _start = _time.GetUtcNow();
+            _limit = _start + BeforePlanLimit;
+            _planned = false;
+            Send($"{Extend()}STATUS={Status()}");
+            StartTicking();
+        }
+    }
+
     public void Planned(Plan plan, DateTimeOffset runStart)
     {
         lock (_lock)
         {
+            _up.Clear();
+            _planned = true;
             _start = runStart;
             _deadline = plan.Budget is { } budget ? runStart + budget : null;
             // Without a budget the plan's worst case is the deadline: every ladder's timeouts are finite.
@@ -97,9 +133,16 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
                 _up.Add(guest.Guest.Uuid);
             }
 
-            Send($"STOPPING=1\n{Extend()}STATUS={Status()}");
-            _ticker = _time.CreateTimer(_ => Tick(), null, _interval, _interval);
+            Send($"{(_announceStopping ? "STOPPING=1\n" : "")}{Extend()}STATUS={Status()}");
+            StartTicking();
         }
+    }
+
+    /// <summary>A new ticker from now on; a stop tried again, or watch's next stop, plans anew.</summary>
+    private void StartTicking()
+    {
+        _ticker?.Dispose();
+        _ticker = _time.CreateTimer(_ => Tick(), null, _interval, _interval);
     }
 
     public void Progress(StopProgress progress)
@@ -137,7 +180,15 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
     {
         lock (_lock)
         {
-            Send($"{Extend()}STATUS={Status()}");
+            string extend = Extend();
+            Send($"{extend}STATUS={Status()}");
+            if (extend.Length == 0)
+            {
+                // The limit is reached: systemd's timer decides from here. Watch lives on after its
+                // stop, and must not repeat a stale status every interval for the rest of its life.
+                _ticker?.Dispose();
+                _ticker = null;
+            }
         }
     }
 
@@ -156,6 +207,11 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
 
     private string Status()
     {
+        if (!_planned)
+        {
+            return "stopping guests: reading the config, the UPS and the hosts";
+        }
+
         var elapsed = _time.GetUtcNow() - _start;
         string deadline = _deadline is { } d ? $", {Seconds.Format(d - _time.GetUtcNow())} to the deadline" : "";
         return $"stopping guests: {_up.Count} of {_total} still up, {Seconds.Format(elapsed)} elapsed{deadline}";

@@ -21,7 +21,7 @@ public static partial class Checks
             findings.Add(new Finding(
                 Severity.Warning, FindingCodes.SundownUnitMissing, FindingSubject.Machine,
                 $"no systemd unit runs Sundown at shutdown ({unit.Unit.Path} is absent){Unstopped(facts)}",
-                Install));
+                $"apt install ./sundown_*.deb (the package ships and enables it), or from a source build: {Install}"));
             return;
         }
 
@@ -36,7 +36,7 @@ public static partial class Checks
             findings.Add(new Finding(
                 Severity.Warning, FindingCodes.SundownUnitMasked, FindingSubject.Machine,
                 $"{SundownUnitFacts.UnitName} is masked: systemd never runs it{Unstopped(facts)}",
-                $"systemctl unmask {SundownUnitFacts.UnitName}, then {Install}"));
+                $"systemctl unmask {SundownUnitFacts.UnitName}, then systemctl enable {SundownUnitFacts.UnitName}"));
             return;
         }
 
@@ -53,13 +53,39 @@ public static partial class Checks
             string which = unit.BinaryExists ? $"but this sundown is {running}: at shutdown the host runs another sundown than the one checked here" : "which does not exist: at shutdown the stop cannot even start";
             findings.Add(new Finding(
                 Severity.Error, FindingCodes.SundownUnitStale, FindingSubject.Machine,
-                $"{unit.Unit.Path} was generated for {binary}, {which}",
-                $"{Install} (it writes the unit again for this binary)"));
+                unit.Packaged ? $"{unit.Unit.Path} is the sundown package's unit and runs {binary}, {which}" : $"{unit.Unit.Path} was generated for {binary}, {which}",
+                unit.Packaged
+                    ? $"check with {binary} doctor; if it is gone, apt install --reinstall sundown"
+                    : $"{Install} (it writes the unit again for this binary)"));
         }
 
-        var parsed = unit.DropIns.Where(d => d.Text is not null)
-            .Aggregate(SystemdUnit.Parse(text, unit.Unit.Path), (merged, dropIn) => merged.With(SystemdUnit.Parse(dropIn.Text!, dropIn.Path)));
-        StopTimeout(facts, parsed, config, findings);
+        var parsed = ParsedSundownUnit(facts)!;
+        if (SundownUnitFile.StopBudget(parsed) is { } fixedBudget)
+        {
+            // A unit of an older sundown install: the budget was written into it.
+            bool differs = config.Budget != fixedBudget;
+            findings.Add(new Finding(
+                differs ? Severity.Warning : Severity.Info, FindingCodes.SundownUnitFixedBudget, FindingSubject.Machine,
+                $"{unit.Unit.Path}'s ExecStop= passes --budget {Time(fixedBudget)}, so the stop at shutdown uses that, not the config's budget" +
+                (differs ? $" ({(config.Budget is { } b ? Time(b) : "none")})" : " (the same today; a change to the config would not be seen)"),
+                unit.Packaged ? $"remove --budget from the drop-in that sets ExecStop=" : $"{Install} (units are static now: the stop reads the budget from the config when it runs)"));
+        }
+
+        // A static unit's stop extends systemd's timer itself, from its start to its plan's deadline
+        // plus its margin: TimeoutStopSec= then need not cover the budget.
+        if (!SundownUnitFile.ExtendsItsStop(parsed))
+        {
+            StopTimeout(facts, parsed, config, findings);
+        }
+    }
+
+    /// <summary>Sundown's unit with its drop-ins applied; null when it cannot be read.</summary>
+    private static SystemdUnit? ParsedSundownUnit(HostFacts facts)
+    {
+        var unit = facts.SundownUnit;
+        return unit.Unit.Text is not { } text ? null
+            : unit.DropIns.Where(d => d.Text is not null)
+                .Aggregate(SystemdUnit.Parse(text, unit.Unit.Path), (merged, dropIn) => merged.With(SystemdUnit.Parse(dropIn.Text!, dropIn.Path)));
     }
 
     /// <summary>What becomes of the guests at shutdown while Sundown's unit does not run.</summary>

@@ -23,6 +23,7 @@ public static class FindingCodes
     public const string SundownUnitTimeout = "sundown-unit-timeout";
     public const string SundownUnitTimeoutTight = "sundown-unit-timeout-tight";
     public const string SundownUnitNoBudget = "sundown-unit-no-budget";
+    public const string SundownUnitFixedBudget = "sundown-unit-fixed-budget";
 
     public const string NoAcpi = "no-acpi";
     public const string WindowsWithoutAgent = "windows-without-agent";

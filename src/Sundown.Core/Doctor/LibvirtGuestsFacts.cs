@@ -17,4 +17,17 @@ public sealed record LibvirtGuestsFacts(FileText Defaults, FileText? Script, str
     /// the distribution's default, not the administrator's choice.
     /// </summary>
     public bool EnabledByPackage { get; init; }
+
+    /// <summary>
+    /// Its list of the guests it stopped (<c>/var/lib/libvirt/libvirt-guests</c>: a line
+    /// <c>URI UUID…</c> per host), which its start at boot brings back with ON_BOOT=start and then
+    /// removes. Absent once consumed, and never written while Sundown stops the guests first
+    /// (libvirt-guests finds none running).
+    /// </summary>
+    public FileText? SavedList { get; init; }
+
+    /// <summary>How many guests <see cref="SavedList"/> names.</summary>
+    public int SavedGuests => SavedList?.Text is { } text
+        ? text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(line => Math.Max(0, line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length - 1))
+        : 0;
 }

@@ -6,19 +6,21 @@ namespace Sundown.Core.Doctor;
 public static class SundownUnitFile
 {
     /// <summary>
-    /// The binary a unit written by <c>sundown install</c> runs: the path on its marker line when
-    /// it names one, else the program of its ExecStop= (or ExecStart=). Null for a unit without
-    /// the marker: a hand-written unit may run sundown through a wrapper, so it is not judged.
+    /// The binary a unit written by <c>sundown install</c> or shipped by the package runs: the path
+    /// on install's marker line when it names one, else the program of its ExecStop= (or
+    /// ExecStart=). Null for a unit without either marker: a hand-written unit may run sundown
+    /// through a wrapper, so it is not judged.
     /// </summary>
     public static string? Binary(string unitText, string file)
     {
         string firstLine = unitText.Split('\n', 2)[0].Trim();
-        if (!firstLine.StartsWith(SundownUnitFacts.Marker, StringComparison.Ordinal))
+        bool packaged = firstLine.StartsWith(SundownUnitFacts.PackageMarker, StringComparison.Ordinal);
+        if (!packaged && !firstLine.StartsWith(SundownUnitFacts.Marker, StringComparison.Ordinal))
         {
             return null;
         }
 
-        string? onMarker = firstLine[SundownUnitFacts.Marker.Length..]
+        string? onMarker = packaged ? null : firstLine[SundownUnitFacts.Marker.Length..]
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(word => word.Trim('"', '\'', '(', ')', ',', ';', ':'))
             .FirstOrDefault(word => word.StartsWith('/'));
@@ -50,6 +52,20 @@ public static class SundownUnitFile
 
         return null;
     }
+
+    /// <summary>
+    /// Whether the unit's stop keeps systemd's stop timer from firing by itself: it passes no
+    /// --budget (it reads the config's when it runs) and its ExecStop= may notify
+    /// (NotifyAccess=exec or all), so it sends EXTEND_TIMEOUT_USEC= from its start to its plan's
+    /// deadline plus its margin, past TimeoutStopSec=. The units of install and of the package do.
+    /// </summary>
+    public static bool ExtendsItsStop(SystemdUnit unit) =>
+        unit.Get("Service", "NotifyAccess")?.Value is "exec" or "all" && StopBudget(unit) is null
+        && !Words(unit.Get("Service", "ExecStop")).Any(word => word == "--budget" || word.StartsWith("--budget=", StringComparison.Ordinal));
+
+    /// <summary>Whether the unit is ordered after libvirt-guests.service, so that it is stopped before it at shutdown.</summary>
+    public static bool StopsBeforeLibvirtGuests(SystemdUnit unit) =>
+        unit.GetAll("Unit", "After").Any(after => after.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(LibvirtGuestsFacts.UnitName));
 
     private static IEnumerable<string> Words(SystemdSetting? setting) =>
         setting is null ? [] : setting.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(word => word.Trim('"', '\''));

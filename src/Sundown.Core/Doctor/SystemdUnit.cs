@@ -56,4 +56,15 @@ public sealed record SystemdUnit(ImmutableArray<SystemdSetting> Settings)
         var last = Settings.LastOrDefault(s => s.Section == section && s.Key == key);
         return last is { Value.Length: > 0 } ? last : null;
     }
+
+    /// <summary>
+    /// Every value of a list setting (After=, Wants=…) in force: all its lines, those before the
+    /// last empty one (which resets the list) left out.
+    /// </summary>
+    public IEnumerable<SystemdSetting> GetAll(string section, string key)
+    {
+        var lines = Settings.Where(s => s.Section == section && s.Key == key).ToList();
+        int reset = lines.FindLastIndex(s => s.Value.Length == 0);
+        return lines.Skip(reset + 1);
+    }
 }

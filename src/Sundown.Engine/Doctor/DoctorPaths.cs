@@ -19,6 +19,9 @@ public sealed record DoctorPaths(string Root)
     /// <summary>The libvirt-guests script (Debian's, then upstream's place): its first lines hold the defaults.</summary>
     public ImmutableArray<string> LibvirtGuestsScripts => [Under("usr/lib/libvirt/libvirt-guests.sh"), Under("usr/libexec/libvirt-guests.sh")];
 
+    /// <summary>libvirt-guests' list of the guests it stopped, which its start at boot brings back.</summary>
+    public string LibvirtGuestsList => Under("var/lib/libvirt/libvirt-guests");
+
     /// <summary>The QEMU driver's config, read by libvirtd and virtqemud alike.</summary>
     public string QemuConf => Under("etc/libvirt/qemu.conf");
 

@@ -39,6 +39,7 @@ internal static class HostFactsReader
         return new LibvirtGuestsFacts(defaults, script, link, IsMasked(paths, Unit))
         {
             EnabledByPackage = link is not null && EnabledByPackage(paths, link),
+            SavedList = Read(paths.LibvirtGuestsList),
         };
     }
 

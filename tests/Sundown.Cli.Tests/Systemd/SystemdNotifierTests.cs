@@ -129,14 +129,81 @@ public sealed class SystemdNotifierTests
         Assert.True(result.ExitCode == 0, result.Error);
         listener.WaitFor(1);
         var messages = listener.Messages;
-        // The first message, sent once the plan is made, already extends the timeout.
-        Assert.StartsWith("STOPPING=1\n", messages[0], StringComparison.Ordinal);
+        // The first message, sent as the stop begins (before the config, the UPS and the hosts),
+        // already extends the timeout; the one sent once the plan is made says STOPPING=1.
         Assert.Contains(Lines(messages[0]), line => line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal));
+        Assert.Contains("STATUS=stopping guests: reading the config, the UPS and the hosts", Lines(messages[0]));
+        var planned = Assert.Single(messages, message => message.StartsWith("STOPPING=1\n", StringComparison.Ordinal));
+        Assert.Contains(Lines(planned), line => line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal));
         Assert.All(messages, message => Assert.Contains("STATUS=stopping guests: ", message, StringComparison.Ordinal));
         // The console shows what it always does: no priority prefixes, nothing about systemd.
         Assert.StartsWith("Stopping ", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("<6>", result.Output, StringComparison.Ordinal);
     });
+
+    [Fact(Timeout = 30_000)]
+    public void Before_the_plan_the_stop_extends_the_timeout_every_interval_up_to_its_limit_then_the_plan_takes_over()
+    {
+        // The unit's TimeoutStopSec= is static (120 s): a stop that tries twice before its plan
+        // must not be killed by it, nor one that hangs before its plan kept alive without end.
+        using var listener = NotifyListener.AtPath();
+        var time = new FakeTimeProvider();
+        using var notifier = new SystemdNotifier(listener.Address, time, s_interval, s_margin);
+
+        notifier.Begin();
+        var first = Lines(listener.WaitFor(1));
+        int ticks = (int)(SystemdNotifier.BeforePlanLimit / s_interval);     // 36 for 3 min
+        for (int count = 2; count <= ticks; count++)
+        {
+            time.Advance(s_interval);
+            listener.WaitFor(count);
+        }
+
+        var lastExtension = Lines(listener.Messages[ticks - 1]);             // 175 s in: 5 s left
+        time.Advance(s_interval);
+        var atLimit = Lines(listener.WaitFor(ticks + 1));                    // 180 s in: none
+        notifier.Planned(PlanOf(TimeSpan.FromSeconds(30), "a"), time.GetUtcNow());
+        var planned = Lines(listener.WaitFor(ticks + 2));
+
+        Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", first);
+        Assert.DoesNotContain("STOPPING=1", first);
+        Assert.Contains("STATUS=stopping guests: reading the config, the UPS and the hosts", first);
+        Assert.Contains("EXTEND_TIMEOUT_USEC=5000000", lastExtension);
+        Assert.DoesNotContain(atLimit, line => line.StartsWith("EXTEND_TIMEOUT_USEC=", StringComparison.Ordinal));
+        Assert.Equal("STOPPING=1", planned[0]);
+        Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", planned);
+        Assert.Contains(planned, line => line.StartsWith("STATUS=stopping guests: 1 of 1 still up", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public void Watchs_notifier_extends_but_never_says_stopping()
+    {
+        // From a running unit's main process, STOPPING=1 would make systemd stop sundown-watch.service.
+        using var listener = NotifyListener.AtPath();
+        var time = new FakeTimeProvider();
+        using var notifier = new SystemdNotifier(listener.Address, time, s_interval, s_margin, announceStopping: false);
+
+        notifier.Planned(PlanOf(TimeSpan.FromSeconds(30), "a"), time.GetUtcNow());
+        var first = Lines(listener.WaitFor(1));
+        time.Advance(s_interval);
+        var tick = Lines(listener.WaitFor(2));
+
+        Assert.DoesNotContain("STOPPING=1", first);
+        Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", first);
+        Assert.Contains("EXTEND_TIMEOUT_USEC=10000000", tick);
+        Assert.DoesNotContain("STOPPING=1", tick);
+
+        // Watch lives on after its stop: once the stop's limit (30 s + 30 s) is reached, it falls silent.
+        for (int count = 3; count <= 13; count++)
+        {
+            time.Advance(s_interval);
+            listener.WaitFor(count);
+        }
+
+        time.Advance(s_interval * 3);
+        Thread.Sleep(200);
+        Assert.Equal(13, listener.Messages.Count);
+    }
 
     private static string[] Lines(string message) => message.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 

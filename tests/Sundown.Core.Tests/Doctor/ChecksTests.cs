@@ -371,7 +371,65 @@ public sealed class ChecksTests
         Assert.Equal(Severity.Error, finding.Severity);
         Assert.Contains("after 1m30s (systemd's default, as the unit sets no TimeoutStopSec=), before the 5m budget (the config's)", finding.Problem, StringComparison.Ordinal);
         Assert.Contains("at least 5m5s", finding.Fix, StringComparison.Ordinal);
-        Assert.Empty(Checks.Run(passed, [], TestConfig));
+        // Within systemd's limit, but the budget written into the unit is not the config's.
+        var fixedBudget = Assert.Single(Checks.Run(passed, [], TestConfig));
+        Assert.Equal((Severity.Warning, FindingCodes.SundownUnitFixedBudget), (fixedBudget.Severity, fixedBudget.Code));
+        Assert.Contains("passes --budget 1m, so the stop at shutdown uses that, not the config's budget (5m)", fixedBudget.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_static_unit_whose_stop_extends_the_timer_itself_is_not_held_to_the_budget_but_one_that_cannot_notify_is()
+    {
+        // As install and the package write it: TimeoutStopSec=120 under a 5 m budget, NotifyAccess=exec, no --budget.
+        string text = UnitText(timeout: "NotifyAccess=exec\nTimeoutStopSec=120", stop: "stop --at-shutdown");
+        var extending = Clean with { SundownUnit = Unit(text) };
+        var silenced = Clean with { SundownUnit = Unit(text, dropIns: [new FileText(UnitPath + ".d/quiet.conf", "[Service]\nNotifyAccess=none\n")]) };
+
+        Assert.Empty(Checks.Run(extending, [], TestConfig));
+        Assert.Equal(FindingCodes.SundownUnitTimeout, Assert.Single(Checks.Run(silenced, [], TestConfig)).Code);
+    }
+
+    [Fact]
+    public void Libvirt_guests_beside_a_sundown_unit_ordered_after_it_is_a_note_and_a_list_left_for_its_boot_a_warning()
+    {
+        // sundown.service After=libvirt-guests.service: Sundown's stop runs first, libvirt-guests finds nothing running.
+        string text = UnitText().Replace("After=libvirtd.service", "After=libvirtd.service\nAfter=libvirt-guests.service", StringComparison.Ordinal);
+        var guests = new LibvirtGuestsFacts(new FileText("/etc/default/libvirt-guests", "ON_BOOT=start\nON_SHUTDOWN=shutdown\n"), null, WantsLink, false);
+        var besides = Clean with { SundownUnit = Unit(text), LibvirtGuests = guests };
+        var withList = Clean with
+        {
+            SundownUnit = Unit(text),
+            LibvirtGuests = guests with { SavedList = new FileText("/var/lib/libvirt/libvirt-guests", "qemu:///system uuid-a uuid-b\ntest:///default uuid-c\n") },
+        };
+        var emptyList = Clean with { SundownUnit = Unit(text), LibvirtGuests = guests with { SavedList = new FileText("/var/lib/libvirt/libvirt-guests", "") } };
+        var orderingDropped = Clean with { SundownUnit = Unit(text, dropIns: [new FileText(UnitPath + ".d/order.conf", "[Unit]\nAfter=\nAfter=libvirtd.service\n")]), LibvirtGuests = guests };
+
+        var note = Assert.Single(Checks.Run(besides, [], TestConfig));
+        var warning = Assert.Single(Checks.Run(withList, [], TestConfig));
+
+        Assert.Equal((Severity.Info, FindingCodes.LibvirtGuestsActive), (note.Severity, note.Code));
+        Assert.Contains("Sundown's stop runs first, and libvirt-guests then finds no guest running", note.Problem, StringComparison.Ordinal);
+        Assert.StartsWith("nothing needed", note.Fix, StringComparison.Ordinal);
+        Assert.Equal(Severity.Warning, warning.Severity);
+        Assert.Contains("/var/lib/libvirt/libvirt-guests still names 3 guest(s)", warning.Problem, StringComparison.Ordinal);
+        Assert.Equal(Severity.Info, Assert.Single(Checks.Run(emptyList, [], TestConfig)).Severity);
+        // The control: without the ordering both stop at once.
+        Assert.Equal(Severity.Error, Assert.Single(Checks.Run(orderingDropped, [], TestConfig)).Severity);
+    }
+
+    [Fact]
+    public void The_packages_unit_names_its_binary_and_a_stale_one_is_fixed_with_apt_not_install()
+    {
+        string text = "# Shipped with the sundown package; local changes go in a drop-in (`systemctl edit sundown.service`), since an upgrade replaces this file.\n" +
+            "[Service]\nExecStart=-/usr/bin/sundown start --at-boot\nExecStop=/usr/bin/sundown stop --at-shutdown\n";
+        var packaged = Clean with { SundownUnit = Unit(text) with { Unit = new FileText("/usr/lib/systemd/system/sundown.service", text), Binary = "/usr/bin/sundown", BinaryExists = false } };
+
+        var stale = Checks.Run(packaged, [], TestConfig).Single(f => f.Code == FindingCodes.SundownUnitStale);
+
+        Assert.Equal("/usr/bin/sundown", SundownUnitFile.Binary(text, "/usr/lib/systemd/system/sundown.service"));
+        Assert.True(packaged.SundownUnit.Packaged);
+        Assert.Contains("is the sundown package's unit and runs /usr/bin/sundown, which does not exist", stale.Problem, StringComparison.Ordinal);
+        Assert.Contains("apt install --reinstall sundown", stale.Fix, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,19 @@ public sealed class HostFactsReaderTests : IDisposable
     }
 
     [Fact]
+    public void Libvirt_guests_list_of_the_guests_it_stopped_is_read_and_counted()
+    {
+        bool absentBefore = HostFactsReader.LibvirtGuests(Paths).SavedList is { Exists: false };
+        Write("var/lib/libvirt/libvirt-guests", "qemu:///system uuid-a uuid-b\nqemu+ssh://other/system uuid-c\n");
+
+        var facts = HostFactsReader.LibvirtGuests(Paths);
+
+        Assert.True(absentBefore);
+        Assert.Equal(3, facts.SavedGuests);
+        Assert.Equal(Path.Combine(_root.FullName, "var/lib/libvirt/libvirt-guests"), facts.SavedList!.Path);
+    }
+
+    [Fact]
     public void A_unit_linked_to_dev_null_or_left_empty_is_masked()
     {
         Link("etc/systemd/system/libvirt-guests.service", "/dev/null");
