@@ -4,12 +4,14 @@
 # QEMU guests, the fault-injection suite (test driver, then fleet), the UPS tests against a
 # real upsd, whole hosts' (Debian 12 and 13) shutdown and boot under systemd and a power cut
 # on a UPS, and smoke runs of the benchmarks. Run as root on
-# Debian 12 with the .NET SDK; it installs the packages it needs and starts virtlogd
+# Debian 12 with the .NET SDK; it installs the packages it needs (quietly: a line per step,
+# apt's output only when it fails) and starts virtlogd
 # and libvirtd itself. Under CI=true a test that would skip for lack of root, libvirtd
 # or a tool fails instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+source scripts/lib/quiet.sh
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -28,11 +30,14 @@ step "NUT: nut-server and nut-client (the UPS tests' real upsd)"
 tests/nut/nut.sh setup
 
 step "chromium (renders the timeline SVG in a test)"
-command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+apt_install chromium chromium
 chromium --version
 
 step "format"
 dotnet format Sundown.slnx --verify-no-changes
+# fleet.sh sources nothing (it is copied alone into the whole hosts): its quietly is a copy.
+diff <(sed -n '/^quietly() {/,/^}/p' scripts/lib/quiet.sh) <(sed -n '/^quietly() {/,/^}/p' tests/fleet/fleet.sh) ||
+  { echo "tests/fleet/fleet.sh's quietly differs from scripts/lib/quiet.sh's" >&2; exit 1; }
 
 step "build (warnings are errors)"
 dotnet build Sundown.slnx -c Debug -warnaserror -nologo -clp:NoSummary
