@@ -38,10 +38,8 @@ sundown=$PWD/artifacts/bin/sundown
 lg=/usr/lib/libvirt/libvirt-guests.sh
 [[ -x $sundown ]] || { echo "drain: $sundown is missing: run scripts/publish.sh" >&2; exit 1; }
 [[ -x $lg ]] || { echo "drain: $lg is missing: apt-get install libvirt-clients" >&2; exit 1; }
-for tool in strace /usr/bin/time; do
-  command -v "$tool" >/dev/null ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tool##*/}" >/dev/null
-done
+source scripts/lib/quiet.sh
+apt_install drain strace time
 $fleet setup >/dev/null
 # Every contender stops every guest on the host: never run beside someone else's.
 $fleet foreign >/dev/null || { echo "drain: the host has guests that are not the fleet's" >&2; exit 1; }

@@ -12,7 +12,8 @@ if [[ ${1:-} == --smoke ]]; then count=20 reps=2; else count=${1:-1000} reps=${2
 sundown=artifacts/bin/sundown
 [[ -x $sundown ]] || { echo "bench: $sundown is missing: run scripts/publish.sh" >&2; exit 1; }
 command -v virsh >/dev/null || { echo "bench: virsh is missing: apt-get install libvirt-clients" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+source scripts/lib/quiet.sh
+apt_install bench time
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

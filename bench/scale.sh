@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 if [[ ${1:-} == --smoke ]]; then sizes=(50) planner=(--smoke); else sizes=("${@:-1000}"); ((${#@})) || sizes=(1000 5000); planner=(10000); fi
 sundown=$PWD/artifacts/bin/sundown
 [[ -x $sundown ]] || { echo "scale: $sundown is missing: run scripts/publish.sh" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+source scripts/lib/quiet.sh
+apt_install bench time
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

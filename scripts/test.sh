@@ -1,26 +1,36 @@
 #!/usr/bin/env bash
-# Every test: format check, warning-free build, the Native AOT publish, the unit tests,
-# the binding tests on libvirt's test driver, the integration tests on a fleet of real
-# QEMU guests, the fault-injection suite (test driver, then fleet), the UPS tests against a
-# real upsd, whole hosts' (Debian 12 and 13) shutdown and boot under systemd and a power cut
-# on a UPS, and smoke runs of the benchmarks. Run as root on
-# Debian 12 with the .NET SDK; it installs the packages it needs and starts virtlogd
-# and libvirtd itself. Under CI=true a test that would skip for lack of root, libvirtd
-# or a tool fails instead.
+# Every test: format check, warning-free build, the Native AOT publish, the Debian package
+# and lintian on it, the unit tests, the binding tests on libvirt's test driver, the
+# integration tests on a fleet of real QEMU guests, the fault-injection suite (test driver,
+# then fleet), the UPS tests against a real upsd, whole hosts' (Debian 12 and 13) shutdown
+# and boot under systemd and a power cut on a UPS, and smoke runs of the benchmarks. Run as
+# root on Debian 12 with the .NET SDK; it installs the packages it needs (quietly: a line per
+# step, apt's output only when it fails) and starts virtlogd and libvirtd itself. Under
+# CI=true a test that would skip for lack of root, libvirtd or a tool fails instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+source scripts/lib/quiet.sh
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says when it began: where the time goes, in every log.
+elapsed() { printf '%dm%02ds' $((SECONDS / 60)) $((SECONDS % 60)); }
+step() { printf '\n== %s  [%s]\n' "$*" "$(elapsed)"; }
 
 step "fleet: packages, libvirtd, guest kernel and initramfs (cached)"
 tests/fleet/fleet.sh setup
 
 # Both releases (tests/wholehost/README.md says which test runs on which); the Debian 13 image
-# also holds libvirt 11.3's headers, which the binding's ABI test compiles against.
+# also holds libvirt 11.3's headers, which the binding's ABI test compiles against. Built side
+# by side: a cold debootstrap waits on the mirror and on dpkg more than on the CPU, and no
+# guest boots yet (TCG guests booted while both cores are busy crash). host.sh's package
+# installs take turns (scripts/lib/quiet.sh) and each build prunes only its own release.
 step "whole host: debootstrap, systemd-nspawn, the Debian 12 and Debian 13 host images (cached)"
-tests/wholehost/host.sh image bookworm
-tests/wholehost/host.sh image trixie
+tests/wholehost/host.sh image bookworm &
+bookworm_image=$!
+trixie_status=0
+tests/wholehost/host.sh image trixie || trixie_status=$?
+wait "$bookworm_image"   # even when trixie's failed: nothing is left building behind us
+((trixie_status == 0)) || exit "$trixie_status"
 
 # Debian's upsd and dummy-ups driver, for the UPS tests (tests/nut/nut.sh starts them, on
 # loopback ports of their own, per test; nothing of NUT runs outside a test).
@@ -28,17 +38,24 @@ step "NUT: nut-server and nut-client (the UPS tests' real upsd)"
 tests/nut/nut.sh setup
 
 step "chromium (renders the timeline SVG in a test)"
-command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+apt_install chromium chromium
 chromium --version
 
 step "format"
 dotnet format Sundown.slnx --verify-no-changes
+# fleet.sh sources nothing (it is copied alone into the whole hosts): its quietly is a copy.
+diff <(sed -n '/^quietly() {/,/^}/p' scripts/lib/quiet.sh) <(sed -n '/^quietly() {/,/^}/p' tests/fleet/fleet.sh) ||
+  { echo "tests/fleet/fleet.sh's quietly differs from scripts/lib/quiet.sh's" >&2; exit 1; }
 
 step "build (warnings are errors)"
 dotnet build Sundown.slnx -c Debug -warnaserror -nologo -clp:NoSummary
 
 step "publish (Native AOT, no warnings)"
 scripts/publish.sh
+
+# The .deb of the published binary, and lintian --fail-on error on it (tests/package/check.sh).
+step "package: the .deb (scripts/package.sh) and lintian"
+tests/package/check.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -94,6 +111,8 @@ bench/list.sh --smoke
 bench/scale.sh --smoke
 bench/drain.sh --smoke
 bench/savehost.sh --smoke
+echo
+echo "scripts/test.sh: $(elapsed) in all"
 if [[ ${CI:-} == true && $skipped -gt 0 ]]; then
   echo "CI=true: $skipped skipped tests; CI must run every test" >&2
   exit 1

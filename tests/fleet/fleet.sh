@@ -49,6 +49,26 @@ trap '[[ -z $tmp ]] || rm -rf "$tmp"' EXIT
 
 say() { printf 'fleet: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+# Runs "$@" with stdout and stderr in a log; on failure prints the log and the exit code on
+# stderr and returns that code. A copy of scripts/lib/quiet.sh's (keep the two alike): this
+# script is also copied alone into the whole hosts, so it sources nothing. stdin is
+# /dev/null: nothing may stop to ask. The log is a file, never a pipe: a daemon a package's
+# postinst starts (libvirtd, through invoke-rc.d) inherits it and may hold it open for as long
+# as it runs, which a pipe's reader would wait for.
+quietly() {
+  local log code=0
+  log=$(mktemp "${TMPDIR:-/tmp}/quietly.XXXXXX")
+  "$@" </dev/null >"$log" 2>&1 || code=$?
+  if ((code != 0)); then
+    {
+      printf -- '--- failed with exit code %d: %s\n' "$code" "$*"
+      cat "$log"
+      printf -- '--- (end of its output)\n'
+    } >&2
+  fi
+  rm -f "$log"
+  return "$code"
+}
 # -q: no "Domain 'x' started" chatter on stdout, which carries our results.
 vsh() { virsh -q -c "$uri" "$@"; }
 
@@ -77,10 +97,13 @@ install_packages() {
   if ((${#missing[@]} == 0)) && compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
     return 0
   fi
-  say "installing ${missing[*]:-nothing (refreshing package lists)}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  ((${#missing[@]} == 0)) || apt-get install -y -qq "${missing[@]}" >&2
+  say "refreshing the package lists"
+  quietly apt-get update -q
+  if ((${#missing[@]} > 0)); then
+    say "installing ${missing[*]}"
+    quietly apt-get install -y -q "${missing[@]}"
+  fi
 }
 
 # Runs "$@" without the file descriptors above 2 that this shell inherited. The daemons
@@ -152,7 +175,7 @@ build_guest() {
   # leaves a half-filled cache directory behind.
   tmp=$(mktemp -d "$cache_root/.build.XXXXXX")
   # Sandbox user root: the _apt user may not write into our 0700 temp dir.
-  (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2)
+  (cd "$tmp" && quietly apt-get download -q -o APT::Sandbox::User=root "$pkg")
   dpkg-deb -x "$tmp"/*.deb "$tmp/deb"
 
   kernel=$(find "$tmp/deb/boot" -name 'vmlinuz-*' -print -quit)

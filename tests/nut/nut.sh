@@ -19,22 +19,18 @@
 # Needs root (the daemons drop to the user nut). stdout carries results only.
 set -euo pipefail
 
+# shellcheck source=../../scripts/lib/quiet.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/quiet.sh"
+
 ups=sundown
 packages=(nut-server nut-client)
 
 say() { printf 'nut: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+# Debian's packages start nothing here (no systemd as PID 1, MODE=none): only their files are used.
 setup() {
-  local missing=()
-  for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  ((${#missing[@]} == 0)) && return
-  say "installing ${missing[*]}"
-  # Debian's packages start nothing here (no systemd as PID 1, MODE=none): only their files are used.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }
+  apt_install nut "${packages[@]}"
 }
 
 # The environment every NUT program of DIR runs in.

@@ -41,6 +41,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../../scripts/lib/quiet.sh
+source "$repo/scripts/lib/quiet.sh"
 cache_root=${SUNDOWN_HOST_CACHE:-/var/cache/sundown-host}
 fleet_cache=${SUNDOWN_FLEET_CACHE:-/var/cache/sundown-fleet}
 mirror=http://deb.debian.org/debian
@@ -92,15 +94,7 @@ image_key() {
 }
 
 install_tools() {
-  local p missing=()
-  for p in debootstrap systemd-container; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q ' installed$' || missing+=("$p")
-  done
-  ((${#missing[@]} == 0)) && return 0
-  say "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq "${missing[@]}" >&2
+  apt_install host debootstrap systemd-container
 }
 
 cmd_image() {
@@ -118,11 +112,9 @@ cmd_image() {
     local build
     build=$(mktemp -d "$cache_root/.build.XXXXXX")
     # An interrupted build leaves only a .build directory, never a half-made image.
-    if ! debootstrap --variant=minbase --include="$include${include_extra[$suite]}" "$suite" "$build/root" "$mirror" \
-      >"$build/debootstrap.log" 2>&1; then
-      tail -n 20 "$build/debootstrap.log" >&2
-      die "debootstrap failed (whole log: $build/debootstrap.log)"
-    fi
+    # On failure debootstrap leaves its detailed log (dpkg's output) in the build's root.
+    quietly debootstrap --variant=minbase --include="$include${include_extra[$suite]}" "$suite" "$build/root" "$mirror" ||
+      die "debootstrap failed (its detailed log, if it got that far: $build/root/debootstrap/debootstrap.log)"
     configure_image "$build/root"
     mv "$build" "$dir"
     # Older images of this release (about 500 MB each) and unnamed ones from before releases
