@@ -77,6 +77,12 @@ internal sealed record UnitFile(string Binary, string? Config, string? StateDire
     /// <summary>True when <paramref name="text"/> is a unit the Debian package shipped.</summary>
     internal static bool IsPackaged(string text) => text.StartsWith(PackageMarker, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Documentation=, with its newline, in the package's units only: the package installs the man
+    /// pages, and systemd-analyze verify fails a unit whose man page is not there (a build from source).
+    /// </summary>
+    private string Documentation => Packaged ? "Documentation=man:sundown(8) man:sundown.toml(5)\n" : "";
+
     /// <summary>The unit's first line: who wrote it, for what, and where local changes go.</summary>
     private string Heading(string unitName) => Packaged
         ? $"{PackageMarker}; local changes go in a drop-in (`systemctl edit {unitName}`), since an upgrade replaces this file.\n" +
@@ -93,7 +99,7 @@ internal sealed record UnitFile(string Binary, string? Config, string? StateDire
         unit.Append(CultureInfo.InvariantCulture, $"""
             [Unit]
             Description=Sundown: guests to a safe state at host shutdown, back at boot
-
+            {Documentation}
             # systemd stops units in the reverse order it starts them: every unit below is still
             # up while ExecStop= runs. libvirt (monolithic or modular daemon, and its sockets):
             After=libvirtd.service virtqemud.service libvirtd.socket virtqemud.socket
@@ -153,7 +159,7 @@ internal sealed record UnitFile(string Binary, string? Config, string? StateDire
         unit.Append(CultureInfo.InvariantCulture, $"""
             [Unit]
             Description=Sundown watch: follows the UPS and stops the guests early enough for the battery
-            # The config's [ups] is what it follows: without one it exits 2, so `sundown install
+            {Documentation}# The config's [ups] is what it follows: without one it exits 2, so `sundown install
             # --enable` enables this unit only when the config has [ups].
 
             # After sundown.service: systemd stops units in the reverse order it starts them, so at
