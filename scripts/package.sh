@@ -27,19 +27,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# One line per step; a step's own output only when it fails.
+# shellcheck source=lib/quiet.sh
+source scripts/lib/quiet.sh
+
+# One line per step; a step's own output only when it fails (quietly, scripts/lib/quiet.sh).
 step() {
-  local what=$1 log
+  local what=$1
   shift
-  log=$(mktemp)
   printf '%s\n' "$what"
-  if ! "$@" >"$log" 2>&1; then
-    cat "$log" >&2
-    rm -f "$log"
-    echo "package: failed: $what" >&2
-    exit 1
-  fi
-  rm -f "$log"
+  quietly "$@" || { echo "package: failed: $what" >&2; exit 1; }
 }
 
 git_version() {
@@ -69,14 +65,7 @@ if ! [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([+~][0-9A-Za-z.+~]+)?$ ]]; then
 fi
 echo "sundown $version"
 
-tools=(debhelper dpkg-dev lintian pandoc)
-missing=()
-for tool in "${tools[@]}"; do
-  dpkg-query -W -f='${Status}' "$tool" 2>/dev/null | grep -q 'install ok installed' || missing+=("$tool")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing ${missing[*]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
+apt_install package debhelper dpkg-dev lintian pandoc
 
 if $publish; then
   # The binary's --version is the package's (the assembly version takes only X.Y.Z).

@@ -50,11 +50,11 @@ diff <(sed -n '/^quietly() {/,/^}/p' scripts/lib/quiet.sh) <(sed -n '/^quietly()
 step "build (warnings are errors)"
 dotnet build Sundown.slnx -c Debug -warnaserror -nologo -clp:NoSummary
 
-step "publish (Native AOT, no warnings)"
-scripts/publish.sh
-
-# The .deb of the published binary, and lintian --fail-on error on it (tests/package/check.sh).
-step "package: the .deb (scripts/package.sh) and lintian"
+# scripts/package.sh publishes the Native AOT binary (no warnings) with the package's version,
+# then builds the .deb; check.sh checks it (contents, fields, scripts, lintian --fail-on error,
+# an install, remove and purge into a scratch root). The tests below use that binary
+# (artifacts/bin/sundown) and the whole-host tests install that package.
+step "publish (Native AOT, no warnings) and package: the .deb, lintian (tests/package/check.sh)"
 tests/package/check.sh
 
 log=$(mktemp)
