@@ -6,7 +6,7 @@
 # cut in real time: the UPS goes on battery with battery.runtime 90 s falling a second a second,
 # LB at 30 s (battery.runtime.low); at 0 the host's PID 1 gets SIGKILL — the power is gone.
 # Contenders:
-#   sundown                 `sundown install --enable` (sundown.service and sundown-watch.service),
+#   sundown                 the package (sundown.service; sundown-watch.service enabled),
 #                           libvirt-guests disabled; stop = ["acpi 50s", "destroy"], the deaf one
 #                           ["acpi 5s", "save", "destroy"]; [ups] margin 15s, budget 120s
 #   NUT + libvirt-guests    no Sundown; libvirt-guests at Debian's defaults (ON_SHUTDOWN=shutdown,
@@ -23,7 +23,7 @@
 #
 #   bench/powercut.sh [REPS]   REPS runs of both contenders (default 3); about 2 minutes each
 #
-# Needs root and the published binary (scripts/publish.sh). Boots whole hosts: run it under
+# Needs root and the package (scripts/package.sh). Boots whole hosts: run it under
 # `flock -o /run/sundown-wholehost.lock` on a quiet machine. Touches no guest of this machine's
 # libvirtd, and runs upsmon only inside the test host.
 set -euo pipefail
@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.."
 
 reps=${1:-3}
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "powercut: REPS must be a positive number, not '$reps'" >&2; exit 2; }
-[[ -x artifacts/bin/sundown ]] || { echo "powercut: artifacts/bin/sundown is missing: run scripts/publish.sh" >&2; exit 1; }
+compgen -G "artifacts/sundown_*_amd64.deb" >/dev/null || { echo "powercut: no artifacts/sundown_*_amd64.deb: run scripts/package.sh" >&2; exit 1; }
 contenders=(sundown "NUT + libvirt-guests")
 results=artifacts/powercut
 project=tests/Sundown.WholeHost.Tests

@@ -3,7 +3,7 @@
 # 10.0, systemd 257; tests/wholehost/host.sh trixie): 8 guests whose policy is to be saved,
 # a real `systemctl poweroff`, then the next boot. The same guests for every contender:
 #
-#   sundown          sundown.service (`sundown install --enable`, libvirt-guests disabled) with
+#   sundown          sundown.service (the package, `host.sh install`; libvirt-guests disabled) with
 #                    [defaults] stop = ["save", "destroy"] and its default [limits] saves (4)
 #   sundown, saves = 8
 #                    the same with [limits] saves = 8: every guest's save at once (not run
@@ -39,7 +39,7 @@
 #   bench/savehost.sh --smoke    Sundown only, 2 guests, 1 run (under a minute), for
 #                                scripts/test.sh
 #
-# Needs root and the published binary (scripts/publish.sh). Boots whole hosts: run it under
+# Needs root and the package (scripts/package.sh). Boots whole hosts: run it under
 # `flock -o /run/sundown-wholehost.lock` on a quiet machine. Touches no guest of this machine's
 # libvirtd: the guests live inside the container's own.
 set -euo pipefail
@@ -55,7 +55,7 @@ fi
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "savehost: REPS must be a positive number, not '$reps'" >&2; exit 2; }
 host=tests/wholehost/host.sh
 release=trixie
-[[ -x artifacts/bin/sundown ]] || { echo "savehost: artifacts/bin/sundown is missing: run scripts/publish.sh" >&2; exit 1; }
+compgen -G "artifacts/sundown_*_amd64.deb" >/dev/null || { echo "savehost: no artifacts/sundown_*_amd64.deb: run scripts/package.sh" >&2; exit 1; }
 # Under /var/tmp/sundown-host-*, where `host.sh sweep` finds what a killed run leaves.
 dir=
 work=$(mktemp -d)
@@ -119,9 +119,9 @@ configure() {
     sundown*)
       local config=$'[defaults]\nstop = ["save", "destroy"]'
       [[ $contender != "sundown, saves = 8" ]] || config+=$'\n[limits]\nsaves = 8'
+      "$host" install "$dir"
       install -D -m 644 /dev/stdin "$dir/root/etc/sundown/sundown.toml" <<<"$config"
       "$host" offline "$dir" systemctl disable libvirt-guests.service >/dev/null
-      "$host" offline "$dir" sundown install --enable >/dev/null
       ;;
     libvirt-guests)
       printf 'ON_BOOT=start\nON_SHUTDOWN=suspend\n' >"$dir/root/etc/default/libvirt-guests"

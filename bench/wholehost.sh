@@ -23,7 +23,7 @@
 #   bench/wholehost.sh [RELEASE] [REPS]   e.g. bench/wholehost.sh trixie 3 (the defaults);
 #                                         RELEASE is bookworm (Debian 12) or trixie (Debian 13)
 #
-# Needs root and the published binary (scripts/publish.sh). Boots whole hosts: run it under
+# Needs root and the package (scripts/package.sh). Boots whole hosts: run it under
 # `flock -o /run/sundown-wholehost.lock` on a quiet machine. Touches no guest of this machine's
 # libvirtd: the guests live inside the container's own.
 set -euo pipefail
@@ -51,7 +51,7 @@ case $release in
     ;;
   *) echo "wholehost: unknown release '$release' (bookworm or trixie)" >&2; exit 2 ;;
 esac
-[[ -x artifacts/bin/sundown ]] || { echo "wholehost: artifacts/bin/sundown is missing: run scripts/publish.sh" >&2; exit 1; }
+compgen -G "artifacts/sundown_*_amd64.deb" >/dev/null || { echo "wholehost: no artifacts/sundown_*_amd64.deb: run scripts/package.sh" >&2; exit 1; }
 results=artifacts/wholehost
 project=tests/Sundown.WholeHost.Tests
 rows=$(mktemp)

@@ -36,9 +36,9 @@ public sealed class DoctorOnHostTests
         string qemuConf = host.InRoot("/etc/libvirt/qemu.conf");
         string shipped = await File.ReadAllTextAsync(qemuConf);
         await File.WriteAllTextAsync(qemuConf, shipped + AutoShutdown);
-        // As the README installs it, but libvirt-guests left enabled as Debian 13 ships it.
+        // As the README installs it, libvirt-guests left enabled as Debian 13 ships it.
+        await host.InstallPackageAsync();
         host.WriteFile("/etc/sundown/sundown.toml", "budget = \"60s\"\n");
-        await host.OfflineAsync("sundown", "install", "--enable");
         await host.BootAsync();
         var guests = await host.UpAsync($"{Once}\tdelay=1");
         await host.CheckedRunAsync("virsh", "autostart", "--once", Once);

@@ -5,7 +5,7 @@ namespace Sundown.WholeHost.Tests;
 
 /// <summary>
 /// A real systemd powers off a real host with guests on it, and boots it again: Sundown's unit, as
-/// `sundown install --enable` writes it, against libvirt's daemons, virt-guest-shutdown.target and
+/// the Debian package installs it, against libvirt's daemons, virt-guest-shutdown.target and
 /// the guests' machine scopes. Then the same host with libvirt-guests.service, as the peer.
 /// </summary>
 [Collection(WholeHost.Collection)]
@@ -285,66 +285,21 @@ public sealed class HostShutdownTests
     }
 
     /// <summary>
-    /// libvirt-guests left enabled beside Sundown, as Debian 13 ships it and as the package leaves
-    /// it (another package's service is never disabled), with ON_BOOT=start: sundown.service is
-    /// ordered After= it, so Sundown's stop runs first, and libvirt-guests finds no guest running;
-    /// at the next boot it has nothing to start. Each guest is stopped once, by Sundown, and
-    /// comes back once, by Sundown.
+    /// The README's set-up, inside the host before it boots: the package installed with apt (which
+    /// enables sundown.service), the config written over its conffile, and sundown-watch.service
+    /// enabled when the config has [ups]. libvirt-guests is disabled here, so that each of these
+    /// tests sees Sundown alone; left enabled beside it, it has a test of its own
+    /// (<see cref="PackageTests"/>).
     /// </summary>
-    [Fact(Timeout = 600_000)]
-    public async Task Libvirt_guests_left_enabled_beside_Sundown_finds_no_guest_running_and_each_guest_is_stopped_and_brought_back_once()
-    {
-        await WholeHost.RequireAsync(HostRelease.Trixie);
-        await using var host = await WholeHost.CreateAsync(HostRelease.Trixie);
-        host.WriteFile("/etc/default/libvirt-guests", $"ON_BOOT=start\nON_SHUTDOWN=shutdown\nPARALLEL_SHUTDOWN=0\nSHUTDOWN_TIMEOUT={AcpiTimeoutSeconds}\n");
-        host.WriteFile("/etc/sundown/sundown.toml", s_config);
-        await host.OfflineAsync("sundown", "install", "--enable");
-        await host.BootAsync();
-        Assert.Equal("active", (await host.RunAsync(["systemctl", "is-active", "libvirt-guests.service"])).Output.Trim());
-        Assert.Equal("active", (await host.RunAsync(["systemctl", "is-active", "sundown.service"])).Output.Trim());
-        var guests = await host.UpAsync($"{Fast}\tdelay=1", $"{SavedOne}\tdelay=2");
-
-        await host.PowerOffAsync();
-
-        var stop = LastRun(host, RunKind.Stop);
-        Assert.Equal(new Dictionary<string, GuestOutcome?>
-        {
-            [Fast] = GuestOutcome.Shutdown,
-            [SavedOne] = GuestOutcome.Saved,
-        }, stop.Guests.ToDictionary(g => g.Name, g => g.Outcome));
-        var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
-        var script = journal.LinesWith("libvirt-guests.sh[").ToList();
-        Assert.Contains(script, line => line.Contains("no running guests.", StringComparison.Ordinal));
-        Assert.DoesNotContain(script, line => line.Contains("Shutting down guests", StringComparison.Ordinal) || line.Contains("Suspending guests", StringComparison.Ordinal));
-        Assert.True(
-            journal.RequireSystemd("Stopped sundown.service").Index < journal.RequireSystemd("Stopping libvirt-guests.service").Index,
-            "libvirt-guests began to stop before Sundown's stop had ended");
-        Assert.False(File.Exists(host.InRoot("/var/lib/libvirt/libvirt-guests")), "libvirt-guests recorded guests to start at boot");
-        Assert.Equal(1, Count(await File.ReadAllTextAsync(guests[Fast].SerialLog), "guest: power button"));
-
-        await host.BootAsync();
-        var start = LastRun(host, RunKind.Start);
-        Assert.Equal(new Dictionary<string, GuestOutcome?>
-        {
-            [Fast] = GuestOutcome.Started,
-            [SavedOne] = GuestOutcome.Restored,
-        }, start.Guests.ToDictionary(g => g.Name, g => g.Outcome));
-        await WaitForAsync(guests[Fast].SerialLog, log => Count(log, "guest: up") == 2, $"'{Fast}' did not boot again");
-        string bootLog = await host.CheckedRunAsync("journalctl", "-b", "-o", "cat", "-u", "libvirt-guests.service");
-        Assert.DoesNotContain("Resuming guest", bootLog, StringComparison.Ordinal);
-        // Started once: a second start (by libvirt-guests, or Sundown's unit started again) would boot it a third time.
-        Assert.True((await host.RunAsync(["test", "-e", "/run/sundown/boot-restore-done"])).ExitCode == 0, "the boot's restore left no marker");
-        await host.CheckedRunAsync("systemctl", "restart", "sundown.service");
-        Assert.Equal(1, Count(await File.ReadAllTextAsync(guests[SavedOne].SerialLog), "guest: up"));
-        Assert.Equal("shut off", (await host.CheckedRunAsync("virsh", "domstate", guests[Fast].Uuid)).Trim());
-    }
-
-    /// <summary>The README's set-up, inside the host before it boots: libvirt-guests off, the unit on.</summary>
     internal static async Task InstallSundownAsync(WholeHost host, string config)
     {
+        await host.InstallPackageAsync();
         host.WriteFile("/etc/sundown/sundown.toml", config);
         await host.OfflineAsync("systemctl", "disable", "libvirt-guests.service");
-        await host.OfflineAsync("sundown", "install", "--enable");
+        if (config.Contains("[ups]", StringComparison.Ordinal))
+        {
+            await host.OfflineAsync("systemctl", "enable", "sundown-watch.service");
+        }
     }
 
     /// <summary>sundown.service's TimeoutStopSec= as the booted host's systemd has it.</summary>
@@ -396,7 +351,7 @@ public sealed class HostShutdownTests
     private const string KernelPowerDown = "reboot: Power down";
 
     /// <summary>How often <paramref name="marker"/> occurs: kernel messages may share its line on the serial console.</summary>
-    private static int Count(string text, string marker)
+    internal static int Count(string text, string marker)
     {
         int count = 0;
         for (int at = text.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = text.IndexOf(marker, at + marker.Length, StringComparison.Ordinal))
@@ -407,7 +362,7 @@ public sealed class HostShutdownTests
         return count;
     }
 
-    private static async Task WaitForAsync(string path, Func<string, bool> condition, string failure)
+    internal static async Task WaitForAsync(string path, Func<string, bool> condition, string failure)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (!condition(await File.ReadAllTextAsync(path)))

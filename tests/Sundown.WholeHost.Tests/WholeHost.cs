@@ -57,7 +57,7 @@ internal sealed class WholeHost : IAsyncDisposable
         Requires.That(image.ExitCode == 0, $"host.sh image {release} failed: {image.Error}");
     }
 
-    /// <summary>A new host of <paramref name="release"/> with the published sundown installed (not enabled), not booted.</summary>
+    /// <summary>A new host of <paramref name="release"/>, without Sundown, not booted.</summary>
     internal static async Task<WholeHost> CreateAsync(string release = HostRelease.Bookworm)
     {
         // Under /var/tmp, not /tmp: a tmpfs /tmp would hold every guest's writes in memory.
@@ -77,6 +77,15 @@ internal sealed class WholeHost : IAsyncDisposable
         File.WriteAllText(full, text);
         File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
+
+    /// <summary>
+    /// Installs Sundown's package with apt while the host is not booted, as the README says
+    /// (<paramref name="deb"/>: this checkout's artifacts/sundown_*_amd64.deb); its postinst enables sundown.service.
+    /// </summary>
+    internal Task InstallPackageAsync(string? deb = null) => ScriptAsync(deb is null ? ["install"] : ["install", deb]);
+
+    /// <summary>Copies a package into the host; returns its path inside, for an apt install in the booted host.</summary>
+    internal async Task<string> CopyIntoAsync(string deb) => (await ScriptAsync(["copy", deb])).Output.Trim();
 
     /// <summary>Runs a command in the host's root while it is not booted (systemctl enable works offline).</summary>
     internal Task<ProcessRunner.Result> OfflineAsync(params string[] command) => ScriptAsync(["offline", .. command]);

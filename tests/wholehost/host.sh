@@ -5,8 +5,12 @@
 #   host.sh image [RELEASE]    build (or reuse) the cached host image; prints its directory
 #   host.sh create DIR [RELEASE]
 #                              a new host in DIR (an overlay on the image): the fleet's guest
-#                              image and fleet.sh, and the published sundown installed the way
-#                              the README says; nothing enabled, nothing booted
+#                              image and fleet.sh; no Sundown, nothing booted
+#   host.sh install DIR [DEB]  installs Sundown's package into the host while it is not booted,
+#                              with apt, as the README says (DEB: artifacts/sundown_*_amd64.deb,
+#                              built by scripts/package.sh); its postinst enables sundown.service
+#   host.sh copy DIR DEB       copies DEB into the host as /var/tmp/NAME (prints that path), for
+#                              an apt install inside the booted host
 #   host.sh offline DIR CMD..  runs CMD in the host's root while it is not booted (systemctl
 #                              enable/disable work offline)
 #   host.sh boot DIR           boots it in the background and waits until systemd is up
@@ -46,8 +50,11 @@ source "$repo/scripts/lib/quiet.sh"
 cache_root=${SUNDOWN_HOST_CACHE:-/var/cache/sundown-host}
 fleet_cache=${SUNDOWN_FLEET_CACHE:-/var/cache/sundown-fleet}
 mirror=http://deb.debian.org/debian
-# libpam-systemd: polkitd (pulled in by libvirt-daemon-system) needs logind.
-include=systemd,systemd-sysv,dbus,libpam-systemd,libvirt-daemon-system,qemu-system-x86
+# libpam-systemd: polkitd (pulled in by libvirt-daemon-system) needs logind. libsqlite3-0:
+# Sundown's package depends on it (and on libvirt0 and libc6, there already), and the host has
+# no network for apt to fetch it. man-db and bash-completion: what an operator has, for the
+# package's man pages and completion (tests/Sundown.WholeHost.Tests/PackageTests.cs).
+include=systemd,systemd-sysv,dbus,libpam-systemd,libvirt-daemon-system,qemu-system-x86,libsqlite3-0,man-db,bash-completion
 # What each release adds. trixie: libvirt 11.3's headers, which the binding's ABI test also
 # compiles against (tests/Sundown.Libvirt.Tests/Abi), from outside the image; and Network UPS
 # Tools 2.8.1 (upsd, the dummy-ups driver, upsmon) for the power-cut tests
@@ -160,8 +167,6 @@ cmd_create() {
   image=$(cmd_image "$release")
   guest=$(readlink -f "$fleet_cache/current") || true
   [[ -f $guest/initrd.gz ]] || die "no fleet guest image in $fleet_cache: run tests/fleet/fleet.sh setup"
-  local sundown=$repo/artifacts/bin
-  [[ -x $sundown/sundown ]] || die "$sundown/sundown is missing: run scripts/publish.sh"
 
   # An overlay: every host starts from the same image, and what it writes (guests, logs,
   # journals) stays in DIR/upper across its reboots. A create that fails half-way leaves
@@ -176,12 +181,6 @@ cmd_create() {
   cp -r "$guest" "$root/var/cache/sundown-fleet/"
   ln -sfn "${guest##*/}" "$root/var/cache/sundown-fleet/current"
   install -m 755 "$repo/tests/fleet/fleet.sh" "$root/usr/local/bin/fleet.sh"
-
-  # Sundown, as README.md's "Install on a host" says.
-  install -d "$root/usr/local/lib/sundown"
-  install -m 755 "$sundown"/* "$root/usr/local/lib/sundown/"
-  ln -sfn /usr/local/lib/sundown/sundown "$root/usr/local/bin/sundown"
-  install -d -m 755 "$root/etc/sundown"
 
   # A container artifact, countered: this machine has cgroup v1, and there systemd 257 (Debian
   # 13) does not learn that a guest's machine scope emptied after it sent SIGTERM at shutdown,
@@ -203,6 +202,36 @@ cmd_offline() {
   [[ -d $dir/root/etc ]] || die "no host in $dir"
   running "$dir" && die "the host in $dir is booted; use run"
   systemd-nspawn -q -D "$dir/root" --register=no --keep-unit --private-network --pipe -- "$@"
+}
+
+# The package this checkout built: exactly one, or the caller must name it.
+package_deb() {
+  local debs=("$repo"/artifacts/sundown_*_amd64.deb)
+  [[ -f ${debs[0]} ]] || die "no artifacts/sundown_*_amd64.deb: run scripts/package.sh"
+  ((${#debs[@]} == 1)) || die "more than one artifacts/sundown_*_amd64.deb (${debs[*]##*/}): name the one to install"
+  printf '%s\n' "${debs[0]}"
+}
+
+cmd_copy() {
+  local dir=$1 deb=${2:?usage: host.sh copy DIR DEB}
+  [[ -f $deb ]] || die "no package $deb"
+  [[ -d $dir/root/var/tmp ]] || die "no host in $dir"
+  install -m 644 "$deb" "$dir/root/var/tmp/${deb##*/}"
+  printf '/var/tmp/%s\n' "${deb##*/}"
+}
+
+# apt, as an operator installs it, in the host's root before it boots: every dependency is in
+# the image already (the host has no network), and the postinst enables sundown.service
+# offline (deb-systemd-helper); it starts nothing, since systemd is not running there.
+cmd_install() {
+  local dir=$1 deb=${2:-}
+  [[ -n $deb ]] || deb=$(package_deb)
+  running "$dir" && die "the host in $dir is booted; copy the package in and run apt there"
+  local inside
+  inside=$(cmd_copy "$dir" "$deb")
+  quietly cmd_offline "$dir" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$inside" ||
+    die "apt-get install $inside failed in the host"
+  rm -f "$dir/root$inside"
 }
 
 cmd_boot() {
@@ -326,7 +355,7 @@ cmd_sweep() {
 case ${1:-} in
   image) cmd_image "${@:2}" ;;
   sweep) cmd_sweep ;;
-  create | offline | boot | run | poweroff | pid | cut | remove)
+  create | install | copy | offline | boot | run | poweroff | pid | cut | remove)
     [[ -n ${2:-} ]] || die "usage: host.sh $1 DIR"
     "cmd_$1" "$2" "${@:3}"
     ;;
