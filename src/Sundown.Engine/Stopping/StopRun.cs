@@ -304,9 +304,12 @@ public static class StopRun
             {
                 journal.SetRunBudget(run, beforePlan + budget);
             }
-            catch (JournalException e)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the tightened budget is not journaled, continuing"));
+                // Not only JournalException: whatever the journal throws here, the follower must go
+                // on following the battery, and the stop is already held to the tightened budget.
+                string why = e is JournalException ? e.Message : $"{e.Message} ({e.GetType().Name})";
+                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{why}; the tightened budget is not journaled, continuing"));
             }
         }
 

@@ -7,6 +7,7 @@ using Sundown.Core.Ups;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
 using Sundown.Engine.Journaling;
+using Sundown.Engine.Power;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Starting;
 using Sundown.Engine.Stopping;
@@ -155,12 +156,25 @@ public static class WatchLoop
             }
         }
 
+        /// <summary>
+        /// One reading through <see cref="PowerBudget.TryReadAsync"/>, held to its timeout whatever the
+        /// reader does: the reading, or null once it has been said that the UPS cannot be read.
+        /// </summary>
         private async Task<UpsReading?> ReadAsync(CancellationToken cancel)
         {
-            string error;
+            UpsReading? reading;
+            string? error;
             try
             {
-                var reading = await ups.ReadAsync(cancel).WaitAsync(request.ReadTimeout, time, cancel);
+                (reading, error) = await PowerBudget.TryReadAsync(ups, time, cancel);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            if (reading is not null)
+            {
                 if (_upsError is not null)
                 {
                     Say(WatchSeverity.Notice, $"the UPS {ups.Name} answers again ({reading.StatusText})");
@@ -170,23 +184,6 @@ public static class WatchLoop
                 _upsError = null;
                 _unreadableSaidAt = null;
                 return reading;
-            }
-            catch (UpsException e)
-            {
-                error = e.Message;
-            }
-            catch (TimeoutException)
-            {
-                error = $"no answer in {Durations.Format(request.ReadTimeout)}";
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-            {
-                return null;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // Whatever a reader throws, watch goes on: it is the UPS that is unreadable, not watch that is broken.
-                error = $"{e.Message} ({e.GetType().Name})";
             }
 
             var now = time.GetUtcNow();

@@ -17,9 +17,6 @@ public sealed record WatchRequest(SundownConfig Config, UpsConfig Ups, IReadOnly
     /// <summary>How long opening and listing the hosts for the worst case may take, together: the trigger waits on it.</summary>
     public TimeSpan HostTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A bound above the UPS reader's own timeout, so that no reader, however broken, holds the loop.</summary>
-    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
     /// <summary>How often an unreadable UPS is said again at priority err.</summary>
     public TimeSpan UnreadableRepeat { get; init; } = TimeSpan.FromMinutes(1);
 }
