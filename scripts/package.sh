@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package artifacts/sundown_VERSION_amd64.deb with Debian's own tools
-# (debhelper through dpkg-buildpackage), then checks it with lintian: errors fail the build,
-# warnings are shown (each one is fixed or overridden, with its reason, in debian/).
+# (debhelper through dpkg-buildpackage), then checks it with lintian: errors and warnings fail
+# the build (each one is fixed or overridden, with its reason, in debian/).
 #
 #   scripts/package.sh [--version V] [--no-publish]
 #
@@ -11,7 +11,8 @@
 #
 # The version comes from `git describe --tags --match 'v[0-9]*'`: on the tag vX.Y.Z it is
 # X.Y.Z; N commits after it, X.Y.Z+gitN.gHASH (which dpkg sorts after X.Y.Z and before the
-# next release); with no tag yet, 0.0.0+gitN.gHASH. The build happens in artifacts/package/
+# next release); with no tag, R~gitN.gHASH, R the release debian/changelog's top entry names
+# (sorted before R). The build happens in artifacts/package/
 # (ignored by git) on a copy of debian/, whose changelog gets this version: the repository is
 # never left changed. Needs root for apt (the tools are installed when missing).
 set -euo pipefail
@@ -52,7 +53,11 @@ git_version() {
       echo "${described#v}+git$count.g$hash"
     fi
   else
-    echo "0.0.0+git$(git rev-list --count HEAD).g$(git rev-parse --short HEAD)"
+    # No release tag here (a clone without tags): a build on the way to the release that
+    # debian/changelog names, which dpkg sorts before it.
+    local release
+    release=$(sed -n '1s/^sundown (\([0-9.]*\)).*/\1/p' debian/changelog)
+    echo "${release:-0.0.0}~git$(git rev-list --count HEAD).g$(git rev-parse --short HEAD)"
   fi
 }
 
@@ -99,12 +104,23 @@ deb=artifacts/sundown_${version}_amd64.deb
 mv "$work/sundown_${version}_amd64.deb" "$deb"
 echo "built $deb ($(du -h "$deb" | cut -f1))"
 
-# Errors fail; warnings and the rest are shown (there should be none: see debian/*.lintian-overrides).
-# As nobody when root: lintian unpacks what it checks, and says it should not be root.
-as_user=()
-if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
-  as_user=(runuser -u nobody --)
-fi
+# lintian: an error or a warning fails the build (each one is fixed, or overridden with its reason
+# in debian/sundown.lintian-overrides); the informational tags are shown. As nobody when root
+# (lintian says it should not run as root), on a copy nobody can read, from /: the checkout may
+# sit in a directory only root may enter (mktemp -d makes them 0700).
+lintian_as_nobody() {
+  local copy code=0
+  if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
+    lintian "$@" "$deb"
+    return
+  fi
+  copy=$(mktemp -d /tmp/sundown-lintian.XXXXXX)
+  chmod 755 "$copy"
+  install -m 644 "$deb" "$copy/"
+  env -C / runuser -u nobody -- lintian "$@" "$copy/${deb##*/}" || code=$?
+  rm -rf "$copy"
+  return "$code"
+}
 echo "lintian $deb"
-"${as_user[@]}" lintian --fail-on error --display-info "$deb"
-echo "lintian: no errors"
+lintian_as_nobody --fail-on error,warning --display-info
+echo "lintian: no errors, no warnings"
