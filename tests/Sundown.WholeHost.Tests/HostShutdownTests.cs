@@ -196,7 +196,7 @@ public sealed class HostShutdownTests
 
     /// <summary>
     /// A drop-in gives the stop less time than its budget, as an operator's edit or a continued run
-    /// would: only sundown's EXTEND_TIMEOUT_USEC= (at once, then every 5 s, each for 10 s more) keeps
+    /// would: only sundown's EXTEND_TIMEOUT_USEC= (at once up to its limit, then every 5 s for 10 s more) keeps
     /// systemd from killing it at 8 s. Without the notifications (NotifyAccess=none) systemd does
     /// kill it: the control case, which shows the extension is what the first case sees.
     /// </summary>

@@ -112,7 +112,7 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
             _start = _time.GetUtcNow();
             _limit = _start + BeforePlanLimit;
             _planned = false;
-            Send($"{Extend()}STATUS={Status()}");
+            Send($"{Extend(whole: true)}STATUS={Status()}");
             StartTicking();
         }
     }
@@ -133,7 +133,7 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
                 _up.Add(guest.Guest.Uuid);
             }
 
-            Send($"{(_announceStopping ? "STOPPING=1\n" : "")}{Extend()}STATUS={Status()}");
+            Send($"{(_announceStopping ? "STOPPING=1\n" : "")}{Extend(whole: true)}STATUS={Status()}");
             StartTicking();
         }
     }
@@ -192,11 +192,18 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
         }
     }
 
-    /// <summary>The EXTEND_TIMEOUT_USEC= line, capped at the limit; empty once the limit is reached.</summary>
-    private string Extend()
+    /// <summary>
+    /// The EXTEND_TIMEOUT_USEC= line, capped at the limit; empty once the limit is reached.
+    /// <paramref name="whole"/>: up to the limit at once, as the first line of a phase asks. systemd
+    /// only ever moves its timer later (service.c, service_extend_event_source_timeout), so that one
+    /// line already holds the timer off until the limit, as TimeoutStopSec= = budget + margin did:
+    /// a stop whose ticks come late (a thread pool starved by blocked libvirt calls) or are dropped
+    /// is not killed before then. The ticks after it ask for two intervals each.
+    /// </summary>
+    private string Extend(bool whole = false)
     {
         var extension = _limit - _time.GetUtcNow();
-        if (extension > Extension)
+        if (!whole && extension > Extension)
         {
             extension = Extension;
         }
