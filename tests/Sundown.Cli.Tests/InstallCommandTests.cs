@@ -52,6 +52,19 @@ public sealed class InstallCommandTests : IDisposable
     });
 
     [Fact(Timeout = 60_000)]
+    public async Task Without_enable_install_marks_this_boots_restore_done_too() => await Task.Run(() =>
+    {
+        // `systemctl enable --now sundown.service` by hand after it must start no guest either.
+        string systemctl = FakeSystemctl("exit 0");
+
+        var result = Install(systemctl);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(["daemon-reload"], File.ReadAllLines(Calls));
+        Assert.True(File.Exists(Path.Combine(RunDirectory, Sundown.Engine.Starting.BootRestoreMarker.FileName)));
+    });
+
+    [Fact(Timeout = 60_000)]
     public async Task Install_refuses_to_overwrite_a_unit_it_did_not_write() => await Task.Run(() =>
     {
         string systemctl = FakeSystemctl("exit 0");

@@ -270,6 +270,10 @@ internal static class InstallCommand
             booted = false;
         }
 
+        // This boot had no restore of Sundown's, and must have none: a start of the unit later in
+        // it, by `--enable`'s hint or by hand after `systemctl enable`, starts no guest (as the
+        // package's postinst does, the boot's restore marker is written first).
+        bool marked = booted && MarkBootRestored(runDirectory, error);
         if (!enable)
         {
             // systemctl enable works offline too, so the hint holds either way.
@@ -286,11 +290,9 @@ internal static class InstallCommand
             return ExitCodes.Error;
         }
 
-        // Not started here: an install changes no running service. This boot had no restore of
-        // Sundown's, and must have none: starting the unit later in it starts no guest (as the
-        // package's postinst does, the boot's restore marker is written first).
+        // Not started here: an install changes no running service.
         output.WriteLine($"Enabled {UnitFile.Name}: from the next boot on, it stops the guests at shutdown and restores them at boot.");
-        if (booted && MarkBootRestored(runDirectory, error))
+        if (marked)
         {
             output.WriteLine($"To cover the next shutdown already: `systemctl start {UnitFile.Name}` (it starts no guest: this boot's restore is done).");
         }
