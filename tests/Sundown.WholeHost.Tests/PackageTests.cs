@@ -58,6 +58,8 @@ public sealed class PackageTests
             Assert.Equal("active", await SystemctlAsync(host, "is-active", "sundown.service"));
             Assert.Equal("disabled", await SystemctlAsync(host, "is-enabled", "sundown-watch.service"));
             Assert.Null(LastRunOrNull(host, RunKind.Start)?.Guests.FirstOrDefault());
+            // Brought nothing back because of the marker the postinst wrote, not only because there was nothing yet.
+            Assert.Contains("Nothing restored: this boot's restore was done already", await host.CheckedRunAsync("journalctl", "-b", "-o", "cat", "-u", "sundown.service"), StringComparison.Ordinal);
             Assert.Equal(ids, await DomainIdsAsync(host, guests.Keys));
             await host.CheckedRunAsync("systemd-analyze", "verify", "/usr/lib/systemd/system/sundown.service", "/usr/lib/systemd/system/sundown-watch.service");
             Assert.Contains("sundown", await host.CheckedRunAsync("man", "-P", "cat", "8", "sundown"), StringComparison.Ordinal);
@@ -73,6 +75,7 @@ public sealed class PackageTests
             Assert.Equal(version, await InstalledVersionAsync(host));
             Assert.Equal(Edited, await File.ReadAllTextAsync(host.InRoot("/etc/sundown/sundown.toml")));
             Assert.Equal(invocation, await SystemctlAsync(host, "show", "-p", "InvocationID", "--value", "sundown.service"));
+            Assert.Equal("no", await SystemctlAsync(host, "show", "-p", "NeedDaemonReload", "--value", "sundown.service"));
             Assert.Equal("active", await SystemctlAsync(host, "is-active", "sundown.service"));
             Assert.Equal(ids, await DomainIdsAsync(host, guests.Keys));
             Assert.Equal(1, Count(await File.ReadAllTextAsync(guests[Fast].SerialLog), "guest: up"));
@@ -131,7 +134,15 @@ public sealed class PackageTests
             Assert.True(File.Exists(Path.Combine(host.StateDirectory, Journal.FileName)), "remove deleted the journal");
             Assert.Equal(ids, await DomainIdsAsync(host, guests.Keys));
 
-            // apt purge: nothing of the package left, the guests still untouched.
+            // Installed again after the remove: the unit is loaded and running again, so the next
+            // shutdown is covered, and still no guest is touched.
+            await AptAsync(host, "install", await host.CopyIntoAsync(deb));
+            Assert.Equal("active", await SystemctlAsync(host, "is-active", "sundown.service"));
+            Assert.Equal("no", await SystemctlAsync(host, "show", "-p", "NeedDaemonReload", "--value", "sundown.service"));
+            Assert.Equal(Edited, await File.ReadAllTextAsync(host.InRoot("/etc/sundown/sundown.toml")));
+            Assert.Equal(ids, await DomainIdsAsync(host, guests.Keys));
+
+            // apt purge (from installed: remove, then purge): nothing of the package left, the guests still untouched.
             await AptAsync(host, "purge", "sundown");
             Assert.NotEqual(0, (await host.RunAsync(["dpkg-query", "-W", "-f", "${Status}", "sundown"])).ExitCode);
             Assert.False(Directory.Exists(host.InRoot("/etc/sundown")), "purge left /etc/sundown");
