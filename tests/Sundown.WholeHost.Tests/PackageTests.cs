@@ -157,6 +157,30 @@ public sealed class PackageTests
         }
     }
 
+    /// <summary>
+    /// The install on a running Debian 12 host: its systemd 252 finds the package's units through
+    /// /lib (merged /usr), which the postinst must take for the package's own before it starts one.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Apt_install_on_a_running_Debian_12_host_enables_and_starts_the_unit_and_brings_nothing_back()
+    {
+        await WholeHost.RequireAsync(HostRelease.Bookworm);
+        string deb = PackageFile.Current();
+        await using var host = await WholeHost.CreateAsync(HostRelease.Bookworm);
+        await host.BootAsync();
+        var guests = await host.UpAsync($"{Fast}\tdelay=1");
+        var ids = await DomainIdsAsync(host, guests.Keys);
+
+        await AptAsync(host, "install", await host.CopyIntoAsync(deb));
+
+        Assert.Equal("enabled", await SystemctlAsync(host, "is-enabled", "sundown.service"));
+        Assert.Equal("active", await SystemctlAsync(host, "is-active", "sundown.service"));
+        Assert.Contains("Nothing restored: this boot's restore was done already", await host.CheckedRunAsync("journalctl", "-b", "-o", "cat", "-u", "sundown.service"), StringComparison.Ordinal);
+        await host.CheckedRunAsync("systemd-analyze", "verify", "/usr/lib/systemd/system/sundown.service", "/usr/lib/systemd/system/sundown-watch.service");
+        Assert.Contains("sundown", await host.CheckedRunAsync("man", "-P", "cat", "8", "sundown"), StringComparison.Ordinal);
+        Assert.Equal(ids, await DomainIdsAsync(host, guests.Keys));
+    }
+
     private static async Task AptAsync(WholeHost host, string verb, string what)
     {
         // As an operator types it; DEBIAN_FRONTEND only because nobody is there to answer.
