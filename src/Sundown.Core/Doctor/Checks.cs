@@ -20,6 +20,7 @@ public static partial class Checks
     {
         var findings = new List<Finding>();
         Gathering(facts, findings);
+        Sqlite(facts, findings);
         LibvirtGuests(facts, findings);
         DaemonSettings(facts, findings);
         AutoShutdownCutShort(facts, guests, findings);

@@ -33,6 +33,8 @@ public static class FindingCodes
     public const string TransientGuest = "transient-guest";
     public const string TransientCannotSave = "transient-cannot-save";
 
+    public const string SqliteMissing = "sqlite-missing";
+
     public const string SaveSpaceShort = "save-space-short";
     public const string SaveSpaceTight = "save-space-tight";
 

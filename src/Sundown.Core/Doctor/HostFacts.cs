@@ -47,6 +47,12 @@ public sealed record HostFacts(
     /// <summary>The UPS of the config's [ups], read now, and NUT's upsmon.conf; nothing when neither is there.</summary>
     public UpsFacts Ups { get; init; } = UpsFacts.None;
 
+    /// <summary>
+    /// Why the host's SQLite (libsqlite3.so.0) cannot be loaded, naming the fix; null when it loads.
+    /// Without it Sundown keeps no journal at all.
+    /// </summary>
+    public string? SqliteProblem { get; init; }
+
     /// <summary>The machine's distribution (PRETTY_NAME of /etc/os-release), to say whose default a setting is; null when unknown.</summary>
     public string? OsName { get; init; }
 }

@@ -8,6 +8,7 @@ using Sundown.Core.Ups;
 using Sundown.Engine.Config;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
+using Sundown.Engine.Journaling;
 using Sundown.Engine.Power;
 
 namespace Sundown.Engine.Doctor;
@@ -72,6 +73,7 @@ public static class DoctorRun
             LibvirtVersion = request.LibvirtVersion,
             LogindConfs = HostFactsReader.Logind(request.Paths),
             OsName = HostFactsReader.OsName(request.Paths),
+            SqliteProblem = Journal.SqliteLoadFailure,
             Ups = HostFactsReader.Ups(request.Paths, upsReading),
         };
         return new DoctorReport(Checks.Run(facts, guests, config));

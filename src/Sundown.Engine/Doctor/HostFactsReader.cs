@@ -117,7 +117,9 @@ internal static class HostFactsReader
     /// <summary>The typical shutdown of each guest and the save speed, from the journal when there is one (it is never created here).</summary>
     internal static JournalHistory History(string stateDirectory, IEnumerable<Guest> guests)
     {
-        if (!File.Exists(Path.Combine(stateDirectory, Journal.FileName)))
+        // Without SQLite no journal can be read: sqlite-missing says so, with its fix, not
+        // not-checked (whose fix, running as root, would not help).
+        if (!File.Exists(Path.Combine(stateDirectory, Journal.FileName)) || Journal.SqliteLoadFailure is not null)
         {
             return JournalHistory.None;
         }

@@ -51,6 +51,13 @@ public sealed partial class Journal : IDisposable
     public bool IsInMemory { get; private init; }
 
     /// <summary>
+    /// Null when the host's SQLite can be loaded; else why not, naming libsqlite3.so.0 and the fix.
+    /// Without it there is no journal at all, not even in memory: the stop at shutdown then goes
+    /// on without one (<c>StopRun</c>), and doctor says so.
+    /// </summary>
+    public static string? SqliteLoadFailure => SystemSqlite.LoadFailure;
+
+    /// <summary>
     /// Opens the journal of a state directory, creating the directory (0700), the file and
     /// the schema as needed, and bringing an older schema up to date.
     /// </summary>
@@ -307,31 +314,43 @@ public sealed partial class Journal : IDisposable
 
     private static SqliteConnection Connect(string path)
     {
+        // The host's SQLite (the package depends on libsqlite3-0): missing or broken on a binary
+        // copied to a host without it, or a package installed with --force-depends.
         try
         {
             SystemSqlite.EnsureLoaded();
-            return new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = path,
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                // One connection for the journal's life: a pool would only keep the file
-                // open after Dispose.
-                Pooling = false,
-                // How long a statement retries while another process holds the database's lock
-                // (the default is 30 s): only a foreign writer can, since another sundown would
-                // hold the state lock. Past it the journal is reported unusable and a stop goes
-                // on in memory, instead of spending its budget waiting.
-                DefaultTimeout = 2,
-            }.ToString());
         }
-        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
+        catch (JournalException e)
         {
-            // The host's SQLite (the package depends on libsqlite3-0): this is a binary copied
-            // to a host without it.
-            throw new JournalException(
-                $"cannot open the journal {path}: SQLite cannot be loaded ({SystemSqlite.Soname} is missing: install libsqlite3-0)", e);
+            throw new JournalException($"cannot open the journal {path}: {e.Message}", e);
+        }
+
+        try
+        {
+            return NewConnection(path);
+        }
+        catch (TypeInitializationException e)
+        {
+            // Microsoft.Data.Sqlite's static set-up, which looks for a bundled SQLite when no
+            // provider was set: not expected once EnsureLoaded succeeded, but the same fault.
+            throw new JournalException($"cannot open the journal {path}: SQLite cannot be set up ({e.InnerException?.Message ?? e.Message}): {SystemSqlite.Fix}", e);
         }
     }
+
+    private static SqliteConnection NewConnection(string path) =>
+        new(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            // One connection for the journal's life: a pool would only keep the file
+            // open after Dispose.
+            Pooling = false,
+            // How long a statement retries while another process holds the database's lock
+            // (the default is 30 s): only a foreign writer can, since another sundown would
+            // hold the state lock. Past it the journal is reported unusable and a stop goes
+            // on in memory, instead of spending its budget waiting.
+            DefaultTimeout = 2,
+        }.ToString());
 
     private static void Configure(SqliteConnection connection)
     {

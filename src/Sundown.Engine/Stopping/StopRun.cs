@@ -23,7 +23,7 @@ namespace Sundown.Engine.Stopping;
 /// A run that was killed is continued by the next stop when it is the same stop picked up again
 /// (<see cref="Continuation"/>).
 /// </summary>
-public static class StopRun
+public static partial class StopRun
 {
     /// <summary>How long a stop keeps trying to reach a libvirtd that went away.</summary>
     private static readonly TimeSpan s_reconnectFor = TimeSpan.FromSeconds(60);
@@ -56,14 +56,13 @@ public static class StopRun
         string state = request.StateDirectory;
         using var stateLock = request.JournalInMemory ? null
             : StateLock.TryAcquire(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing without the lock")));
-        var journal = request.JournalInMemory ? Journal.OpenInMemory()
-            : Journal.OpenOrInMemory(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing with the journal in memory (the restore list is kept in the guests' own libvirt metadata)")));
+        var journal = OpenJournal(request, Found);
         return await RunAsync(request, open, time, observer, interrupt, faults, Found, journal, began);
     }
 
     private static async Task<StopResult> RunAsync(
         StopRequest request, Func<string, IGuestHost> open, TimeProvider time, IStopObserver? observer, CancellationToken interrupt,
-        List<Fault> faults, Action<Fault> found, Journal opened, DateTimeOffset began)
+        List<Fault> faults, Action<Fault> found, Journal? opened, DateTimeOffset began)
     {
         var journal = opened;
         try
@@ -101,11 +100,11 @@ public static class StopRun
             RunRecord? unfinished = null;
             try
             {
-                unfinished = journal.FindUnfinishedRun(RunKind.Stop);
+                unfinished = journal?.FindUnfinishedRun(RunKind.Stop);
             }
             catch (JournalException e)
             {
-                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; no run to continue is looked for, continuing"));
+                found(new Fault(FaultKinds.Journal, journal?.FilePath, $"{e.Message}; no run to continue is looked for, continuing"));
             }
 
             var decision = Continuation.Decide(unfinished, request.Only, request.Budget, now, BootTime(now));
@@ -114,6 +113,11 @@ public static class StopRun
             // The run and its guests, the restore list with them, before the first step.
             long BeginNewRun()
             {
+                if (journal is null)
+                {
+                    return UnjournaledRun;
+                }
+
                 long id = journal.BeginRun(RunKind.Stop, now, decision.Budget, request.Only);
                 journal.RecordGuests(id, entries.Select(e => Record(e.Guest, e.Policy)));
                 return id;
@@ -121,13 +125,14 @@ public static class StopRun
 
             try
             {
-                if (decision.Abandoned is { } why)
+                // Without a journal there is no unfinished run, so nothing to close or continue.
+                if (journal is not null && decision.Abandoned is { } why)
                 {
                     journal.FinishRun(unfinished!.Id, now, ExitCodes.Interrupted);
                     found(new Fault(FaultKinds.Continuation, $"run {unfinished.Id}", $"{why}: closed as abandoned, and a new run begins"));
                 }
 
-                if (decision.Continue)
+                if (journal is not null && decision.Continue)
                 {
                     run = unfinished!.Id;
                     // From now on, the new request's budget: the run's own is what it spent so far plus that.
@@ -140,7 +145,7 @@ public static class StopRun
                     run = BeginNewRun();
                 }
             }
-            catch (JournalException e) when (!journal.IsInMemory)
+            catch (JournalException e) when (journal is { IsInMemory: false })
             {
                 // The disk filled or went away between the open and here: the same run, in memory.
                 found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; continuing with the journal in memory"));
@@ -154,7 +159,7 @@ public static class StopRun
             // Only the hosts that listed: one that froze after its open would hang the executor's
             // first call to it (its event subscription).
             var hostsByUri = hosts.Hosts.Where(host => listed.Contains(host.Uri)).ToDictionary(host => host.Uri);
-            if (journal.IsInMemory)
+            if (journal is null or { IsInMemory: true })
             {
                 await KeepRestoreListInGuestsAsync(hostsByUri, entries, run, now, request.Budget, time, found);
             }
@@ -166,7 +171,7 @@ public static class StopRun
             }
             catch (JournalException e)
             {
-                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; planning with the default estimates, continuing"));
+                found(new Fault(FaultKinds.Journal, journal?.FilePath, $"{e.Message}; planning with the default estimates, continuing"));
                 estimates = Estimates.Default;
             }
 
@@ -174,7 +179,7 @@ public static class StopRun
             // budget does, counted from the stop's beginning, not from its first step.
             var plan = Planner.Build(entries, Left(decision.Budget, time.GetUtcNow() - began), request.Config.Limits, estimates);
             var executor = new StopExecutor(
-                hostsByUri, request.Config.Limits, new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found, estimates: estimates);
+                hostsByUri, request.Config.Limits, journal is null ? new UnjournaledSteps() : new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found, estimates: estimates);
             var runStart = time.GetUtcNow();
             // Where the journal counts the run's budget from: a continued run's own beginning.
             var runBegan = continued ? unfinished!.StartedAt : now;
@@ -199,11 +204,11 @@ public static class StopRun
             RunRecord? record = null;
             try
             {
-                record = journal.LoadRun(run);
+                record = journal?.LoadRun(run);
             }
             catch (JournalException e)
             {
-                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
+                found(new Fault(FaultKinds.Journal, journal?.FilePath, $"{e.Message}; the report is built from what this process saw"));
             }
 
             // Where the journal missed what this process saw (a write that failed mid-run, the disk
@@ -224,11 +229,11 @@ public static class StopRun
             {
                 try
                 {
-                    journal.FinishRun(run, finishedAt, exitCode);
+                    journal?.FinishRun(run, finishedAt, exitCode);
                 }
                 catch (JournalException e)
                 {
-                    found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the run is not closed in the journal, continuing"));
+                    found(new Fault(FaultKinds.Journal, journal?.FilePath, $"{e.Message}; the run is not closed in the journal, continuing"));
                 }
 
                 // What FinishRun wrote, without reading the whole run back a second time.
@@ -245,7 +250,7 @@ public static class StopRun
         finally
         {
             // The journal this run ended with: the one it opened, or the one in memory it fell back to.
-            journal.Dispose();
+            journal?.Dispose();
         }
     }
 
@@ -279,7 +284,7 @@ public static class StopRun
     /// A UPS that stops answering leaves the plan as it is: a fault, once.
     /// </summary>
     private static Task FollowBatteryAsync(
-        StopRequest request, StopExecutor executor, Journal journal, long run, TimeSpan beforePlan, DateTimeOffset runStart,
+        StopRequest request, StopExecutor executor, Journal? journal, long run, TimeSpan beforePlan, DateTimeOffset runStart,
         TimeProvider time, IStopObserver? observer, Action<Fault> found, CancellationToken stop)
     {
         if (request.Ups is not { } ups)
@@ -302,14 +307,14 @@ public static class StopRun
                 $"the rest of the stop is held to end {Seconds(budget)} after it began, not {was}");
             try
             {
-                journal.SetRunBudget(run, beforePlan + budget);
+                journal?.SetRunBudget(run, beforePlan + budget);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Not only JournalException: whatever the journal throws here, the follower must go
                 // on following the battery, and the stop is already held to the tightened budget.
                 string why = e is JournalException ? e.Message : $"{e.Message} ({e.GetType().Name})";
-                found(new Fault(FaultKinds.Journal, journal.FilePath, $"{why}; the tightened budget is not journaled, continuing"));
+                found(new Fault(FaultKinds.Journal, journal?.FilePath, $"{why}; the tightened budget is not journaled, continuing"));
             }
         }
 
