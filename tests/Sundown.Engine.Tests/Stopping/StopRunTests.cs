@@ -50,8 +50,10 @@ public sealed class StopRunTests : IDisposable
         // The new request's budget, not what the killed run had left (less this stop's own set-up:
         // the lock, the journal, the connect and the listing count against it).
         Assert.InRange(second.Plan.Budget!.Value, TimeSpan.FromSeconds(59), TimeSpan.FromMinutes(1));
-        // The run's budget is what the killed run spent plus the new minute.
-        Assert.InRange(second.Report.BudgetSeconds!.Value, 60.5, 65);
+        // The run's budget is what the killed run spent plus the new minute: more than the minute,
+        // by the part of the 0.7 s that the first run had begun (its own set-up, slow on a busy
+        // machine, comes before its start: CI once saw 0.13 s of it).
+        Assert.InRange(second.Report.BudgetSeconds!.Value, 60.01, 65);
         Assert.Equal(ExitCodes.SomeForced, second.ExitCode);
         Assert.Equal(GuestState.Shutoff, _world[deaf.Uuid].Info.State);
         var outcomes = second.Report.Guests.ToDictionary(g => g.Name, g => g.Outcome);
