@@ -12,7 +12,9 @@
 #   libvirt auto-shutdown + save   (trixie only) the same and auto_shutdown_try_save = "persistent"
 # For each: the time from `systemctl poweroff` to the host's exit, how long systemd waited for
 # the contender's unit (— for libvirt's auto-shutdown: it has none), and how each guest's QEMU
-# ended (from libvirt's log of it).
+# ended (from libvirt's log of it). Then the data-safety table: every guest writes numbered,
+# synced records to its own disk; once the host is down each disk is checked from outside
+# (e2fsck, and the last record against the last one the guest had synced before the poweroff).
 #
 # The runs are the whole-host tests themselves (tests/Sundown.WholeHost.Tests: HostShutdownTests,
 # AutoShutdownPeerTests), which also check what happened to every guest; each run writes its
@@ -55,7 +57,9 @@ compgen -G "artifacts/sundown_*_amd64.deb" >/dev/null || { echo "wholehost: no a
 results=artifacts/wholehost
 project=tests/Sundown.WholeHost.Tests
 rows=$(mktemp)
-trap 'rm -f "$rows"' EXIT
+data_rows=$(mktemp)
+data_header=
+trap 'rm -f "$rows" "$data_rows"' EXIT
 
 tests/wholehost/host.sh image "$release" >/dev/null   # built once, outside the runs' timing
 tests/wholehost/host.sh sweep
@@ -73,6 +77,11 @@ for ((run = 1; run <= reps; run++)); do
     [[ -f $file ]] || continue
     header=$(head -n 1 "$file")
     tail -n 1 "$file" >>"$rows"
+  done
+  for file in "$results/data/$release"-*.md; do
+    [[ -f $file ]] || continue
+    data_header=$(head -n 1 "$file")
+    tail -n 1 "$file" >>"$data_rows"
   done
 done
 [[ -n $header ]] || { echo "wholehost: no test wrote a row for $release (see $results.log)" >&2; exit 1; }
@@ -118,4 +127,14 @@ for c in "${contenders[@]}"; do
       print line
     }' "$rows"
 done
+
+# Data safety: each run's row as it is (every guest's disk, checked from outside once the host
+# was down: clean, recovered — consistent once its journal is replayed — or damaged).
+if [[ -n $data_header ]]; then
+  printf '\n%s\n' "$data_header"
+  awk -F'|' '{ printf "|"; for (i = 2; i < NF; i++) printf (i >= 3 && i <= 5) ? "---:|" : "---|"; print "" }' <<<"$data_header"
+  for c in "${contenders[@]}"; do
+    awk -F'|' -v c=" $c " '$2 == c' "$data_rows"
+  done
+fi
 exit $missing

@@ -30,8 +30,11 @@ public sealed class AutoShutdownPeerTests
         Assert.NotEqual("active", (await host.RunAsync(["systemctl", "is-active", "libvirt-guests.service"])).Output.Trim());
         Assert.NotEqual(0, (await host.RunAsync(["systemctl", "cat", "sundown.service"])).ExitCode);
         var guests = await host.UpAsync(StandardFleet);
+        await GuestDisks.WaitForRecordsAsync(guests);
+        var synced = GuestDisks.LastSynced(guests);
 
         var powerOff = await host.PowerOffAsync();
+        var disks = await GuestDisks.CheckAsync(host, guests, Names, synced);
 
         var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
         var fates = GuestFates.AtPowerOff(host, journal, Names);
@@ -65,7 +68,21 @@ public sealed class AutoShutdownPeerTests
             }
         }
 
-        new ShutdownRecord(trySave ? "libvirt auto-shutdown + save" : "libvirt auto-shutdown", powerOff, null, fates, host.Release).Write();
+        // Whatever shut down did so cleanly; what it saved or PID 1 killed lost no synced record.
+        foreach (var disk in disks)
+        {
+            var fate = fates.Single(f => f.Guest == disk.Guest).Fate;
+            if (fate == GuestFate.ShutDown)
+            {
+                GuestDisks.AssertSafe(disk);
+            }
+
+            Assert.True(disk.Lost == 0, $"'{disk.Guest}' ({fate}) lost {disk.Lost} records");
+        }
+
+        var record = new ShutdownRecord(trySave ? "libvirt auto-shutdown + save" : "libvirt auto-shutdown", powerOff, null, fates, host.Release);
+        record.Write();
+        new DataSafetyRecord(record, disks).Write();
 
         // The next boot: auto_shutdown_restore (on by default) marked every guest it acted on
         // autostart-once, the killed ones too, and libvirtd starts them all: the saved ones from

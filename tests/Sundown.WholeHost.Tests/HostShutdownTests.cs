@@ -19,15 +19,16 @@ public sealed class HostShutdownTests
 
     /// <summary>
     /// The fleet of the poweroff tests, every contender's (AutoShutdownPeerTests' too), in the
-    /// order the results table lists them.
+    /// order the results table lists them. Each guest writes numbered, synced records to its own
+    /// disk, which <see cref="GuestDisks"/> reads from outside once the host is down.
     /// </summary>
     internal static readonly string[] StandardFleet =
     [
-        $"{Fast}\tdelay=1",
-        $"{Slow}\tdelay=6",
-        $"{Deaf}\tignore_acpi",
-        $"{Paused}\tpaused delay=2",
-        $"{SavedOne}\tdelay=2",
+        $"{Fast}\tdelay=1 disk",
+        $"{Slow}\tdelay=6 disk",
+        $"{Deaf}\tignore_acpi disk",
+        $"{Paused}\tpaused delay=2 disk",
+        $"{SavedOne}\tdelay=2 disk",
     ];
 
     /// <summary>The ACPI timeout both contenders get.</summary>
@@ -71,8 +72,11 @@ public sealed class HostShutdownTests
         Assert.Matches(@"(?m)^After=.*\blibvirtd\.service\b", scopeOrder);
         var timeout = await StopTimeoutAsync(host);
         Assert.Equal(TimeSpan.FromSeconds(120), timeout); // static: the stop extends it to the 60 s budget + 30 s itself
+        await GuestDisks.WaitForRecordsAsync(guests);
+        var synced = GuestDisks.LastSynced(guests);
 
         var powerOff = await host.PowerOffAsync();
+        var disks = await GuestDisks.CheckAsync(host, guests, Names, synced);
 
         // Sundown's journal, written inside the host: each guest per its policy.
         var stop = LastRun(host, RunKind.Stop);
@@ -126,7 +130,16 @@ public sealed class HostShutdownTests
         Assert.Empty(journal.LinesWith("Cannot write data: Broken pipe"));
         var unitStop = journal.AssertStoppedWithin("sundown.service", timeout);
 
-        new ShutdownRecord("sundown", powerOff, unitStop, fates, host.Release).Write();
+        // The disks, from outside: the guests shut down left clean filesystems with every record
+        // they had synced; the saved one's is still mounted (checked again below, after its restore).
+        foreach (var disk in disks.Where(d => d.Guest is Fast or Slow or Paused))
+        {
+            GuestDisks.AssertSafe(disk);
+        }
+
+        var record = new ShutdownRecord("sundown", powerOff, unitStop, fates, host.Release);
+        record.Write();
+        new DataSafetyRecord(record, disks).Write();
 
         // The next boot: the unit's `sundown start` brings back exactly what ran; the saved guest
         // is resumed, not booted again.
@@ -155,8 +168,22 @@ public sealed class HostShutdownTests
 
         Assert.Equal(1, Count(await File.ReadAllTextAsync(guests[SavedOne].SerialLog), "guest: up"));
         // And it is alive where it left off: its power button still works.
+        // It goes on writing after its last record before the save, and shuts down with them all.
+        await WaitForAsync(guests[SavedOne].SerialLog, log => GuestDisks.LastSynced(log) > synced[SavedOne], "the restored guest wrote no record after its restore");
         await host.CheckedRunAsync("virsh", "shutdown", guests[SavedOne].Uuid);
         await WaitForAsync(guests[SavedOne].SerialLog, log => log.Contains("guest: power button", StringComparison.Ordinal), "the restored guest ignored its power button");
+        await WaitForShutOffAsync(host, guests[SavedOne]);
+        GuestDisks.AssertSafe(await GuestDisks.CheckOneAsync(host.InRoot(GuestDisks.DiskPath(guests[SavedOne].Uuid)), SavedOne, synced[SavedOne]));
+    }
+
+    private static async Task WaitForShutOffAsync(WholeHost host, FleetScript.UpGuest guest)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((await host.CheckedRunAsync("virsh", "domstate", guest.Uuid)).Trim() != "shut off")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"'{guest.Name}' was not shut off 60 s after its power button");
+            await Task.Delay(200);
+        }
     }
 
     [Fact(Timeout = 600_000)]
@@ -256,8 +283,11 @@ public sealed class HostShutdownTests
         await host.BootAsync();
         Assert.Equal("active", (await host.RunAsync(["systemctl", "is-active", "libvirt-guests.service"])).Output.Trim());
         var guests = await host.UpAsync(StandardFleet);
+        await GuestDisks.WaitForRecordsAsync(guests);
+        var synced = GuestDisks.LastSynced(guests);
 
         var powerOff = await host.PowerOffAsync();
+        var disks = await GuestDisks.CheckAsync(host, guests, Names, synced);
 
         var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
         Assert.NotEmpty(journal.LinesWith("libvirt-guests.sh["));
@@ -281,7 +311,14 @@ public sealed class HostShutdownTests
             Assert.Contains(journal.LinesWith("libvirt-guests.sh["), line => line.Contains($"Shutdown of guest {name} complete", StringComparison.Ordinal));
         }
 
-        new ShutdownRecord("libvirt-guests", powerOff, unitStop, fates, host.Release).Write();
+        foreach (var disk in disks.Where(d => d.Guest is Fast or Slow or SavedOne))
+        {
+            GuestDisks.AssertSafe(disk);
+        }
+
+        var record = new ShutdownRecord("libvirt-guests", powerOff, unitStop, fates, host.Release);
+        record.Write();
+        new DataSafetyRecord(record, disks).Write();
     }
 
     /// <summary>
