@@ -23,6 +23,37 @@ internal static class FleetScript
     /// <summary><c>fleet.sh up</c>'s standard input: one "NAME\tOPTIONS" line per guest.</summary>
     internal static string Spec(IEnumerable<string> specLines) => string.Join('\n', specLines) + "\n";
 
+    /// <summary>Where <c>fleet.sh up</c> puts the disk of a guest with the option <c>disk</c> (on the host that runs it).</summary>
+    internal static string DiskPath(string uuid) => System.IO.Path.Combine("/var/lib/sundown-fleet", uuid, "disk.qcow2");
+
+    /// <summary>
+    /// <c>fleet.sh disk-check</c>'s verdict: whether the filesystem is clean (fsck finds nothing,
+    /// the journal needs no recovery, the records are one sequence) and the last complete record.
+    /// </summary>
+    internal sealed record DiskCheck(bool Clean, long Last);
+
+    /// <summary>Reads <c>fleet.sh disk-check</c>'s one line: "clean" or "dirty", TAB, the last record.</summary>
+    internal static DiskCheck ParseDiskCheck(string output)
+    {
+        string[] parts = output.Trim().Split('\t');
+        if (parts.Length != 2 || parts[0] is not ("clean" or "dirty") || !long.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out long last))
+        {
+            throw new FormatException($"not a disk-check line: '{output}'");
+        }
+
+        return new DiskCheck(parts[0] == "clean", last);
+    }
+
+    /// <summary>
+    /// The last record a disk guest's writer announced on its serial console ("guest: synced N"):
+    /// from then on record N is on the disk. 0 if none yet. Kernel messages may share a line.
+    /// </summary>
+    internal static long LastSynced(string serialLog) =>
+        System.Text.RegularExpressions.Regex.Matches(serialLog, @"guest: synced (\d+)")
+            .Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(0)
+            .Max();
+
     /// <summary>Reads <c>fleet.sh up</c>'s output: UUID, TAB, name, TAB, serial log per line.</summary>
     internal static IReadOnlyList<UpGuest> ParseUp(string output) =>
         [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -45,6 +45,21 @@ internal static class Fleet
         Assert.True(down.ExitCode == 0, $"fleet.sh down failed: {down.Error}");
     }
 
+    /// <summary>Checks a disk guest's disk from outside with <c>fleet.sh disk-check</c> (QEMU may hold it).</summary>
+    internal static async Task<FleetScript.DiskCheck> DiskCheckAsync(string uuid)
+    {
+        var check = await ProcessRunner.RunAsync(Script, ["disk-check", FleetScript.DiskPath(uuid)], timeout: TimeSpan.FromMinutes(1));
+        Assert.True(check.ExitCode == 0, $"fleet.sh disk-check failed: {check.Error}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"disk-check {uuid}: {check.Output.Trim()} {check.Error.Trim()}");
+        return FleetScript.ParseDiskCheck(check.Output);
+    }
+
+    /// <summary>The last record the guest's writer has announced as synced, read from its serial log now.</summary>
+    internal static long LastSynced(FleetGuest guest) => FleetScript.LastSynced(File.ReadAllText(guest.LogPath));
+
+    internal static Task<ProcessRunner.Result> VirshAsync(params string[] args) =>
+        ProcessRunner.RunAsync("virsh", ["-q", "-c", Uri, .. args], timeout: TimeSpan.FromMinutes(1));
+
     internal static Task<ProcessRunner.Result> SundownAsync(params string[] args) =>
         ProcessRunner.RunAsync(SundownBinary, args, timeout: TimeSpan.FromMinutes(2));
 }
