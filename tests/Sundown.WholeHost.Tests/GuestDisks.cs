@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Sundown.Testing;
 
 namespace Sundown.WholeHost.Tests;
@@ -9,43 +7,37 @@ namespace Sundown.WholeHost.Tests;
 /// disk-check</c>: its filesystem's state and its last record, beside the last record the guest
 /// had reported synced before the poweroff was asked for.
 /// </summary>
-/// <param name="State">disk-check's word: clean, recovered (consistent once its journal is replayed) or damaged.</param>
-/// <param name="LastOnDisk">The last whole record on the disk.</param>
+/// <param name="Clean">disk-check's verdict: unmounted cleanly, fsck finds nothing, the records are one sequence.</param>
+/// <param name="LastOnDisk">The last whole record on the disk (after its journal is replayed, for a dirty one).</param>
 /// <param name="SyncedBefore">The last record the guest printed as synced before the poweroff request.</param>
-internal sealed record DiskCheck(string Guest, string State, int LastOnDisk, int SyncedBefore)
+internal sealed record DiskCheck(string Guest, bool Clean, long LastOnDisk, long SyncedBefore)
 {
     /// <summary>Records the guest had synced before the stop began that the disk no longer holds.</summary>
-    internal int Lost => Math.Max(0, SyncedBefore - LastOnDisk);
+    internal long Lost => Math.Max(0, SyncedBefore - LastOnDisk);
 
-    internal bool Clean => State == "clean";
+    internal string State => Clean ? "clean" : "dirty";
 }
 
-internal static partial class GuestDisks
+internal static class GuestDisks
 {
     /// <summary>Where fleet.sh keeps a guest's disk, inside the host that runs it.</summary>
     internal static string DiskPath(string uuid) => $"/var/lib/sundown-fleet/{uuid}/disk.qcow2";
 
     /// <summary>The last record each guest has printed as synced ("guest: synced N"), by name; 0 when none yet.</summary>
-    internal static Dictionary<string, int> LastSynced(IReadOnlyDictionary<string, FleetScript.UpGuest> guests) =>
-        guests.Values.ToDictionary(g => g.Name, g => LastSynced(File.ReadAllText(g.SerialLog)));
-
-    internal static int LastSynced(string serialLog)
-    {
-        var all = Synced().Matches(serialLog);
-        return all.Count == 0 ? 0 : int.Parse(all[^1].Groups["n"].Value, CultureInfo.InvariantCulture);
-    }
+    internal static Dictionary<string, long> LastSynced(IReadOnlyDictionary<string, FleetScript.UpGuest> guests) =>
+        guests.Values.ToDictionary(g => g.Name, g => FleetScript.LastSynced(File.ReadAllText(g.SerialLog)));
 
     /// <summary>Waits until every guest has synced a few records: a check of a disk nobody wrote to proves nothing.</summary>
     internal static async Task WaitForRecordsAsync(IReadOnlyDictionary<string, FleetScript.UpGuest> guests, int atLeast = 3)
     {
         foreach (var guest in guests.Values)
         {
-            await HostShutdownTests.WaitForAsync(guest.SerialLog, log => LastSynced(log) >= atLeast, $"'{guest.Name}' did not sync {atLeast} records");
+            await HostShutdownTests.WaitForAsync(guest.SerialLog, log => FleetScript.LastSynced(log) >= atLeast, $"'{guest.Name}' did not sync {atLeast} records");
         }
     }
 
     /// <summary>Checks each guest's disk in <paramref name="host"/>'s root (the host may be down: nothing runs inside).</summary>
-    internal static async Task<List<DiskCheck>> CheckAsync(WholeHost host, IReadOnlyDictionary<string, FleetScript.UpGuest> guests, IEnumerable<string> names, IReadOnlyDictionary<string, int> syncedBefore)
+    internal static async Task<List<DiskCheck>> CheckAsync(WholeHost host, IReadOnlyDictionary<string, FleetScript.UpGuest> guests, IEnumerable<string> names, IReadOnlyDictionary<string, long> syncedBefore)
     {
         var checks = new List<DiskCheck>();
         foreach (string name in names)
@@ -56,22 +48,18 @@ internal static partial class GuestDisks
         return checks;
     }
 
-    internal static async Task<DiskCheck> CheckOneAsync(string disk, string name, int syncedBefore)
+    internal static async Task<DiskCheck> CheckOneAsync(string disk, string name, long syncedBefore)
     {
         var result = await ProcessRunner.RunAsync(FleetScript.Path, ["disk-check", disk], timeout: TimeSpan.FromMinutes(2));
         Assert.True(result.ExitCode == 0, $"fleet.sh disk-check {disk} ('{name}'): exit {result.ExitCode}\n{result.Error}");
-        string[] fields = result.Output.Trim().Split('\t');
-        Assert.True(fields.Length == 2 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out _), $"fleet.sh disk-check printed '{result.Output.Trim()}', not STATE<TAB>LAST");
-        return new DiskCheck(name, fields[0], int.Parse(fields[1], CultureInfo.InvariantCulture), syncedBefore);
+        var verdict = FleetScript.ParseDiskCheck(result.Output);
+        return new DiskCheck(name, verdict.Clean, verdict.Last, syncedBefore);
     }
 
     /// <summary>A guest that was shut down has a clean filesystem and every record it had synced before the stop.</summary>
     internal static void AssertSafe(DiskCheck check)
     {
-        Assert.True(check.Clean, $"'{check.Guest}': its filesystem is {check.State} after its shutdown");
+        Assert.True(check.Clean, $"'{check.Guest}': its filesystem is dirty after its shutdown (fleet.sh disk-check says why on stderr)");
         Assert.True(check.Lost == 0, $"'{check.Guest}': the disk ends at record {check.LastOnDisk}, but it had synced {check.SyncedBefore} before the stop began");
     }
-
-    [GeneratedRegex(@"guest: synced (?<n>\d+)")]
-    private static partial Regex Synced();
 }

@@ -169,7 +169,7 @@ public sealed class HostShutdownTests
         Assert.Equal(1, Count(await File.ReadAllTextAsync(guests[SavedOne].SerialLog), "guest: up"));
         // And it is alive where it left off: its power button still works.
         // It goes on writing after its last record before the save, and shuts down with them all.
-        await WaitForAsync(guests[SavedOne].SerialLog, log => GuestDisks.LastSynced(log) > synced[SavedOne], "the restored guest wrote no record after its restore");
+        await WaitForAsync(guests[SavedOne].SerialLog, log => FleetScript.LastSynced(log) > synced[SavedOne], "the restored guest wrote no record after its restore");
         await host.CheckedRunAsync("virsh", "shutdown", guests[SavedOne].Uuid);
         await WaitForAsync(guests[SavedOne].SerialLog, log => log.Contains("guest: power button", StringComparison.Ordinal), "the restored guest ignored its power button");
         await WaitForShutOffAsync(host, guests[SavedOne]);
