@@ -129,6 +129,13 @@ public sealed class SnapshotPolicyTests
     }
 
     [Fact]
+    public void Without_history_a_snapshot_is_given_three_seconds()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(3), Estimates.Default.Snapshot);
+        Assert.Equal(TimeSpan.FromSeconds(3), new Estimates(1e6).Snapshot);
+    }
+
+    [Fact]
     public void The_plan_puts_the_snapshot_first_for_running_and_paused_guests_only_and_counts_its_time()
     {
         var policy = GuestPolicy.Default with { Stop = StopLadder.Create("acpi 30s", "destroy"), Snapshots = 2 };
