@@ -124,6 +124,29 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
         var plan = await Fleet.SundownAsync("plan", "-c", Fleet.Uri, "--config", config, "--state-dir", _stateDir);
         Assert.Contains("snapshot (up to ", plan.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("snapshot (up to 3.0s", plan.Output, StringComparison.Ordinal);
+
+        // doctor: nothing to say while the chains are what snapshots = 2 keeps; with snapshots = 0,
+        // Sundown's snapshots are left behind and the quiet guest's chain of 3 is longer than 0 + 2.
+        Assert.Empty(await SnapshotFindingsAsync(config));
+        string zero = Path.Combine(_configDir, "zero.toml");
+        await File.WriteAllTextAsync(zero, "[defaults]\nsnapshots = 0\n");
+        File.SetUnixFileMode(zero, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var findings = await SnapshotFindingsAsync(zero);
+        Assert.Contains(("quiet", "snapshots-left-behind"), findings);
+        Assert.Contains(("operator", "snapshots-left-behind"), findings);
+        Assert.Contains(("quiet", "snapshot-chain-long"), findings);
+        Assert.DoesNotContain(findings, f => f.Guest == "readonly");
+    }
+
+    private async Task<List<(string Guest, string Code)>> SnapshotFindingsAsync(string config)
+    {
+        var doctor = await Fleet.SundownAsync("doctor", "-c", Fleet.Uri, "--config", config, "--state-dir", _stateDir, "--json");
+        using var json = JsonDocument.Parse(doctor.Output);
+        var names = _guests.ToDictionary(g => g.Value.Uuid, g => g.Key);
+        return [.. json.RootElement.GetProperty("findings").EnumerateArray()
+            .Where(f => f.GetProperty("code").GetString()!.StartsWith("snapshot", StringComparison.Ordinal))
+            .Where(f => f.TryGetProperty("uuid", out var uuid) && uuid.ValueKind == JsonValueKind.String && names.ContainsKey(uuid.GetString()!))
+            .Select(f => (names[f.GetProperty("uuid").GetString()!], f.GetProperty("code").GetString()!))];
     }
 
     private async Task StartAllAsync()
