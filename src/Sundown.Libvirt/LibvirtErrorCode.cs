@@ -24,6 +24,7 @@ public enum LibvirtErrorCode
     OperationTimeout = 68,
     ArgumentUnsupported = 74,
     OperationAborted = 78,
+    NoDomainSnapshot = 72,
     NoDomainMetadata = 80,
     OperationUnsupported = 84,
     AgentUnresponsive = 86,

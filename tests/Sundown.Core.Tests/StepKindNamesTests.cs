@@ -7,7 +7,7 @@ public sealed class StepKindNamesTests
     [Fact]
     public void Every_step_kind_has_the_word_configs_plans_and_journals_use()
     {
-        string[] contract = ["agent", "acpi", "save", "destroy", "resume", "wakeup"];
+        string[] contract = ["agent", "acpi", "save", "destroy", "resume", "wakeup", "snapshot"];
 
         var names = Enum.GetValues<StepKind>().Select(kind => kind.ToName());
 

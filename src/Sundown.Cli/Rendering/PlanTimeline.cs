@@ -71,6 +71,7 @@ internal static class PlanTimeline
     {
         StepKind.Agent or StepKind.Acpi => $"{Seconds.Format(step.WorstCaseStart)} {step.Kind.ToName()} (wait {Seconds.Format(step.Duration)})",
         StepKind.Save => $"{Seconds.Format(step.WorstCaseStart)} save (~{Seconds.Format(step.Duration)})",
+        StepKind.Snapshot => $"{Seconds.Format(step.WorstCaseStart)} snapshot (up to {Seconds.Format(step.Duration)}, skipped if it would not fit)",
         _ => $"{Seconds.Format(step.WorstCaseStart)} {step.Kind.ToName()}",
     };
 }

@@ -10,6 +10,7 @@ internal static class StepColors
         "save" => "#f28e2b",
         "destroy" => "#e15759",
         "start" => "#59a14f",
+        "snapshot" => "#b07aa1",
         _ => "#9c9c9c",
     };
 
@@ -21,6 +22,7 @@ internal static class StepColors
         "save" => 209,
         "destroy" => 167,
         "start" => 71,
+        "snapshot" => 139,
         _ => 247,
     };
 
@@ -34,6 +36,7 @@ internal static class StepColors
         "start" => '+',
         "resume" => 'r',
         "wakeup" => 'w',
+        "snapshot" => 'n',
         _ => '?',
     };
 

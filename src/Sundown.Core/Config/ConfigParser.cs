@@ -175,7 +175,8 @@ public static class ConfigParser
                 "order" => overrides with { Order = reader.Integer(value, key) },
                 "restore" => overrides with { Restore = reader.Restore(value, key) },
                 "start_delay" => overrides with { StartDelay = reader.Duration(value, key) },
-                _ => throw reader.Error(node, $"unknown key '{key}' in {where} (expected {string.Join(", ", alsoAllowed.Concat(["stop", "order", "restore", "start_delay"]))})"),
+                "snapshots" => overrides with { Snapshots = reader.Snapshots(value, key) },
+                _ => throw reader.Error(node, $"unknown key '{key}' in {where} (expected {string.Join(", ", alsoAllowed.Concat(["stop", "order", "restore", "start_delay", "snapshots"]))})"),
             };
         }
 
@@ -238,6 +239,12 @@ public static class ConfigParser
         {
             int count = Integer(value, key);
             return count >= 0 ? count : throw Error(value, $"{key}: expected 0 (no limit) or more");
+        }
+
+        internal int Snapshots(ValueSyntax value, string key)
+        {
+            int count = Integer(value, key);
+            return SnapshotRule.CheckKept(count) is { } problem ? throw Error(value, $"{key}: {problem}") : count;
         }
 
         internal TimeSpan Duration(ValueSyntax value, string key)

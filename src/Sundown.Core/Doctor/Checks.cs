@@ -29,6 +29,7 @@ public static partial class Checks
         SaveSpace(facts, guests, findings);
         Budget(facts, guests, config, findings);
         Ups(facts, guests, config, findings);
+        Snapshots(facts, guests, findings);
         return
         [
             .. findings

@@ -45,4 +45,8 @@ public static class FindingCodes
     public const string UpsMarginExceedsRuntime = "ups-margin-exceeds-runtime";
     public const string NutLowBatteryTooLate = "nut-low-battery-too-late";
     public const string UpsmonNoShutdownCmd = "upsmon-no-shutdowncmd";
+
+    public const string SnapshotsLeftBehind = "snapshots-left-behind";
+    public const string SnapshotsBeyondKept = "snapshots-beyond-kept";
+    public const string SnapshotChainLong = "snapshot-chain-long";
 }

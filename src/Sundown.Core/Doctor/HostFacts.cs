@@ -53,6 +53,9 @@ public sealed record HostFacts(
     /// </summary>
     public string? SqliteProblem { get; init; }
 
+    /// <summary>The guests' snapshots and disk chains, for the guests whose host could say.</summary>
+    public ImmutableArray<GuestSnapshots> Snapshots { get; init; } = [];
+
     /// <summary>The machine's distribution (PRETTY_NAME of /etc/os-release), to say whose default a setting is; null when unknown.</summary>
     public string? OsName { get; init; }
 }

@@ -43,6 +43,27 @@ public interface IGuestHost : IDisposable
     /// </summary>
     void AbortJob(string uuid) => throw new HostException(HostErrorKind.Unsupported, $"this host cannot abort a job of {uuid}");
 
+    /// <summary>
+    /// Makes a disk-only external snapshot, atomic (all disks or none), of every writable
+    /// file-backed disk of a running or paused guest; with <paramref name="quiesce"/>, its
+    /// filesystems are frozen through the guest agent meanwhile. Blocks until done. A host that
+    /// cannot (libvirt's test driver has no disk-only snapshots) fails with
+    /// <see cref="HostErrorKind.Unsupported"/>.
+    /// </summary>
+    SnapshotMade CreateDiskSnapshot(string uuid, string name, string description, bool quiesce) =>
+        throw new HostException(HostErrorKind.Unsupported, $"this host cannot snapshot {uuid}");
+
+    /// <summary>Every snapshot of the guest (Sundown's and others').</summary>
+    IReadOnlyList<SnapshotInfo> ListSnapshots(string uuid) =>
+        throw new HostException(HostErrorKind.Unsupported, $"this host cannot list the snapshots of {uuid}");
+
+    /// <summary>Deletes one snapshot; an external one is merged back into its disk by block commit. Blocks until done.</summary>
+    void DeleteSnapshot(string uuid, string name) =>
+        throw new HostException(HostErrorKind.Unsupported, $"this host cannot delete a snapshot of {uuid}");
+
+    /// <summary>Every disk of the guest with its backing chain (for doctor); empty where the host cannot say.</summary>
+    IReadOnlyList<Inventory.SnapshotXml.Disk> ListDisks(string uuid) => [];
+
     /// <summary>Starts the guest; from its managed-save image when it has one.</summary>
     void Start(string uuid, bool paused = false);
 

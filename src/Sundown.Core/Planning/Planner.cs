@@ -30,13 +30,13 @@ public static class Planner
             .Select(group => new TierNeeds(group.Key, [.. group.OrderBy(p => p.Guest.Name, StringComparer.Ordinal)], limits))
             .ToList();
 
-        var (scale, dropSaves) = FitToBudget(tiers, budget);
+        var (scale, dropSaves, dropSnapshots) = FitToBudget(tiers, budget);
         // What the tiers after each one need, summed from the last tier back: one pass, not a
         // sum over the later tiers for every tier.
         var needAfter = new TimeSpan[tiers.Count];
         for (int i = tiers.Count - 2; i >= 0; i--)
         {
-            needAfter[i] = needAfter[i + 1] + tiers[i + 1].Need(scale, dropSaves);
+            needAfter[i] = needAfter[i + 1] + tiers[i + 1].Need(scale, dropSaves, dropSnapshots);
         }
 
         var planned = ImmutableArray.CreateBuilder<PlanTier>(tiers.Count);
@@ -48,7 +48,7 @@ public static class Planner
             // allowances, every tier's deadline is "now" and everything is destroyed at once.
             TimeSpan? deadline = budget is { } b ? Max(b - needAfter[i], clock) : null;
             var saveReserve = dropSaves ? TimeSpan.Zero : tier.SaveNeed;
-            var guestsOfTier = tier.Guests.Select(p => p.Finish(clock, deadline, saveReserve, scale, dropSaves)).ToImmutableArray();
+            var guestsOfTier = tier.Guests.Select(p => p.Finish(clock, deadline, saveReserve, scale, dropSaves, dropSnapshots)).ToImmutableArray();
             var end = guestsOfTier.Max(g => g.WorstCaseEnd);
             if (deadline is { } d && end > d)
             {
@@ -73,13 +73,23 @@ public static class Planner
         bool saves = guest.Steps.Any(s => s.Kind == StepKind.Save);
         TimeSpan? latestOff = tier.Deadline - Estimates.DestroyAllowance;
         TimeSpan? gracefulEnd = latestOff - (saves ? tier.SaveReserve : TimeSpan.Zero);
+        // The snapshot comes first and takes its time out of the graceful steps' room, which
+        // the planner counted it in (TierNeeds.SnapshotNeed).
+        var snapshotNeed = guest.Steps.FirstOrDefault(s => s.Kind == StepKind.Snapshot)?.Requested ?? TimeSpan.Zero;
         double scale = 1;
         if (gracefulEnd is { } ge)
         {
             var requested = graceful.Sum(s => s.Requested);
-            var available = ge - tierStart;
+            var available = ge - tierStart - snapshotNeed;
             scale = requested <= TimeSpan.Zero ? 1 : Math.Clamp(available / requested, 0, 1);
         }
+
+        // The snapshot ends early enough for the steps after it to keep their (scaled) times:
+        // the graceful steps', or a save's start, or the destroy's. It is skipped when its
+        // estimate no longer fits before that.
+        TimeSpan? snapshotEnd = graceful.Count > 0 ? gracefulEnd - (graceful.Sum(s => s.Requested) * scale)
+            : saves ? latestOff - guest.Steps.First(s => s.Kind == StepKind.Save).Requested
+            : latestOff;
 
         var steps = ImmutableArray.CreateBuilder<ScheduledStep>();
         foreach (var step in guest.Steps)
@@ -89,6 +99,7 @@ public static class Planner
                 StepKind.Agent or StepKind.Acpi => new ScheduledStep(step.Kind, step.Requested * scale, gracefulEnd, gracefulEnd),
                 StepKind.Save => new ScheduledStep(StepKind.Save, step.Requested, latestOff - step.Requested, latestOff),
                 StepKind.Destroy => new ScheduledStep(StepKind.Destroy, Estimates.DestroyAllowance + Estimates.DestroyGrace, null, tier.Deadline + Estimates.DestroyGrace),
+                StepKind.Snapshot => new ScheduledStep(StepKind.Snapshot, step.Requested, snapshotEnd - step.Requested, snapshotEnd),
                 _ => new ScheduledStep(step.Kind, Estimates.CallWait, gracefulEnd, gracefulEnd),
             });
         }
@@ -105,27 +116,34 @@ public static class Planner
     /// How much of their graceful time the ladders keep (1 = all of it), and whether saves
     /// must go, for every tier to fit the budget.
     /// </summary>
-    private static (double Scale, bool DropSaves) FitToBudget(IReadOnlyList<TierNeeds> tiers, TimeSpan? budget)
+    /// <remarks>Snapshots go first (before any graceful time is lost to them, and before the saves): they are a convenience, the stop is not.</remarks>
+    private static (double Scale, bool DropSaves, bool DropSnapshots) FitToBudget(IReadOnlyList<TierNeeds> tiers, TimeSpan? budget)
     {
-        if (budget is not { } b || tiers.Sum(t => t.Need(1, false)) <= b)
+        if (budget is not { } b || tiers.Sum(t => t.Need(1, false, false)) <= b)
         {
-            return (1, false);
+            return (1, false, false);
+        }
+
+        bool anySnapshot = tiers.Any(t => t.SnapshotNeed > TimeSpan.Zero);
+        if (anySnapshot && tiers.Sum(t => t.Need(1, false, true)) <= b)
+        {
+            return (1, false, true);
         }
 
         var graceful = tiers.Sum(t => t.GracefulNeed);
         foreach (bool dropSaves in new[] { false, true })
         {
-            var fixedNeed = tiers.Sum(t => t.Need(0, dropSaves));
+            var fixedNeed = tiers.Sum(t => t.Need(0, dropSaves, true));
             if (fixedNeed <= b)
             {
                 // Never more than 1: with the saves dropped, the room left may be more than
                 // the ladders ask for, and a timeout is never grown past what was asked.
-                return (graceful <= TimeSpan.Zero ? 1 : Math.Min((b - fixedNeed) / graceful, 1), dropSaves);
+                return (graceful <= TimeSpan.Zero ? 1 : Math.Min((b - fixedNeed) / graceful, 1), dropSaves, true);
             }
         }
 
         // Not even the destroys' allowances fit: every guest goes straight to destroy.
-        return (0, true);
+        return (0, true, true);
     }
 
     private static PreparedGuest Prepare(Guest guest, GuestPolicy policy, Estimates estimates)
@@ -161,6 +179,13 @@ public static class Planner
                 break;
         }
 
+        // Before the first stop step (and before a resume or wakeup: a paused guest's disks are
+        // snapshotted as they are): only a guest whose QEMU runs has disks to snapshot live.
+        if (policy.Snapshots > 0 && guest.State is GuestState.Running or GuestState.Paused)
+        {
+            ladder.Insert(0, new LadderStep(StepKind.Snapshot, null));
+        }
+
         int save = ladder.FindIndex(s => s.Kind == StepKind.Save);
         if (save > 0 && ladder.Take(save).Any(s => s.Kind.IsGraceful()))
         {
@@ -170,6 +195,7 @@ public static class Planner
         var steps = ladder.Select(s => (s.Kind, Requested: s.Kind switch
         {
             StepKind.Save => estimates.SaveTime(guest.MemoryKiB),
+            StepKind.Snapshot => estimates.Snapshot,
             _ => s.Timeout ?? TimeSpan.Zero,
         })).ToImmutableArray();
         return new PreparedGuest(guest, policy, steps, [.. notes]);
@@ -181,11 +207,18 @@ public static class Planner
 
         internal TimeSpan? Save => Steps.Any(s => s.Kind == StepKind.Save) ? Steps.First(s => s.Kind == StepKind.Save).Requested : null;
 
+        internal TimeSpan Snapshot => Steps.FirstOrDefault(s => s.Kind == StepKind.Snapshot).Requested;
+
         /// <summary>The guest's steps laid out from its tier's worst-case start.</summary>
-        internal PlannedGuest Finish(TimeSpan tierStart, TimeSpan? deadline, TimeSpan saveReserve, double scale, bool dropSaves)
+        internal PlannedGuest Finish(TimeSpan tierStart, TimeSpan? deadline, TimeSpan saveReserve, double scale, bool dropSaves, bool dropSnapshots)
         {
             var notes = Notes.ToList();
             bool atRisk = false;
+            if (dropSnapshots && Snapshot > TimeSpan.Zero)
+            {
+                notes.Add("the budget leaves no time for its snapshot: none is made");
+            }
+
             if (dropSaves && Save is not null)
             {
                 notes.Add("the budget leaves no time to save it: it is forced off if it does not shut down");
@@ -203,7 +236,7 @@ public static class Planner
             var clock = tierStart;
             foreach (var (kind, requested) in Steps)
             {
-                if (kind == StepKind.Save && dropSaves)
+                if ((kind == StepKind.Save && dropSaves) || (kind == StepKind.Snapshot && dropSnapshots))
                 {
                     continue;
                 }
@@ -259,6 +292,9 @@ public static class Planner
             // longest saves (conservative: rounds of shorter saves end sooner).
             int saveRounds = limits.Saves > 0 ? (saves + limits.Saves - 1) / limits.Saves : 1;
             SaveNeed = saves == 0 ? TimeSpan.Zero : longestSave * saveRounds;
+
+            // Snapshots run at once, every guest's before its first step: the longest counts.
+            SnapshotNeed = guests.Aggregate(TimeSpan.Zero, (longestSnapshot, guest) => Max(longestSnapshot, guest.Snapshot));
         }
 
         internal int Order { get; }
@@ -270,7 +306,10 @@ public static class Planner
         /// <summary>Time for the saves: the longest one, or all of them queued by the saves limit, whichever is more.</summary>
         internal TimeSpan SaveNeed { get; }
 
-        internal TimeSpan Need(double scale, bool dropSaves) =>
-            (GracefulNeed * scale) + (dropSaves ? TimeSpan.Zero : SaveNeed) + Estimates.DestroyAllowance;
+        /// <summary>Time for the snapshots before the first steps: the longest one.</summary>
+        internal TimeSpan SnapshotNeed { get; }
+
+        internal TimeSpan Need(double scale, bool dropSaves, bool dropSnapshots) =>
+            (GracefulNeed * scale) + (dropSaves ? TimeSpan.Zero : SaveNeed) + (dropSnapshots ? TimeSpan.Zero : SnapshotNeed) + Estimates.DestroyAllowance;
     }
 }

@@ -51,7 +51,8 @@ public static class PolicyMetadata
                 "stop" => overrides with { Stop = StopLadder.TryCreate(value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), out string? error) ?? throw Bad("stop", error!) },
                 "restore" => overrides with { Restore = ParseRestore(value) },
                 "start_delay" => overrides with { StartDelay = Durations.TryParse(value, out string? error) ?? throw Bad("start_delay", error!) },
-                _ => throw Bad(attribute.LocalName, "unknown attribute (expected order, stop, restore, start_delay)"),
+                "snapshots" => overrides with { Snapshots = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int kept) && SnapshotRule.CheckKept(kept) is null ? kept : throw Bad("snapshots", SnapshotRule.CheckKept(kept) ?? $"'{value}' is not a whole number") },
+                _ => throw Bad(attribute.LocalName, "unknown attribute (expected order, stop, restore, start_delay, snapshots)"),
             };
         }
 

@@ -20,4 +20,10 @@ public enum StepKind
 
     /// <summary>Preparation for a pm-suspended guest.</summary>
     Wakeup,
+
+    /// <summary>
+    /// A disk-only external snapshot before the first stop step (policy key <c>snapshots</c>);
+    /// never part of a ladder, added by the planner, and skipped rather than let hold the stop up.
+    /// </summary>
+    Snapshot,
 }

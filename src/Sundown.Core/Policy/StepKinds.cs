@@ -13,6 +13,7 @@ public static class StepKinds
         StepKind.Destroy => "destroy",
         StepKind.Resume => "resume",
         StepKind.Wakeup => "wakeup",
+        StepKind.Snapshot => "snapshot",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

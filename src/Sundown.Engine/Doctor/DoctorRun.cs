@@ -43,6 +43,7 @@ public static class DoctorRun
         var unreachable = ImmutableArray.CreateBuilder<HostProblem>();
         var invalid = ImmutableArray.CreateBuilder<GuestProblem>();
         var saveDirectories = ImmutableArray.CreateBuilder<SaveDirectory>();
+        var snapshots = ImmutableArray<GuestSnapshots>.Empty;
         // All hosts at once, each bounded: one that cannot be reached neither hides nor holds up the others.
         using (var hosts = HostSet.Open(uris, open))
         {
@@ -58,6 +59,8 @@ public static class DoctorRun
                     saveDirectories.Add(HostFactsReader.SaveDirectory(host.Uri, directory));
                 }
             }
+
+            snapshots = SnapshotFactsReader.Read(hosts.Hosts, guests);
         }
 
         var facts = new HostFacts(
@@ -75,6 +78,7 @@ public static class DoctorRun
             OsName = HostFactsReader.OsName(request.Paths),
             SqliteProblem = Journal.SqliteLoadFailure,
             Ups = HostFactsReader.Ups(request.Paths, upsReading),
+            Snapshots = snapshots,
         };
         return new DoctorReport(Checks.Run(facts, guests, config));
     }

@@ -16,7 +16,7 @@ namespace Sundown.Engine.Execution;
 /// tightened (<see cref="StopExecutor.Tighten"/>), its remaining times move earlier
 /// (<see cref="Tighten"/>) and the step it is in wakes up to count to its new end.
 /// </summary>
-internal sealed class GuestStopper(
+internal sealed partial class GuestStopper(
     StopExecutor executor,
     IGuestHost host,
     PlannedGuest planned,
@@ -151,6 +151,7 @@ internal sealed class GuestStopper(
         StepKind.Agent or StepKind.Acpi => ShutDownAsync(index, interrupt),
         StepKind.Save => SaveAsync(index, interrupt),
         StepKind.Destroy => DestroyAsync(index),
+        StepKind.Snapshot => SnapshotAsync(index),
         _ => PrepareAsync(index),
     };
 

@@ -76,6 +76,9 @@ public sealed partial class StopExecutor
 
     internal StepJournal Journal { get; }
 
+    /// <summary>The journal's number of this run, named in the snapshots it makes; null for a run without a journal.</summary>
+    public long? RunNumber { get; init; }
+
     /// <summary>
     /// Runs the plan. When <paramref name="interrupt"/> fires, no new step is taken: the guests
     /// still running are reported as skipped, and what was done is recorded.

@@ -105,6 +105,14 @@ public sealed class ReconnectingHost : IGuestHost
 
     public void AbortJob(string uuid) => Call(host => host.AbortJob(uuid));
 
+    public SnapshotMade CreateDiskSnapshot(string uuid, string name, string description, bool quiesce) => Call(host => host.CreateDiskSnapshot(uuid, name, description, quiesce));
+
+    public IReadOnlyList<SnapshotInfo> ListSnapshots(string uuid) => Call(host => host.ListSnapshots(uuid));
+
+    public void DeleteSnapshot(string uuid, string name) => Call(host => host.DeleteSnapshot(uuid, name));
+
+    public IReadOnlyList<Sundown.Core.Inventory.SnapshotXml.Disk> ListDisks(string uuid) => Call(host => host.ListDisks(uuid));
+
     public void Start(string uuid, bool paused = false) => Call(host => host.Start(uuid, paused));
 
     public string? GetMetadata(string uuid, string namespaceUri) => Call(host => host.GetMetadata(uuid, namespaceUri));

@@ -179,7 +179,10 @@ public static partial class StopRun
             // budget does, counted from the stop's beginning, not from its first step.
             var plan = Planner.Build(entries, Left(decision.Budget, time.GetUtcNow() - began), request.Config.Limits, estimates);
             var executor = new StopExecutor(
-                hostsByUri, request.Config.Limits, journal is null ? new UnjournaledSteps() : new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found, estimates: estimates);
+                hostsByUri, request.Config.Limits, journal is null ? new UnjournaledSteps() : new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found, estimates: estimates)
+            {
+                RunNumber = journal is null ? null : run,
+            };
             var runStart = time.GetUtcNow();
             // Where the journal counts the run's budget from: a continued run's own beginning.
             var runBegan = continued ? unfinished!.StartedAt : now;
@@ -472,6 +475,7 @@ public static partial class StopRun
     private static Estimates Estimate(Journal? journal, IReadOnlyList<(Guest Guest, GuestPolicy Policy)> entries)
     {
         var memory = entries.GroupBy(e => e.Guest.Uuid).ToDictionary(g => g.Key, g => g.First().Guest.MemoryKiB);
-        return journal?.SaveBytesPerSecond(memory) is { } observed ? new Estimates(observed) : Estimates.Default;
+        var estimates = journal?.SaveBytesPerSecond(memory) is { } observed ? new Estimates(observed) : Estimates.Default;
+        return journal?.SnapshotEstimate() is { } snapshot ? estimates with { Snapshot = snapshot } : estimates;
     }
 }

@@ -56,6 +56,12 @@ internal sealed class SimulatedConnection(SimulatedHost host) : IGuestHost
 
     public void AbortJob(string uuid) => Live(() => host.AbortJob(uuid));
 
+    public SnapshotMade CreateDiskSnapshot(string uuid, string name, string description, bool quiesce) => Live(() => host.CreateDiskSnapshot(uuid, name, description, quiesce));
+
+    public IReadOnlyList<SnapshotInfo> ListSnapshots(string uuid) => Live(() => host.ListSnapshots(uuid));
+
+    public void DeleteSnapshot(string uuid, string name) => Live(() => host.DeleteSnapshot(uuid, name));
+
     public void Start(string uuid, bool paused = false) => Live(() => host.Start(uuid, paused));
 
     public string? GetMetadata(string uuid, string namespaceUri) => Live(() => host.GetMetadata(uuid, namespaceUri));

@@ -19,7 +19,7 @@ namespace Sundown.Engine.Tests.Simulation;
 /// and <see cref="Freeze"/> makes it a libvirtd stopped with SIGSTOP: every call, new or under
 /// way, and every event waits until it thaws.
 /// </remarks>
-internal sealed class SimulatedHost(TimeProvider time, string uri = "sim:///host") : IGuestHost
+internal sealed partial class SimulatedHost(TimeProvider time, string uri = "sim:///host") : IGuestHost
 {
     /// <summary>libvirtd's default <c>max_client_requests</c> (libvirtd.conf): calls of one connection served at once.</summary>
     internal const int MaxClientRequests = 5;

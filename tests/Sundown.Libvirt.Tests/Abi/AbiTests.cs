@@ -92,6 +92,9 @@ public sealed class AbiTests
             ["VIR_DOMAIN_AFFECT_LIVE"] = Interop.Libvirt.AffectLive,
             ["VIR_DOMAIN_AFFECT_CONFIG"] = Interop.Libvirt.AffectConfig,
             ["VIR_DOMAIN_EVENT_ID_LIFECYCLE"] = Interop.Libvirt.DomainEventIdLifecycle,
+            ["VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY"] = Interop.Libvirt.SnapshotCreateDiskOnly,
+            ["VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE"] = Interop.Libvirt.SnapshotCreateQuiesce,
+            ["VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC"] = Interop.Libvirt.SnapshotCreateAtomic,
             ["VIR_FROM_RPC"] = LibvirtException.FromRpc,
         };
 

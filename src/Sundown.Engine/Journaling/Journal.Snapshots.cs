@@ -1,0 +1,37 @@
+using Sundown.Core.Policy;
+
+namespace Sundown.Engine.Journaling;
+
+public sealed partial class Journal
+{
+    /// <summary>How many recent snapshot steps the snapshot estimate is judged on.</summary>
+    private const int RecentSnapshots = 20;
+
+    /// <summary>
+    /// How long a snapshot step (the snapshot and the pruning after it) is given: twice the
+    /// longest of the last 20 that made their snapshot, and never less than a second (a step that
+    /// took 0.1 s on an idle host may take several times that at shutdown). Null with no such step:
+    /// the planner's default then.
+    /// </summary>
+    public TimeSpan? SnapshotEstimate() => Read<TimeSpan?>(transaction =>
+    {
+        var command = Command(transaction, """
+            SELECT started_at, ended_at FROM step
+            WHERE action = $snapshot AND result = $ok AND ended_at IS NOT NULL
+            ORDER BY id DESC LIMIT $limit
+            """,
+            ("$snapshot", StepKind.Snapshot.ToName()), ("$ok", StepResult.Ok.ToWord()), ("$limit", RecentSnapshots));
+        using var reader = command.ExecuteReader();
+        TimeSpan? longest = null;
+        while (reader.Read())
+        {
+            var duration = JournalTime.Parse(reader.GetString(1)) - JournalTime.Parse(reader.GetString(0));
+            if (duration >= TimeSpan.Zero && (longest is null || duration > longest))
+            {
+                longest = duration;
+            }
+        }
+
+        return longest is { } l ? TimeSpan.FromSeconds(Math.Max(1, Math.Round(2 * l.TotalSeconds, 1))) : null;
+    });
+}
