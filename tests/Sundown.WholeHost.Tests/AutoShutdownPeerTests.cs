@@ -30,7 +30,7 @@ public sealed class AutoShutdownPeerTests
         Assert.NotEqual("active", (await host.RunAsync(["systemctl", "is-active", "libvirt-guests.service"])).Output.Trim());
         Assert.NotEqual(0, (await host.RunAsync(["systemctl", "cat", "sundown.service"])).ExitCode);
         var guests = await host.UpAsync(StandardFleet);
-        await GuestDisks.WaitForRecordsAsync(guests);
+        await GuestDisks.WaitForRecordsAsync(guests, paused: Paused);
         var synced = GuestDisks.LastSynced(guests);
 
         var powerOff = await host.PowerOffAsync();

@@ -72,7 +72,7 @@ public sealed class HostShutdownTests
         Assert.Matches(@"(?m)^After=.*\blibvirtd\.service\b", scopeOrder);
         var timeout = await StopTimeoutAsync(host);
         Assert.Equal(TimeSpan.FromSeconds(120), timeout); // static: the stop extends it to the 60 s budget + 30 s itself
-        await GuestDisks.WaitForRecordsAsync(guests);
+        await GuestDisks.WaitForRecordsAsync(guests, paused: Paused);
         var synced = GuestDisks.LastSynced(guests);
 
         var powerOff = await host.PowerOffAsync();
@@ -283,7 +283,7 @@ public sealed class HostShutdownTests
         await host.BootAsync();
         Assert.Equal("active", (await host.RunAsync(["systemctl", "is-active", "libvirt-guests.service"])).Output.Trim());
         var guests = await host.UpAsync(StandardFleet);
-        await GuestDisks.WaitForRecordsAsync(guests);
+        await GuestDisks.WaitForRecordsAsync(guests, paused: Paused);
         var synced = GuestDisks.LastSynced(guests);
 
         var powerOff = await host.PowerOffAsync();
