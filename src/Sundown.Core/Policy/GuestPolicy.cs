@@ -1,3 +1,5 @@
+using Sundown.Core.Hooks;
+
 namespace Sundown.Core.Policy;
 
 /// <summary>How one guest is stopped and brought back.</summary>
@@ -5,4 +7,7 @@ namespace Sundown.Core.Policy;
 public sealed record GuestPolicy(StopLadder Stop, int Order, RestoreRule Restore, TimeSpan StartDelay)
 {
     public static GuestPolicy Default { get; } = new(StopLadder.Default, 0, RestoreRule.Previous, TimeSpan.Zero);
+
+    /// <summary>The guest's <c>pre_stop</c>, <c>post_stop</c> and <c>post_start</c> hooks (none by default).</summary>
+    public HookSet Hooks { get; init; } = HookSet.Empty;
 }
