@@ -81,8 +81,7 @@ public sealed class RunHooks(Journal? journal, long run, TimeProvider time, Acti
         var deadline = GuestDeadline(schedule, runStart);
         var gracefulEnd = schedule.Count > 0 && schedule[0].EndBy is { } firstEnd ? runStart + firstEnd : deadline;
         var limit = gracefulEnd is { } end ? Min((end - now) * PreStopShare, NoDeadlineLimit) : NoDeadlineLimit;
-        // The grace between SIGTERM and SIGKILL is inside the share too.
-        var killAt = now + limit - HookRunner.KillGrace;
+        var killAt = KillAtWithin(now, limit);
         await RunAsync(GuestRequest(HookKind.PreStop, command, planned.Guest, killAt, deadline ?? killAt, null));
     }
 
@@ -134,7 +133,14 @@ public sealed class RunHooks(Journal? journal, long run, TimeProvider time, Acti
 
     /// <summary>When a run's pre_stop is killed: a tenth of the budget, at most <see cref="NoDeadlineLimit"/>.</summary>
     public static DateTimeOffset RunPreStopKillAt(DateTimeOffset now, TimeSpan? budget) =>
-        now + (budget is { } b ? Min(b / 10, NoDeadlineLimit) : NoDeadlineLimit) - HookRunner.KillGrace;
+        KillAtWithin(now, budget is { } b ? Min(b / 10, NoDeadlineLimit) : NoDeadlineLimit);
+
+    /// <summary>
+    /// When to send SIGTERM so that the hook is gone by <paramref name="limit"/> from now: the grace
+    /// before SIGKILL comes out of the limit, but never more than half of it.
+    /// </summary>
+    private static DateTimeOffset KillAtWithin(DateTimeOffset now, TimeSpan limit) =>
+        now + (limit - HookRunner.KillGrace > limit / 2 ? limit - HookRunner.KillGrace : limit / 2);
 
     /// <summary>When a run's post_stop is killed: the run's deadline, but at least <see cref="LeastForRunPostStop"/> from now.</summary>
     public static DateTimeOffset RunPostStopKillAt(DateTimeOffset now, DateTimeOffset runStart, TimeSpan? budget)
