@@ -45,4 +45,6 @@ public static class FindingCodes
     public const string UpsMarginExceedsRuntime = "ups-margin-exceeds-runtime";
     public const string NutLowBatteryTooLate = "nut-low-battery-too-late";
     public const string UpsmonNoShutdownCmd = "upsmon-no-shutdowncmd";
+
+    public const string LibvirtHookStopsGuests = "libvirt-hook-stops-guests";
 }

@@ -51,6 +51,9 @@ public sealed record HostFacts(
     /// Why the host's SQLite (libsqlite3.so.0) cannot be loaded, naming the fix; null when it loads.
     /// Without it Sundown keeps no journal at all.
     /// </summary>
+    /// <summary>libvirt's hook scripts (daemon, qemu, qemu.d/*), for guests stopped twice; none when there are none.</summary>
+    public ImmutableArray<FileText> LibvirtHooks { get; init; } = [];
+
     public string? SqliteProblem { get; init; }
 
     /// <summary>The machine's distribution (PRETTY_NAME of /etc/os-release), to say whose default a setting is; null when unknown.</summary>
