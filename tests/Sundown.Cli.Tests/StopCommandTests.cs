@@ -26,7 +26,8 @@ public sealed class StopCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Error);
         using var json = JsonDocument.Parse(result.Output);
         var root = json.RootElement;
-        Assert.Equal(["run", "kind", "startedAt", "finishedAt", "budgetSeconds", "guests", "faults"], root.EnumerateObject().Select(p => p.Name));
+        // "hooks" is added after the contract's fields (what hooks the run ran), never in their place.
+        Assert.Equal(["run", "kind", "startedAt", "finishedAt", "budgetSeconds", "guests", "faults", "hooks"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("stop", root.GetProperty("kind").GetString());
         Assert.Equal(30, root.GetProperty("budgetSeconds").GetDouble());
         var guests = root.GetProperty("guests").EnumerateArray().ToList();

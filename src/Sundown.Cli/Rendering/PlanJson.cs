@@ -49,6 +49,23 @@ internal static class PlanJson
                 }
 
                 json.WriteEndArray();
+                // Added: the hooks a stop would run for it (plan runs none); each argv, or null.
+                json.WriteStartObject("hooks");
+                foreach (var kind in new[] { Core.Hooks.HookKind.PreStop, Core.Hooks.HookKind.PostStop, Core.Hooks.HookKind.PostStart })
+                {
+                    if (guest.Policy.Hooks.Of(kind) is { } hook)
+                    {
+                        json.WriteStartArray(Core.Hooks.HookKinds.ToKey(kind));
+                        hook.Argv.ToList().ForEach(json.WriteStringValue);
+                        json.WriteEndArray();
+                    }
+                    else
+                    {
+                        json.WriteNull(Core.Hooks.HookKinds.ToKey(kind));
+                    }
+                }
+
+                json.WriteEndObject();
                 json.WriteEndObject();
             }
 

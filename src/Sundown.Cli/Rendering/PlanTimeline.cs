@@ -59,6 +59,18 @@ internal static class PlanTimeline
             notes.ForEach(output.WriteLine);
         }
 
+        var hooks = plan.Guests
+            .SelectMany(g => new[] { Core.Hooks.HookKind.PreStop, Core.Hooks.HookKind.PostStop, Core.Hooks.HookKind.PostStart }
+                .Where(kind => g.Policy.Hooks.Of(kind) is not null)
+                .Select(kind => $"  {TextTable.Printable(g.Guest.Name)}: {Core.Hooks.HookKinds.ToKey(kind)} {TextTable.Printable(g.Policy.Hooks.Of(kind)!.ToString())}"))
+            .ToList();
+        if (hooks.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Hooks (a stop runs them; plan does not):");
+            hooks.ForEach(output.WriteLine);
+        }
+
         var atRisk = plan.Guests.Where(g => g.AtRisk).Select(g => TextTable.Printable(g.Guest.Name)).ToList();
         if (atRisk.Count > 0)
         {

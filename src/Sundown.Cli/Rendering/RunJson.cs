@@ -73,6 +73,40 @@ internal static class RunJson
         }
 
         json.WriteEndArray();
+        // Added after the contract's fields: {"kind","uri","uuid","name","argv","startedAt","endedAt","result","exitCode","error","output"}.
+        json.WriteStartArray("hooks");
+        foreach (var hook in report.Hooks)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", Core.Hooks.HookKinds.ToKey(hook.Kind));
+            WriteString(json, "uri", hook.Uri);
+            WriteString(json, "uuid", hook.Uuid);
+            WriteString(json, "name", hook.Guest);
+            json.WriteStartArray("argv");
+            foreach (string arg in hook.Argv)
+            {
+                json.WriteStringValue(arg);
+            }
+
+            json.WriteEndArray();
+            json.WriteString("startedAt", JsonOutput.Time(hook.StartedAt));
+            json.WriteString("endedAt", JsonOutput.Time(hook.EndedAt));
+            json.WriteString("result", hook.Result);
+            if (hook.ExitCode is { } code)
+            {
+                json.WriteNumber("exitCode", code);
+            }
+            else
+            {
+                json.WriteNull("exitCode");
+            }
+
+            WriteString(json, "error", hook.Error);
+            json.WriteString("output", hook.Output);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteEndObject();
     });
 

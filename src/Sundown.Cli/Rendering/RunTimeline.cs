@@ -54,6 +54,33 @@ internal static class RunTimeline
                 output.WriteLine($"  {Seconds.Format(step.StartedAt - run.StartedAt),7} – {end,-7} {step.Action,-8} {step.Result ?? "running"}{(step.Error is { } why ? $": {why}" : "")}");
             }
         }
+
+        WriteHooks(output, run);
+    }
+
+    /// <summary>The run's hooks, each with its result and the tail of its output (indented, unprintable characters shown escaped).</summary>
+    private static void WriteHooks(TextWriter output, RunReport run)
+    {
+        if (run.Hooks.IsEmpty)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine("Hooks:");
+        foreach (var hook in run.Hooks)
+        {
+            string whose = hook.Guest is { } name ? TextTable.Printable(name) : "(run)";
+            string argv = TextTable.Printable(string.Join(' ', hook.Argv));
+            output.WriteLine($"  {Seconds.Format(hook.StartedAt - run.StartedAt),7} – {Seconds.Format(hook.EndedAt - run.StartedAt),-7} {Core.Hooks.HookKinds.ToKey(hook.Kind),-10} {whose}: {argv}: {hook.Result}{(hook.Error is { } why ? $" ({why})" : "")}");
+            foreach (string line in hook.Output.TrimEnd('\n').Split('\n'))
+            {
+                if (line.Length > 0)
+                {
+                    output.WriteLine($"      | {TextTable.Printable(line)}");
+                }
+            }
+        }
     }
 
     /// <summary>The time the chart covers: the whole run, and the budget when there is one.</summary>

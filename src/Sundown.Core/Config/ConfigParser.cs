@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Sundown.Core.Hooks;
 using Sundown.Core.Policy;
 using Sundown.Core.Ups;
 using Tomlyn.Parsing;
@@ -36,7 +37,7 @@ public static class ConfigParser
                 "connect" => config with { Connect = reader.StringOrStrings(value, key) },
                 "budget" => config with { Budget = reader.Duration(value, key) },
                 "trust_guest_metadata" => config with { TrustGuestMetadata = reader.Boolean(value, key) },
-                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, trust_guest_metadata, or the tables [limits], [defaults], [[guest]], [ups])"),
+                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, trust_guest_metadata, or the tables [limits], [defaults], [[guest]], [ups], [hooks])"),
             };
         }
 
@@ -64,8 +65,11 @@ public static class ConfigParser
                 case ("ups", false):
                     config = config with { Ups = ReadUps(reader, table) };
                     break;
+                case ("hooks", false):
+                    config = config with { Hooks = ReadRunHooks(reader, table) };
+                    break;
                 default:
-                    throw reader.Error(table, $"unknown table {(isArray ? $"[[{name}]]" : $"[{name}]")} (expected [limits], [defaults], [[guest]] or [ups])");
+                    throw reader.Error(table, $"unknown table {(isArray ? $"[[{name}]]" : $"[{name}]")} (expected [limits], [defaults], [[guest]], [ups] or [hooks])");
             }
         }
 
@@ -125,6 +129,18 @@ public static class ConfigParser
             : new UpsConfig(name, margin, onPowerReturn);
     }
 
+    private static HookSet ReadRunHooks(Reader reader, TableSyntaxBase table)
+    {
+        var hooks = HookSet.Empty;
+        foreach (var (key, value, node) in reader.Entries(table.Items, "[hooks]"))
+        {
+            var kind = HookKinds.FromKey(key) ?? throw reader.Error(node, $"unknown key '{key}' in [hooks] (expected pre_stop, post_stop, post_start)");
+            hooks = hooks.With(kind, reader.Hook(value, key));
+        }
+
+        return hooks;
+    }
+
     private static GuestRule ReadRule(Reader reader, TableSyntaxBase table)
     {
         string? glob = null;
@@ -169,6 +185,12 @@ public static class ConfigParser
         var overrides = new PolicyOverrides();
         foreach (var (key, value, node) in reader.Entries(items, where))
         {
+            if (HookKinds.FromKey(key) is { } hook)
+            {
+                overrides = overrides with { Hooks = (overrides.Hooks ?? HookSet.Empty).With(hook, reader.Hook(value, key)) };
+                continue;
+            }
+
             overrides = key switch
             {
                 "stop" => overrides with { Stop = reader.Ladder(value, key) },
@@ -176,7 +198,7 @@ public static class ConfigParser
                 "restore" => overrides with { Restore = reader.Restore(value, key) },
                 "start_delay" => overrides with { StartDelay = reader.Duration(value, key) },
                 "snapshots" => overrides with { Snapshots = reader.Snapshots(value, key) },
-                _ => throw reader.Error(node, $"unknown key '{key}' in {where} (expected {string.Join(", ", alsoAllowed.Concat(["stop", "order", "restore", "start_delay", "snapshots"]))})"),
+                _ => throw reader.Error(node, $"unknown key '{key}' in {where} (expected {string.Join(", ", alsoAllowed.Concat(["stop", "order", "restore", "start_delay", "snapshots"]).Concat(HookKinds.Keys))})"),
             };
         }
 
@@ -270,6 +292,17 @@ public static class ConfigParser
 
             var steps = array.Items.Select(item => String(item.Value!, key)).ToList();
             return StopLadder.TryCreate(steps, out string? error) ?? throw Error(value, $"{key}: {error}");
+        }
+
+        internal HookCommand Hook(ValueSyntax value, string key)
+        {
+            if (value is not ArraySyntax array)
+            {
+                throw Error(value, $"{key}: expected an argv array of strings, e.g. [\"/usr/local/bin/notify\", \"stopping\"] (a hook never runs through a shell)");
+            }
+
+            var argv = array.Items.Select(item => String(item.Value!, key)).ToList();
+            return HookCommand.TryCreate(argv, out string? error) ?? throw Error(value, $"{key}: {error}");
         }
 
         internal ConfigException Error(SyntaxNode node, string problem) =>

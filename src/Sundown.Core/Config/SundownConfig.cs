@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Sundown.Core.Hooks;
 using Sundown.Core.Policy;
 using Sundown.Core.Ups;
 
@@ -29,6 +30,12 @@ public sealed record SundownConfig(
     /// it is on battery, and which <c>sundown watch</c> follows. Null without one.
     /// </summary>
     public UpsConfig? Ups { get; init; }
+
+    /// <summary>
+    /// <c>[hooks]</c>: run once per run, not per guest: <c>pre_stop</c> before the first guest's stop
+    /// begins, <c>post_stop</c> after the last guest's stop ended, <c>post_start</c> after a start.
+    /// </summary>
+    public HookSet Hooks { get; init; } = HookSet.Empty;
 
     public static SundownConfig Default { get; } = new([DefaultUri], null, Limits.Default, GuestPolicy.Default, []);
 }

@@ -22,6 +22,7 @@ public static partial class Checks
         Gathering(facts, findings);
         Sqlite(facts, findings);
         LibvirtGuests(facts, findings);
+        LibvirtHooks(facts, findings);
         DaemonSettings(facts, findings);
         AutoShutdownCutShort(facts, guests, findings);
         SundownUnit(facts, config, findings);

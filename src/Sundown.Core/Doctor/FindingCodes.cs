@@ -49,4 +49,5 @@ public static class FindingCodes
     public const string SnapshotsLeftBehind = "snapshots-left-behind";
     public const string SnapshotsBeyondKept = "snapshots-beyond-kept";
     public const string SnapshotChainLong = "snapshot-chain-long";
+    public const string LibvirtHookStopsGuests = "libvirt-hook-stops-guests";
 }

@@ -51,6 +51,9 @@ public sealed record HostFacts(
     /// Why the host's SQLite (libsqlite3.so.0) cannot be loaded, naming the fix; null when it loads.
     /// Without it Sundown keeps no journal at all.
     /// </summary>
+    /// <summary>libvirt's hook scripts (daemon, qemu, qemu.d/*), for guests stopped twice; none when there are none.</summary>
+    public ImmutableArray<FileText> LibvirtHooks { get; init; } = [];
+
     public string? SqliteProblem { get; init; }
 
     /// <summary>The guests' snapshots and disk chains, for the guests whose host could say.</summary>

@@ -1,3 +1,5 @@
+using Sundown.Core.Hooks;
+
 namespace Sundown.Core.Policy;
 
 /// <summary>How one guest is stopped and brought back.</summary>
@@ -8,4 +10,7 @@ public sealed record GuestPolicy(StopLadder Stop, int Order, RestoreRule Restore
     public int Snapshots { get; init; }
 
     public static GuestPolicy Default { get; } = new(StopLadder.Default, 0, RestoreRule.Previous, TimeSpan.Zero);
+
+    /// <summary>The guest's <c>pre_stop</c>, <c>post_stop</c> and <c>post_start</c> hooks (none by default).</summary>
+    public HookSet Hooks { get; init; } = HookSet.Empty;
 }

@@ -1,5 +1,6 @@
 using System.Xml;
 using Sundown.Core.Config;
+using Sundown.Core.Hooks;
 
 namespace Sundown.Core.Policy;
 
@@ -9,7 +10,10 @@ namespace Sundown.Core.Policy;
 /// virsh metadata GUEST --uri https://sundown.dev/xmlns/policy/1 --key sundown --live --config \
 ///   --set '&lt;policy order="10" stop="acpi 5m, save, destroy" restore="always" start_delay="30s"/&gt;'
 /// </code>
-/// Every attribute is optional; what it sets overrides the config file.
+/// Every attribute is optional; what it sets overrides the config file. Hooks are child
+/// elements, each an argv list run without a shell:
+/// <c>&lt;pre_stop&gt;&lt;arg&gt;/usr/local/bin/drain&lt;/arg&gt;&lt;arg&gt;web1&lt;/arg&gt;&lt;/pre_stop&gt;</c>
+/// (<c>&lt;pre_stop/&gt;</c>, with no arg, turns off the config's).
 /// </summary>
 public static class PolicyMetadata
 {
@@ -56,8 +60,57 @@ public static class PolicyMetadata
             };
         }
 
+        return ParseHooks(element, overrides);
+    }
+
+    private static PolicyOverrides ParseHooks(XmlElement element, PolicyOverrides overrides)
+    {
+        foreach (XmlNode child in element.ChildNodes)
+        {
+            switch (child)
+            {
+                case XmlElement hookElement:
+                    var kind = HookKinds.FromKey(hookElement.LocalName)
+                        ?? throw Bad($"<{hookElement.LocalName}>", "unknown element (expected pre_stop, post_stop, post_start)");
+                    if (overrides.Hooks is { } set && Has(set, kind))
+                    {
+                        throw Bad($"<{hookElement.LocalName}>", "appears twice");
+                    }
+
+                    var argv = new List<string>();
+                    foreach (XmlNode arg in hookElement.ChildNodes)
+                    {
+                        switch (arg)
+                        {
+                            case XmlElement { LocalName: "arg" } argElement when argElement.ChildNodes.OfType<XmlElement>().Any():
+                                throw Bad($"<{hookElement.LocalName}>", "an <arg> holds text only");
+                            case XmlElement { LocalName: "arg" } argElement:
+                                argv.Add(argElement.InnerText);
+                                break;
+                            case XmlElement other:
+                                throw Bad($"<{hookElement.LocalName}>", $"unknown element <{other.LocalName}> (expected <arg>)");
+                            case XmlText text when !string.IsNullOrWhiteSpace(text.Value):
+                                throw Bad($"<{hookElement.LocalName}>", "text outside <arg>: each argument is an <arg> element (no shell splits it)");
+                        }
+                    }
+
+                    var command = HookCommand.TryCreate(argv, out string? error) ?? throw Bad($"<{hookElement.LocalName}>", error!);
+                    overrides = overrides with { Hooks = (overrides.Hooks ?? HookSet.Empty).With(kind, command) };
+                    break;
+                case XmlText text when !string.IsNullOrWhiteSpace(text.Value):
+                    throw Bad("<policy>", "text inside the element (hooks are <pre_stop>, <post_stop>, <post_start> elements)");
+            }
+        }
+
         return overrides;
     }
+
+    private static bool Has(HookSet set, HookKind kind) => kind switch
+    {
+        HookKind.PreStop => set.PreStop is not null,
+        HookKind.PostStop => set.PostStop is not null,
+        _ => set.PostStart is not null,
+    };
 
     private static RestoreRule ParseRestore(string value) => value switch
     {

@@ -1,3 +1,5 @@
+using Sundown.Core.Hooks;
+
 namespace Sundown.Core.Policy;
 
 /// <summary>The parts of a policy that a <c>[[guest]]</c> rule or a guest's metadata sets; null leaves it as it was.</summary>
@@ -13,5 +15,9 @@ public sealed record PolicyOverrides(StopLadder? Stop = null, int? Order = null,
         StartDelay ?? policy.StartDelay)
     {
         Snapshots = Snapshots ?? policy.Snapshots,
+        Hooks = policy.Hooks.Overridden(Hooks),
     };
+
+    /// <summary>The hooks it sets, each on its own; null (or a null hook) leaves the policy's.</summary>
+    public HookSet? Hooks { get; init; }
 }

@@ -52,5 +52,8 @@ public sealed record DoctorPaths(string Root)
     /// <summary>Where the system QEMU driver writes managed-save images (not configurable in qemu.conf).</summary>
     public string SaveDir => Under("var/lib/libvirt/qemu/save");
 
+    /// <summary>libvirt's hook scripts: daemon, qemu and the files of qemu.d/.</summary>
+    public string LibvirtHooksDir => Under("etc/libvirt/hooks");
+
     private string Under(string relative) => Path.Combine(Root, relative);
 }

@@ -77,6 +77,7 @@ public static class DoctorRun
             LogindConfs = HostFactsReader.Logind(request.Paths),
             OsName = HostFactsReader.OsName(request.Paths),
             SqliteProblem = Journal.SqliteLoadFailure,
+            LibvirtHooks = LibvirtHooksReader.Read(request.Paths),
             Ups = HostFactsReader.Ups(request.Paths, upsReading),
             Snapshots = snapshots,
         };

@@ -88,6 +88,12 @@ internal sealed partial class GuestStopper(
         GuestOutcome outcome;
         try
         {
+            // Waited for, and bounded to a share of the graceful time: the steps keep their times.
+            if (executor.Hooks is { } hooks && !interrupt.IsCancellationRequested)
+            {
+                await hooks.PreStopAsync(planned, Volatile.Read(ref _schedule), runStart);
+            }
+
             outcome = await ClimbAsync(interrupt);
         }
         catch (Exception e)
@@ -100,6 +106,8 @@ internal sealed partial class GuestStopper(
         double seconds = Math.Round((executor.Time.GetUtcNow() - _guestStart).TotalSeconds, 3);
         await executor.Journal.SettleAsync(executor.Journal.GuestFinished(Guest, outcome, seconds));
         executor.Report(new StopProgress(executor.Time.GetUtcNow(), Guest.Uri, Guest.Uuid, Guest.Name, null, null, outcome, null));
+        // In the background, held to the guest's deadline: it never holds up the next tier.
+        executor.Hooks?.PostStop(planned, Volatile.Read(ref _schedule), runStart, outcome.ToWord());
         return new GuestReport(Guest.Uri, Guest.Name, Guest.Uuid, Guest.State.ToContractName(), outcome.ToWord(), seconds, [.. _steps]);
     }
 

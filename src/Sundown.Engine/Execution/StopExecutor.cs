@@ -5,6 +5,7 @@ using Sundown.Core.Config;
 using Sundown.Core.Hosts;
 using Sundown.Core.Model;
 using Sundown.Core.Planning;
+using Sundown.Engine.Hooks;
 using Sundown.Engine.Journaling;
 using Sundown.Engine.Reports;
 
@@ -70,6 +71,9 @@ public sealed partial class StopExecutor
 
     internal TimeProvider Time { get; }
 
+    /// <summary>The guests' hooks (pre_stop waited for, post_stop in the background); null runs none.</summary>
+    public RunHooks? Hooks { get; init; }
+
     internal ConcurrencyLimit ShutdownSlots { get; }
 
     internal ConcurrencyLimit SaveSlots { get; }
@@ -128,6 +132,12 @@ public sealed partial class StopExecutor
             await UnsubscribeAsync(subscriptions);
             events.Writer.TryComplete();
             await pump;
+        }
+
+        // Every post_stop is held to its guest's deadline: this waits no longer than that.
+        if (Hooks is not null)
+        {
+            await Hooks.DrainAsync();
         }
 
         // All at once, not one by one: the journal commits them together.

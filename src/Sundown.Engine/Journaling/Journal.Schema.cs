@@ -83,6 +83,28 @@ public sealed partial class Journal
 
         CREATE INDEX run_guest_restore ON run_guest (uri, uuid) WHERE restore = 1;
         """,
+
+        // 3: the hooks a run ran (pre_stop, post_stop, post_start), a guest's or the run's own
+        // (uri and uuid null). output is the last 4 KiB of its stdout and stderr.
+        """
+        CREATE TABLE hook (
+            id INTEGER PRIMARY KEY,
+            run INTEGER NOT NULL REFERENCES run (id),
+            uri TEXT,
+            uuid TEXT,
+            name TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('pre_stop', 'post_stop', 'post_start')),
+            argv TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT NOT NULL,
+            result TEXT NOT NULL,
+            exit_code INTEGER,
+            error TEXT,
+            output TEXT NOT NULL
+        ) STRICT;
+
+        CREATE INDEX hook_of_run ON hook (run);
+        """,
     ];
 
     /// <summary>The schema version this Sundown writes.</summary>

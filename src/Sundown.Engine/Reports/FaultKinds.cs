@@ -26,4 +26,7 @@ public static class FaultKinds
 
     /// <summary>Something unforeseen went wrong in the stop at shutdown; it was retried rather than given up.</summary>
     public const string Internal = "internal";
+
+    /// <summary>A hook failed, hung (and was killed at its deadline) or could not be started; the stop went on.</summary>
+    public const string Hook = "hook";
 }

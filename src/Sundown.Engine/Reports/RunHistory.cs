@@ -10,7 +10,7 @@ public static class RunHistory
     {
         using var journal = OpenExisting(stateDirectory);
         var record = journal is null ? null : run is { } id ? journal.LoadRun(id) : journal.LastRun();
-        return record is null ? null : RunReports.FromRecord(record);
+        return record is null ? null : RunReports.FromRecord(record) with { Hooks = [.. journal!.HooksOf(record.Id)] };
     }
 
     public static IReadOnlyList<RunSummary> List(string stateDirectory)

@@ -15,6 +15,9 @@ public sealed record RunReport(
     /// <summary>What went wrong around the guests and was worked around (<c>"faults"</c> in the JSON).</summary>
     public ImmutableArray<Fault> Faults { get; init; } = [];
 
+    /// <summary>The hooks the run ran, in the order they ended (<c>"hooks"</c> in the JSON).</summary>
+    public ImmutableArray<Hooks.HookResult> Hooks { get; init; } = [];
+
     /// <summary>When the last step of the run ended (or the run finished, if later).</summary>
     public DateTimeOffset EndedAt =>
         Guests.SelectMany(g => g.Steps).Select(s => s.EndedAt ?? s.StartedAt).Append(FinishedAt ?? StartedAt).Max();

@@ -3,6 +3,7 @@ using Sundown.Core.Hosts;
 using Sundown.Core.Model;
 using Sundown.Core.Policy;
 using Sundown.Engine.Execution;
+using Sundown.Engine.Hooks;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
 using Sundown.Engine.Journaling;
@@ -110,6 +111,8 @@ public static class StartRun
                 recorder = new TolerantRecorder(new JournalRecorder(journal, run), journal.FilePath, found);
             }
 
+            // No hook runs in a dry run.
+            var hooks = new RunHooks(request.DryRun ? null : journal, run, time, found);
             var reports = ImmutableArray.CreateBuilder<GuestReport>();
             using var slots = new SemaphoreSlim(request.Config.Limits.Starts > 0 ? request.Config.Limits.Starts : int.MaxValue);
             var tiers = restoreList.GroupBy(g => g.Order).OrderBy(tier => tier.Key).ToList();
@@ -134,6 +137,12 @@ public static class StartRun
                             present.TryGetValue((entry.Uri, entry.Uuid), out var guest);
                             hostsByUri.TryGetValue(entry.Uri, out var host);
                             var report = await StartOneAsync(entry, guest.Guest, host, request.DryRun, recorder, time, progress);
+                            if (!request.DryRun && guest.Guest is not null
+                                && (report.Outcome == GuestOutcome.Started.ToWord() || report.Outcome == GuestOutcome.Restored.ToWord()))
+                            {
+                                hooks.PostStart(guest.Guest, guest.Policy, report.Outcome);
+                            }
+
                             if (!request.DryRun)
                             {
                                 await ConsumeAsync(journal, run, entry, host, marked.Contains((entry.Uri, entry.Uuid)), time, found);
@@ -157,6 +166,14 @@ public static class StartRun
                 }
             }
 
+            if (!request.DryRun)
+            {
+                // Each held to its own time (RunHooks.NoDeadlineLimit): the guests' first, then the run's.
+                await hooks.DrainAsync();
+                await hooks.RunHookAsync(Core.Hooks.HookKind.PostStart, request.Config.Hooks, RunKind.Start.ToWord(),
+                    time.GetUtcNow() + RunHooks.NoDeadlineLimit, RunHooks.Summary(reports.Select(r => r.Outcome)));
+            }
+
             bool failed = unreachable.Count > 0 || reports.Any(r => r.Outcome == GuestOutcome.Failed.ToWord());
             int exitCode = interrupt.IsCancellationRequested ? ExitCodes.Interrupted : failed ? ExitCodes.SomeFailed : ExitCodes.Ok;
             var fromThisProcess = new RunReport(run, RunKind.Start.ToWord(), start, request.DryRun ? null : time.GetUtcNow(), null, reports.ToImmutable());
@@ -168,12 +185,12 @@ public static class StartRun
             try
             {
                 journal.FinishRun(run, time.GetUtcNow(), exitCode);
-                return new StartResult(RunReports.FromRecord(journal.LoadRun(run)!), exitCode);
+                return new StartResult(RunReports.FromRecord(journal.LoadRun(run)!) with { Hooks = hooks.Results }, exitCode);
             }
             catch (JournalException e)
             {
                 found(new Fault(FaultKinds.Journal, journal.FilePath, $"{e.Message}; the report is built from what this process saw"));
-                return new StartResult(fromThisProcess, exitCode);
+                return new StartResult(fromThisProcess with { Hooks = hooks.Results }, exitCode);
             }
         }
         finally

@@ -29,4 +29,9 @@ public interface IStopObserver
     void Tightened(TimeSpan budget, string message)
     {
     }
+
+    /// <summary>A hook ended (well or not: one that did not is a <see cref="Fault"/> too). Called from several threads.</summary>
+    void HookEnded(Hooks.HookResult hook)
+    {
+    }
 }

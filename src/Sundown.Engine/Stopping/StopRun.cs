@@ -5,6 +5,7 @@ using Sundown.Core.Planning;
 using Sundown.Core.Policy;
 using Sundown.Core.Ups;
 using Sundown.Engine.Execution;
+using Sundown.Engine.Hooks;
 using Sundown.Engine.Hosts;
 using Sundown.Engine.Inventory;
 using Sundown.Engine.Journaling;
@@ -178,10 +179,12 @@ public static partial class StopRun
             // What is left of the budget once the hosts are open and listed: the plan ends when the
             // budget does, counted from the stop's beginning, not from its first step.
             var plan = Planner.Build(entries, Left(decision.Budget, time.GetUtcNow() - began), request.Config.Limits, estimates);
+            var hooks = new RunHooks(journal, run, time, found) { Ended = observer is null ? null : observer.HookEnded };
             var executor = new StopExecutor(
                 hostsByUri, request.Config.Limits, journal is null ? new UnjournaledSteps() : new JournalRecorder(journal, run), time, observer is null ? null : observer.Progress, fault: found, estimates: estimates)
             {
                 RunNumber = journal is null ? null : run,
+                Hooks = hooks,
             };
             var runStart = time.GetUtcNow();
             // Where the journal counts the run's budget from: a continued run's own beginning.
@@ -193,7 +196,11 @@ public static partial class StopRun
                 var follower = FollowBatteryAsync(request, executor, journal, run, runStart - runBegan, runStart, time, observer, found, following.Token);
                 try
                 {
+                    // The run's pre_stop before the first guest's stop begins (a tenth of the budget at most).
+                    await hooks.RunHookAsync(Core.Hooks.HookKind.PreStop, request.Config.Hooks, RunKind.Stop.ToWord(), RunHooks.RunPreStopKillAt(time.GetUtcNow(), plan.Budget), null);
                     reports = await executor.RunAsync(plan, runStart, interrupt);
+                    await hooks.RunHookAsync(Core.Hooks.HookKind.PostStop, request.Config.Hooks, RunKind.Stop.ToWord(),
+                        RunHooks.RunPostStopKillAt(time.GetUtcNow(), runStart, plan.Budget), RunHooks.Summary(reports.Select(r => r.Outcome)));
                 }
                 finally
                 {
@@ -248,6 +255,7 @@ public static partial class StopRun
                 report = report with { Faults = [.. faults] };
             }
 
+            report = report with { Hooks = hooks.Results };
             return new StopResult(report, plan, exitCode, continued);
         }
         finally

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using Sundown.Core.Config;
+using Sundown.Core.Hooks;
+using Sundown.Core.Hosts;
+using Sundown.Core.Model;
+using Sundown.Engine.Hooks;
+using Sundown.Engine.Reports;
+using Sundown.Engine.Starting;
+using Sundown.Engine.Stopping;
+using Sundown.Engine.Tests.Simulation;
+
+namespace Sundown.Engine.Tests.Hooks;
+
+/// <summary>Whole stops and starts with hooks: the simulated host on the real clock, real hook processes, the journal on disk.</summary>
+public sealed class HooksInRunsTests : IDisposable
+{
+    private static readonly TimeSpan s_quick = TimeSpan.FromMilliseconds(50);
+    private readonly string _stateDir = Directory.CreateTempSubdirectory("sundown-hookruns-").FullName;
+    private readonly string _out = Directory.CreateTempSubdirectory("sundown-hookout-").FullName;
+    private readonly SimulatedHost _world = new(TimeProvider.System);
+    private readonly string _script;
+
+    public HooksInRunsTests()
+    {
+        // Writes its whole environment, NUL-separated, to OUT/HOOK.UUID (the run's: OUT/HOOK.run).
+        _script = Path.Combine(_out, "record-env");
+        File.WriteAllText(_script, "#!/bin/sh\necho \"hook $SUNDOWN_HOOK says hello\"\nexec /usr/bin/env -0 > \"$1/$SUNDOWN_HOOK.${SUNDOWN_UUID:-run}\"\n");
+        File.SetUnixFileMode(_script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_stateDir, recursive: true);
+        Directory.Delete(_out, recursive: true);
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task A_hanging_pre_stop_is_killed_within_its_share_and_the_guest_is_still_stopped_in_time_with_every_hooks_environment_right()
+    {
+        var quick = _world.Add("quick", new(AcpiDelay: s_quick));
+        var deaf = _world.Add("deaf", new(AcpiDelay: null));
+        var budget = TimeSpan.FromSeconds(12);
+        var config = Config($"""
+            [defaults]
+            stop = ["acpi 6s", "destroy"]
+            pre_stop = ["{_script}", "{_out}"]
+            post_stop = ["{_script}", "{_out}"]
+
+            [[guest]]
+            match = "deaf"
+            pre_stop = ["/bin/sleep", "600"]
+
+            [hooks]
+            pre_stop = ["{_script}", "{_out}"]
+            post_stop = ["{_script}", "{_out}"]
+            """);
+        var watch = Stopwatch.StartNew();
+
+        var stop = await StopRun.RunAsync(new StopRequest(config, [_world.Uri], budget, null, _stateDir), Open, TimeProvider.System, null, CancellationToken.None);
+
+        // In time: the budget and the destroys' grace, whatever the hooks did.
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, budget + Core.Planning.Estimates.DestroyGrace);
+        Assert.Equal(ExitCodes.SomeForced, stop.ExitCode);
+        Assert.Equal(GuestState.Shutoff, _world[quick.Uuid].Info.State);
+        Assert.Equal(GuestState.Shutoff, _world[deaf.Uuid].Info.State);
+        var outcomes = stop.Report.Guests.ToDictionary(g => g.Name, g => g.Outcome);
+        Assert.Equal("shutdown", outcomes["quick"]);
+        Assert.Equal("destroyed", outcomes["deaf"]);
+
+        // The hanging one: killed within its quarter of the graceful time, and the deaf guest still got its acpi step.
+        var hung = Assert.Single(stop.Report.Hooks, h => h.Guest == "deaf" && h.Kind == HookKind.PreStop);
+        Assert.Equal(HookResults.Timeout, hung.Result);
+        Assert.InRange(hung.EndedAt - hung.StartedAt, TimeSpan.FromSeconds(0.5), (budget * RunHooks.PreStopShare) + TimeSpan.FromSeconds(1));
+        var deafSteps = stop.Report.Guests.Single(g => g.Name == "deaf").Steps;
+        Assert.Equal(["acpi", "destroy"], deafSteps.Select(s => s.Action));
+        Assert.Contains(stop.Report.Faults, f => f.Kind == FaultKinds.Hook && f.Subject == "deaf" && f.Message.Contains("pre_stop", StringComparison.Ordinal));
+
+        var quickPre = Environment("pre_stop", quick.Uuid);
+        Assert.Equal(["LANG", "PATH", "SUNDOWN_DEADLINE", "SUNDOWN_GUEST", "SUNDOWN_HOOK", "SUNDOWN_RUN", "SUNDOWN_URI", "SUNDOWN_UUID"], quickPre.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("quick", quickPre["SUNDOWN_GUEST"]);
+        Assert.Equal(_world.Uri, quickPre["SUNDOWN_URI"]);
+        Assert.Equal(stop.Report.Run.ToString(CultureInfo.InvariantCulture), quickPre["SUNDOWN_RUN"]);
+        var deadline = DateTimeOffset.Parse(quickPre["SUNDOWN_DEADLINE"], CultureInfo.InvariantCulture);
+        Assert.InRange(deadline, stop.Report.StartedAt, stop.Report.StartedAt + budget + TimeSpan.FromSeconds(1));
+        Assert.Equal("shutdown", Environment("post_stop", quick.Uuid)["SUNDOWN_OUTCOME"]);
+        Assert.Equal("destroyed", Environment("post_stop", deaf.Uuid)["SUNDOWN_OUTCOME"]);
+        Assert.False(File.Exists(Path.Combine(_out, $"pre_stop.{deaf.Uuid}")));
+
+        var runPre = Environment("pre_stop", "run");
+        Assert.Equal(["LANG", "PATH", "SUNDOWN_DEADLINE", "SUNDOWN_HOOK", "SUNDOWN_KIND", "SUNDOWN_RUN"], runPre.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("stop", runPre["SUNDOWN_KIND"]);
+        Assert.Equal("shutdown=1 destroyed=1", Environment("post_stop", "run")["SUNDOWN_OUTCOME"]);
+
+        // Journaled, output and all, and read back as report reads it.
+        var report = RunHistory.Load(_stateDir, null)!;
+        Assert.Equal(6, report.Hooks.Length);
+        Assert.Equal(HookResults.Timeout, report.Hooks.Single(h => h.Guest == "deaf" && h.Kind == HookKind.PreStop).Result);
+        var runPost = report.Hooks.Single(h => h.Guest is null && h.Kind == HookKind.PostStop);
+        Assert.Equal((HookResults.Ok, 0, "hook post_stop says hello\n"), (runPost.Result, runPost.ExitCode, runPost.Output));
+        Assert.Equal([_script, _out], runPost.Argv);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_failing_or_missing_hook_changes_no_outcome_and_is_a_fault()
+    {
+        var web = _world.Add("web", new(AcpiDelay: s_quick));
+        var config = Config("""
+            [defaults]
+            stop = ["acpi 5s", "destroy"]
+            pre_stop = ["/nonexistent/pre"]
+            post_stop = ["/bin/sh", "-c", "echo failing >&2; exit 7"]
+            """);
+
+        var stop = await StopRun.RunAsync(new StopRequest(config, [_world.Uri], TimeSpan.FromSeconds(30), null, _stateDir), Open, TimeProvider.System, null, CancellationToken.None);
+
+        Assert.Equal(ExitCodes.Ok, stop.ExitCode);
+        Assert.Equal("shutdown", Assert.Single(stop.Report.Guests).Outcome);
+        Assert.Equal(GuestState.Shutoff, _world[web.Uuid].Info.State);
+        var hooks = RunHistory.Load(_stateDir, null)!.Hooks;
+        Assert.Equal((HookResults.Error, "/nonexistent/pre not found"), hooks.Where(h => h.Kind == HookKind.PreStop).Select(h => (h.Result, h.Error)).Single());
+        Assert.Equal((HookResults.Failed, 7, "failing\n"), hooks.Where(h => h.Kind == HookKind.PostStop).Select(h => (h.Result, h.ExitCode, h.Output)).Single());
+        Assert.Equal(2, stop.Report.Faults.Count(f => f.Kind == FaultKinds.Hook && f.Subject == "web"));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Start_runs_each_started_guests_post_start_and_the_runs_and_a_dry_run_runs_none()
+    {
+        var web = _world.Add("web", new(AcpiDelay: s_quick));
+        var config = Config($"""
+            [defaults]
+            post_start = ["{_script}", "{_out}"]
+
+            [hooks]
+            post_start = ["{_script}", "{_out}"]
+            """);
+        await StopRun.RunAsync(new StopRequest(config, [_world.Uri], TimeSpan.FromSeconds(30), null, _stateDir), Open, TimeProvider.System, null, CancellationToken.None);
+
+        var dry = await StartAsync(config, dryRun: true);
+        Assert.Empty(Directory.GetFiles(_out, "post_start.*"));
+        Assert.Empty(dry.Report.Hooks);
+        var start = await StartAsync(config);
+
+        Assert.Equal(GuestState.Running, _world[web.Uuid].Info.State);
+        var guest = Environment("post_start", web.Uuid);
+        Assert.Equal(("web", "started", "post_start"), (guest["SUNDOWN_GUEST"], guest["SUNDOWN_OUTCOME"], guest["SUNDOWN_HOOK"]));
+        var run = Environment("post_start", "run");
+        Assert.Equal(("start", "started=1"), (run["SUNDOWN_KIND"], run["SUNDOWN_OUTCOME"]));
+        Assert.Equal(2, start.Report.Hooks.Count(h => h.Succeeded));
+        Assert.Equal(2, RunHistory.Load(_stateDir, start.Report.Run)!.Hooks.Length);
+    }
+
+    private Dictionary<string, string> Environment(string hook, string uuid)
+    {
+        string text = File.ReadAllText(Path.Combine(_out, $"{hook}.{uuid}"));
+        // PWD is the recording script's own (/bin/sh exports it), not the hook's environment (HookRunnerTests checks that with env itself).
+        return text.Split('\0', StringSplitOptions.RemoveEmptyEntries).Select(pair => pair.Split('=', 2)).Where(p => p[0] != "PWD").ToDictionary(p => p[0], p => p[1]);
+    }
+
+    private Task<StartResult> StartAsync(SundownConfig config, bool dryRun = false) =>
+        StartRun.RunAsync(new StartRequest(config, [_world.Uri], dryRun, _stateDir), Open, TimeProvider.System, null, CancellationToken.None);
+
+    private IGuestHost Open(string uri) => new SimulatedConnection(_world);
+
+    private static SundownConfig Config(string toml) => ConfigParser.Parse(toml, "test.toml");
+}
