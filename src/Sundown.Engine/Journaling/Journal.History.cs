@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Sundown.Core.Policy;
 
 namespace Sundown.Engine.Journaling;
@@ -63,6 +64,12 @@ public sealed partial class Journal
             """,
             ("$uuid", uuid), ("$agent", StepKind.Agent.ToName()), ("$acpi", StepKind.Acpi.ToName()),
             ("$ok", StepResult.Ok.ToWord()), ("$limit", RecentShutdowns));
+        return LongestStep(command);
+    });
+
+    /// <summary>The longest of the steps a query of (started_at, ended_at) rows finds; null if none.</summary>
+    private static TimeSpan? LongestStep(SqliteCommand command)
+    {
         using var reader = command.ExecuteReader();
         TimeSpan? longest = null;
         while (reader.Read())
@@ -75,5 +82,5 @@ public sealed partial class Journal
         }
 
         return longest;
-    });
+    }
 }

@@ -21,17 +21,7 @@ public sealed partial class Journal
             ORDER BY id DESC LIMIT $limit
             """,
             ("$snapshot", StepKind.Snapshot.ToName()), ("$ok", StepResult.Ok.ToWord()), ("$limit", RecentSnapshots));
-        using var reader = command.ExecuteReader();
-        TimeSpan? longest = null;
-        while (reader.Read())
-        {
-            var duration = JournalTime.Parse(reader.GetString(1)) - JournalTime.Parse(reader.GetString(0));
-            if (duration >= TimeSpan.Zero && (longest is null || duration > longest))
-            {
-                longest = duration;
-            }
-        }
-
+        var longest = LongestStep(command);
         return longest is { } l ? TimeSpan.FromSeconds(Math.Max(1, Math.Round(2 * l.TotalSeconds, 1))) : null;
     });
 }
