@@ -20,9 +20,6 @@ internal sealed record DiskCheck(string Guest, bool Clean, long LastOnDisk, long
 
 internal static class GuestDisks
 {
-    /// <summary>Where fleet.sh keeps a guest's disk, inside the host that runs it.</summary>
-    internal static string DiskPath(string uuid) => $"/var/lib/sundown-fleet/{uuid}/disk.qcow2";
-
     /// <summary>The last record each guest has printed as synced ("guest: synced N"), by name; 0 when none yet.</summary>
     internal static Dictionary<string, long> LastSynced(IReadOnlyDictionary<string, FleetScript.UpGuest> guests) =>
         guests.Values.ToDictionary(g => g.Name, g => FleetScript.LastSynced(File.ReadAllText(g.SerialLog)));
@@ -46,7 +43,7 @@ internal static class GuestDisks
         var checks = new List<DiskCheck>();
         foreach (string name in names)
         {
-            checks.Add(await CheckOneAsync(host.InRoot(DiskPath(guests[name].Uuid)), name, syncedBefore[name]));
+            checks.Add(await CheckOneAsync(host.InRoot(FleetScript.DiskPath(guests[name].Uuid)), name, syncedBefore[name]));
         }
 
         return checks;

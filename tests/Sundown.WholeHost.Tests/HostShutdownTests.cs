@@ -173,7 +173,7 @@ public sealed class HostShutdownTests
         await host.CheckedRunAsync("virsh", "shutdown", guests[SavedOne].Uuid);
         await WaitForAsync(guests[SavedOne].SerialLog, log => log.Contains("guest: power button", StringComparison.Ordinal), "the restored guest ignored its power button");
         await WaitForShutOffAsync(host, guests[SavedOne]);
-        GuestDisks.AssertSafe(await GuestDisks.CheckOneAsync(host.InRoot(GuestDisks.DiskPath(guests[SavedOne].Uuid)), SavedOne, synced[SavedOne]));
+        GuestDisks.AssertSafe(await GuestDisks.CheckOneAsync(host.InRoot(FleetScript.DiskPath(guests[SavedOne].Uuid)), SavedOne, synced[SavedOne]));
     }
 
     private static async Task WaitForShutOffAsync(WholeHost host, FleetScript.UpGuest guest)
