@@ -96,6 +96,39 @@ public sealed class SnapshotStepTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_paused_guest_with_an_agent_channel_gets_a_crash_consistent_snapshot_without_asking_its_agent()
+    {
+        var host = new SimulatedHost(_time);
+        var guest = host.Add("paused", new(AcpiDelay: TimeSpan.FromSeconds(1), AgentDelay: TimeSpan.FromSeconds(1)), GuestState.Paused);
+
+        var report = await StopAsync(host, keep: 1, budget: TimeSpan.FromSeconds(60), run: 1, estimate: TimeSpan.FromSeconds(4));
+
+        var snapshot = Single(report, guest).Steps[0];
+        Assert.Equal(("snapshot", "ok"), (snapshot.Action, snapshot.Result));
+        var disk = host.DiskOf(guest.Uuid);
+        Assert.Equal([false], disk.Creates.Select(c => c.Quiesce));
+        Assert.Single(disk.Snapshots);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_quiesced_snapshot_whose_thaw_fails_is_there_and_reported_ok_without_a_second_try()
+    {
+        var host = new SimulatedHost(_time);
+        var guest = host.Add("thaw fails", new(AcpiDelay: TimeSpan.FromSeconds(1), AgentDelay: TimeSpan.FromSeconds(1)));
+        var disk = host.DiskOf(guest.Uuid);
+        disk.ThawFails = true;
+
+        var report = await StopAsync(host, keep: 1, budget: TimeSpan.FromSeconds(60), run: 1, estimate: TimeSpan.FromSeconds(4));
+
+        var snapshot = Single(report, guest).Steps[0];
+        Assert.Equal("ok", snapshot.Result);
+        Assert.Contains("thaw", snapshot.Error);
+        Assert.Equal([true], disk.Creates.Select(c => c.Quiesce));
+        Assert.Equal("sundown-20261202T120000Z-r1", Assert.Single(disk.Snapshots).Name);
+        Assert.Equal("shutdown", Single(report, guest).Outcome);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_quiesce_that_fails_with_no_time_for_a_second_try_is_skipped_and_not_retried()
     {
         var host = new SimulatedHost(_time);
