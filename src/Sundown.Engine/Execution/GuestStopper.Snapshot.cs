@@ -47,7 +47,7 @@ internal sealed partial class GuestStopper
 
             if (there.Exception is null && there.Result)
             {
-                return new StepVerdict.Next(StepResult.Ok, $"{name} (quiesced through the guest agent; then {quiesceFailed.Message}); {await PruneAsync(End)}");
+                return new StepVerdict.Next(StepResult.Ok, $"{name} (quiesced through the guest agent; then {quiesceFailed.Message}); {await PruneAsync(PruneEnd(End(), begun))}");
             }
 
             // Only when a second try still fits: the estimate from the journal, counted from now.
@@ -75,8 +75,24 @@ internal sealed partial class GuestStopper
         }
 
         string done = $"{name} ({crashConsistent ?? (quiesce ? "quiesced through the guest agent" : "crash-consistent: no guest agent channel")})";
-        return new StepVerdict.Next(StepResult.Ok, $"{done}; {await PruneAsync(End)}");
+        return new StepVerdict.Next(StepResult.Ok, $"{done}; {await PruneAsync(PruneEnd(End(), begun))}");
     });
+
+    /// <summary>The least time the pruning is given, however quick the snapshot was.</summary>
+    private static readonly TimeSpan s_pruneAtLeast = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The pruning's end: the step's, and no later than as long again as the snapshot took (at
+    /// least <see cref="s_pruneAtLeast"/>). The step's journaled time, which the next estimate
+    /// is twice of, then follows the snapshot call, and a prune cut off at the step's end
+    /// cannot double the estimate at every stop.
+    /// </summary>
+    private Func<TimeSpan?> PruneEnd(TimeSpan? stepEnd, TimeSpan begun)
+    {
+        var made = Elapsed;
+        var own = made + TimeSpan.FromTicks(Math.Max((made - begun).Ticks, s_pruneAtLeast.Ticks));
+        return () => stepEnd is { } end && end < own ? end : own;
+    }
 
     /// <summary>
     /// Deletes Sundown's snapshots beyond the newest N, oldest first, each held to the step's end;
