@@ -57,21 +57,10 @@ public sealed partial class LibvirtHost
         {
             foreach (var handle in handles)
             {
-                nint xml = Interop.Libvirt.DomainSnapshotGetXMLDesc(handle, 0);
-                if (xml == 0)
+                if (ReadSnapshot(handle, guest) is { } snapshot)
                 {
-                    string which = Marshal.PtrToStringUTF8(Interop.Libvirt.DomainSnapshotGetName(handle)) ?? "?";
-                    var error = LibvirtException.FromLastError($"cannot read snapshot '{which}' of '{guest}'");
-                    // Deleted meanwhile: no longer there.
-                    if (error.Code == LibvirtErrorCode.NoDomainSnapshot)
-                    {
-                        continue;
-                    }
-
-                    throw error;
+                    snapshots.Add(snapshot);
                 }
-
-                snapshots.Add(SnapshotXml.Parse(TakeString(xml)!));
             }
         }
         finally
@@ -83,6 +72,26 @@ public sealed partial class LibvirtHost
         }
 
         return snapshots;
+    }
+
+    /// <summary>The snapshot's definition; null when it was deleted meanwhile (no longer there).</summary>
+    internal static SnapshotInfo? ReadSnapshot(SafeVirDomainSnapshotHandle handle, string guest)
+    {
+        nint xml = Interop.Libvirt.DomainSnapshotGetXMLDesc(handle, 0);
+        if (xml != 0)
+        {
+            return SnapshotXml.Parse(TakeString(xml)!);
+        }
+
+        // The error first: virDomainSnapshotGetName, like every public libvirt call, resets it.
+        var error = LibvirtException.FromLastError($"cannot read a snapshot of '{guest}'");
+        if (error.Code == LibvirtErrorCode.NoDomainSnapshot)
+        {
+            return null;
+        }
+
+        string which = Marshal.PtrToStringUTF8(Interop.Libvirt.DomainSnapshotGetName(handle)) ?? "?";
+        throw new LibvirtException(error.Code, error.ErrorDomain, $"{error.Message} (snapshot '{which}')");
     }
 
     public void DeleteSnapshot(string uuid, string name)

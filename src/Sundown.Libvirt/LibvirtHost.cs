@@ -240,7 +240,7 @@ public sealed partial class LibvirtHost : IGuestHost
         return new GuestStatus(LibvirtStates.ToGuestState(state), reason);
     }
 
-    private SafeVirDomainHandle Lookup(string uuid)
+    internal SafeVirDomainHandle Lookup(string uuid)
     {
         var domain = Interop.Libvirt.DomainLookupByUUIDString(_connection, uuid);
         if (domain.IsInvalid)

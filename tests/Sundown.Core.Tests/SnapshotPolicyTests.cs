@@ -175,6 +175,17 @@ public sealed class SnapshotPolicyTests
         Assert.Equal(TimeSpan.FromSeconds(19), guest.Steps[0].Duration);
     }
 
-    private static Guest Guest(string name, GuestState state = GuestState.Running) =>
-        new("qemu:///system", name, Guid.NewGuid().ToString(), state, 1, true, false, false, 1024, 1, null, true, false, null);
+    [Fact]
+    public void A_transient_guest_gets_no_snapshot_and_the_plan_says_why()
+    {
+        var policy = GuestPolicy.Default with { Stop = StopLadder.Create("acpi 30s", "destroy"), Snapshots = 2 };
+        var plan = Planner.Build([(Guest("transient", persistent: false), policy)], null, Limits.Default, Estimates.Default);
+
+        var guest = plan.Guests.Single();
+        Assert.Equal([StepKind.Acpi, StepKind.Destroy], guest.Steps.Select(s => s.Kind));
+        Assert.Contains(guest.Notes, n => n.StartsWith("transient: no snapshot", StringComparison.Ordinal));
+    }
+
+    private static Guest Guest(string name, GuestState state = GuestState.Running, bool persistent = true) =>
+        new("qemu:///system", name, Guid.NewGuid().ToString(), state, 1, persistent, false, false, 1024, 1, null, true, false, null);
 }

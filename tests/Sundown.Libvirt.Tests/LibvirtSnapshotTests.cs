@@ -52,4 +52,20 @@ public sealed class LibvirtSnapshotTests : IDisposable
         var missing = Assert.Throws<LibvirtException>(() => host.DeleteSnapshot(diskless, "sundown-none"));
         Assert.Equal(LibvirtErrorCode.NoDomainSnapshot, missing.Code);
     });
+    [Fact(Timeout = 30_000)]
+    public async Task A_snapshot_deleted_between_the_list_and_its_read_is_no_longer_there_and_not_an_error() => await Task.Run(() =>
+    {
+        using var host = LibvirtHost.Open($"test://{_path}");
+        string diskless = host.ListGuests().Single(g => g.Name == "diskless").Uuid;
+        using var domain = host.Lookup(diskless);
+        // The test driver makes a plain (not disk-only) snapshot; the handle outlives its deletion.
+        using var made = Interop.Libvirt.DomainSnapshotCreateXML(domain, "<domainsnapshot><name>gone</name></domainsnapshot>", 0);
+        Assert.False(made.IsInvalid);
+        Assert.Equal("gone", Assert.Single(host.ListSnapshots(diskless)).Name);
+        host.DeleteSnapshot(diskless, "gone");
+
+        // Its read fails with NO_DOMAIN_SNAPSHOT: that code must survive until it is looked at.
+        Assert.Null(LibvirtHost.ReadSnapshot(made, "diskless"));
+        Assert.Empty(host.ListSnapshots(diskless));
+    });
 }

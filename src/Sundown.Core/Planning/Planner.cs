@@ -181,9 +181,18 @@ public static class Planner
 
         // Before the first stop step (and before a resume or wakeup: a paused guest's disks are
         // snapshotted as they are): only a guest whose QEMU runs has disks to snapshot live.
+        // Not a transient guest: it writes into the overlay, and re-created from its XML it boots
+        // from the base image without those writes.
         if (policy.Snapshots > 0 && guest.State is GuestState.Running or GuestState.Paused)
         {
-            ladder.Insert(0, new LadderStep(StepKind.Snapshot, null));
+            if (guest.Persistent)
+            {
+                ladder.Insert(0, new LadderStep(StepKind.Snapshot, null));
+            }
+            else
+            {
+                notes.Add("transient: no snapshot (re-created from its XML it would boot from the base image, not the overlay)");
+            }
         }
 
         int save = ladder.FindIndex(s => s.Kind == StepKind.Save);

@@ -1,4 +1,5 @@
 using Sundown.Core.Hosts;
+using Sundown.Core.Model;
 using Sundown.Core.Policy;
 using Sundown.Engine.Journaling;
 
@@ -23,7 +24,8 @@ internal sealed partial class GuestStopper
         var begun = Elapsed;
         TimeSpan? End() => EndOf(Step(index), begun);
         string name = SnapshotRule.NameFor(runStart, executor.RunNumber);
-        bool quiesce = Guest.HasAgentChannel;
+        // Only a running guest's agent can freeze its filesystems (a paused one: "domain is not running").
+        bool quiesce = Guest.HasAgentChannel && Guest.State == GuestState.Running;
 
         var made = HostCall.Run(() => host.CreateDiskSnapshot(Guest.Uuid, name, SnapshotRule.DescriptionFor(executor.RunNumber, quiesce), quiesce));
         if (!await WaitAsync(made, End, CancellationToken.None))
@@ -34,6 +36,20 @@ internal sealed partial class GuestStopper
         string? crashConsistent = null;
         if (quiesce && made.Exception?.InnerException is HostException quiesceFailed && IsAgentFault(quiesceFailed))
         {
+            // A thaw that failed after the overlays were made fails the call too ("unable to thaw
+            // filesystems"): the snapshot is there, and a second try under its name would only
+            // fail "already exists".
+            var there = HostCall.Run(() => host.ListSnapshots(Guest.Uuid).Any(s => s.Name == name));
+            if (!await WaitAsync(there, End, CancellationToken.None))
+            {
+                return new StepVerdict.Next(StepResult.Timeout, $"a quiesced snapshot failed ({quiesceFailed.Message}) and looking for it did not finish in its time, continuing");
+            }
+
+            if (there.Exception is null && there.Result)
+            {
+                return new StepVerdict.Next(StepResult.Ok, $"{name} (quiesced through the guest agent; then {quiesceFailed.Message}); {await PruneAsync(PruneEnd(End(), begun))}");
+            }
+
             // Only when a second try still fits: the estimate from the journal, counted from now.
             if (End() is { } end && end - Elapsed < Step(index).Wait / 2)
             {
@@ -59,8 +75,24 @@ internal sealed partial class GuestStopper
         }
 
         string done = $"{name} ({crashConsistent ?? (quiesce ? "quiesced through the guest agent" : "crash-consistent: no guest agent channel")})";
-        return new StepVerdict.Next(StepResult.Ok, $"{done}; {await PruneAsync(End)}");
+        return new StepVerdict.Next(StepResult.Ok, $"{done}; {await PruneAsync(PruneEnd(End(), begun))}");
     });
+
+    /// <summary>The least time the pruning is given, however quick the snapshot was.</summary>
+    private static readonly TimeSpan s_pruneAtLeast = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The pruning's end: the step's, and no later than as long again as the snapshot took (at
+    /// least <see cref="s_pruneAtLeast"/>). The step's journaled time, which the next estimate
+    /// is twice of, then follows the snapshot call, and a prune cut off at the step's end
+    /// cannot double the estimate at every stop.
+    /// </summary>
+    private Func<TimeSpan?> PruneEnd(TimeSpan? stepEnd, TimeSpan begun)
+    {
+        var made = Elapsed;
+        var own = made + TimeSpan.FromTicks(Math.Max((made - begun).Ticks, s_pruneAtLeast.Ticks));
+        return () => stepEnd is { } end && end < own ? end : own;
+    }
 
     /// <summary>
     /// Deletes Sundown's snapshots beyond the newest N, oldest first, each held to the step's end;

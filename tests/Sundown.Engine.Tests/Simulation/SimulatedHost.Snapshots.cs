@@ -26,6 +26,9 @@ internal sealed partial class SimulatedHost
 
         internal TimeSpan QuiesceTime { get; set; } = TimeSpan.FromSeconds(5);
 
+        /// <summary>Given, a quiesced snapshot makes its overlays and then fails to thaw (an error naming the agent).</summary>
+        internal bool ThawFails { get; set; }
+
         /// <summary>Given, every snapshot fails with it (a raw disk's directory full, say).</summary>
         internal string? Fails { get; set; }
 
@@ -69,6 +72,12 @@ internal sealed partial class SimulatedHost
                 return SnapshotMade.NoDisk;
             }
 
+            // As QEMU's driver: a paused guest's agent cannot freeze anything.
+            if (quiesce && guest.Info.State == GuestState.Paused)
+            {
+                throw new HostException(HostErrorKind.InvalidState, "Requested operation is not valid: domain is not running");
+            }
+
             if (disk.Snapshots.Any(s => s.Name == name))
             {
                 throw new HostException(HostErrorKind.Failed, $"operation failed: domain snapshot '{name}' already exists");
@@ -92,6 +101,11 @@ internal sealed partial class SimulatedHost
 
             var now = time.GetUtcNow();
             disk.Snapshots.Add(new SnapshotInfo(name, DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()), description, DiskOnly: true));
+            if (quiesce && disk.ThawFails)
+            {
+                throw new HostException(HostErrorKind.Failed, "internal error: unable to thaw filesystems: Guest agent is not responding");
+            }
+
             return SnapshotMade.Made;
         }
     });
