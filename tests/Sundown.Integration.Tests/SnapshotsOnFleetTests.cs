@@ -3,9 +3,12 @@ using System.Text.Json;
 namespace Sundown.Integration.Tests;
 
 /// <summary>
-/// <c>snapshots = 2</c> on real QEMU guests with a disk: three stops and starts leave each
-/// guest exactly its two newest Sundown snapshots and a backing chain of the base and two
-/// overlays; an operator's own snapshot is never deleted; a guest whose disk cannot be
+/// <c>snapshots = 2</c> on the fleet's real disk guests (ext4, a writer of synced records):
+/// three stops and starts leave every guest that shut down a clean filesystem holding every
+/// record it had synced before the stop (read from the top of its chain), and at the end
+/// exactly its two newest Sundown snapshots and a backing chain of the base and two overlays;
+/// the guest with an agent is quiesced through it, the one whose agent hangs gets no snapshot
+/// (given up on at its step's end) and still stops in time; an operator's own snapshot is never deleted; a guest whose disk cannot be
 /// snapshotted is skipped and still shut down.
 /// </summary>
 /// <remarks>
@@ -17,6 +20,10 @@ namespace Sundown.Integration.Tests;
 public sealed class SnapshotsOnFleetTests : IAsyncLifetime
 {
     private const string Prefix = "snapfleet ";
+
+    /// <summary>The guests with a disk of their own (the fleet's <c>disk</c> option).</summary>
+    private static readonly string[] s_disks = ["quiet", "agent", "hang", "operator"];
+
     private readonly string _stateDir = Directory.CreateTempSubdirectory("sundown-snap-state-").FullName;
     private readonly string _configDir = Directory.CreateTempSubdirectory("sundown-snap-config-").FullName;
     private Dictionary<string, Fleet.FleetGuest> _guests = [];
@@ -25,33 +32,29 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
     {
         await Fleet.RequireAsync();
         await Fleet.RequireNoForeignGuestsAsync();
-        await RemoveLeftoversAsync();
+        // Also guests of an earlier run that died before its cleanup, snapshots and all.
         await Fleet.DownAsync();
         var guests = await Fleet.UpAsync(
-            $"{Prefix}quiet\tshutoff delay=1",
-            $"{Prefix}operator\tshutoff delay=1",
+            $"{Prefix}quiet\tdisk delay=1",
+            $"{Prefix}agent\tdisk agent delay=1",
+            $"{Prefix}hang\tdisk agent_hang delay=1",
+            $"{Prefix}operator\tdisk delay=1",
             $"{Prefix}readonly\tshutoff delay=1");
         _guests = guests.ToDictionary(g => g.Name[Prefix.Length..]);
-        await FleetDisks.AttachAsync(_guests["quiet"].Uuid);
-        await FleetDisks.AttachAsync(_guests["operator"].Uuid);
-        await FleetDisks.AttachAsync(_guests["readonly"].Uuid, format: "raw", readOnly: true);
-        await StartAllAsync();
+        await FleetDisks.AttachReadOnlyAsync(_guests["readonly"].Uuid);
+        await FleetDisks.VirshAsync("start", _guests["readonly"].Uuid);
+        await WaitForBootsAsync(1);
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var guest in _guests.Values)
-        {
-            await FleetDisks.RemoveAsync(guest.Uuid);
-        }
-
         await Fleet.DownAsync();
         Directory.Delete(_stateDir, recursive: true);
         Directory.Delete(_configDir, recursive: true);
     }
 
     [Fact(Timeout = 600_000)]
-    public async Task Three_stops_and_starts_keep_each_guest_its_two_newest_snapshots_and_a_chain_of_three_images()
+    public async Task Three_stops_and_starts_keep_each_disk_guest_its_records_its_two_newest_snapshots_and_a_chain_of_three_images()
     {
         string config = Path.Combine(_configDir, "sundown.toml");
         await File.WriteAllTextAsync(config, """
@@ -63,6 +66,7 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
         File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         var runs = new List<long>();
+        var onDisk = s_disks.ToDictionary(name => name, _ => 0L);
         for (int i = 1; i <= 3; i++)
         {
             if (i == 2)
@@ -71,28 +75,63 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
                 await FleetDisks.VirshAsync("snapshot-create-as", _guests["operator"].Uuid, "operator-keep", "--disk-only", "--atomic");
             }
 
+            // Each writer has synced records since its last stop (the first: since its boot).
+            foreach (string name in s_disks)
+            {
+                await WaitForAsync(() => Fleet.LastSynced(_guests[name]) > onDisk[name], $"stop {i}: {name}'s writer synced nothing past {onDisk[name]}");
+            }
+
+            var syncedBefore = s_disks.ToDictionary(name => name, name => Fleet.LastSynced(_guests[name]));
             var started = DateTimeOffset.UtcNow;
             var stop = await Fleet.SundownAsync("stop", "-c", Fleet.Uri, "--config", config, "--state-dir", _stateDir, "--json");
             var took = DateTimeOffset.UtcNow - started;
             Assert.True(stop.ExitCode == 0, $"stop {i} exit {stop.ExitCode}: {stop.Error}\n{stop.Output}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"stop {i} ({took.TotalSeconds:0.0}s): {stop.Output}");
             using var report = JsonDocument.Parse(stop.Output);
             runs.Add(report.RootElement.GetProperty("run").GetInt64());
             var byName = report.RootElement.GetProperty("guests").EnumerateArray().ToDictionary(g => g.GetProperty("name").GetString()![Prefix.Length..]);
-            Assert.All(byName.Values, g => Assert.Equal("shutdown", g.GetProperty("outcome").GetString()));
+            Assert.All(byName, g => Assert.True(g.Value.GetProperty("outcome").GetString() == "shutdown", $"stop {i}, {g.Key}: {g.Value}"));
+            // In time: well inside the budget (the guests go 1 s after the button), the hanging agent's too.
+            Assert.True(took < TimeSpan.FromSeconds(45), $"stop {i} took {took}");
+
             foreach (string name in new[] { "quiet", "operator" })
             {
-                var snapshot = byName[name].GetProperty("steps")[0];
-                Assert.Equal("snapshot", snapshot.GetProperty("action").GetString());
-                Assert.True(snapshot.GetProperty("result").GetString() == "ok", $"stop {i}, {name}: {snapshot}");
-                // No agent channel in the fleet's guests: said to be crash-consistent.
-                Assert.Contains("crash-consistent", snapshot.GetProperty("error").GetString(), StringComparison.Ordinal);
+                var (result, note) = SnapshotStep(byName[name]);
+                Assert.True(result == "ok", $"stop {i}, {name}: {result}: {note}");
+                // No agent channel: said to be crash-consistent.
+                Assert.Contains("crash-consistent: no guest agent channel", note, StringComparison.Ordinal);
             }
 
-            var skipped = byName["readonly"].GetProperty("steps")[0];
-            Assert.Equal(("snapshot", "skipped"), (skipped.GetProperty("action").GetString(), skipped.GetProperty("result").GetString()));
-            Assert.Contains("no writable file-backed disk", skipped.GetProperty("error").GetString(), StringComparison.Ordinal);
-            // In time: well inside the budget (the guests go 1 s after the button).
-            Assert.True(took < TimeSpan.FromSeconds(45), $"stop {i} took {took}");
+            var (agentResult, agentNote) = SnapshotStep(byName["agent"]);
+            Assert.True(agentResult == "ok", $"stop {i}, agent: {agentResult}: {agentNote}");
+            Assert.Contains("quiesced through the guest agent", agentNote, StringComparison.Ordinal);
+            Assert.DoesNotContain("crash-consistent", agentNote, StringComparison.Ordinal);
+
+            var (hangResult, hangNote) = SnapshotStep(byName["hang"]);
+            // Its quiesce waits for libvirt's 5 s "Guest agent is not responding", longer than the
+            // step's time (its estimate: 2.7-3.0 s here): given up on at the step's end, no retry
+            // (no agent error yet to retry on), no snapshot; the power button follows
+            // (waiting out libvirt's agent call) and the guest still shuts down well in time.
+            var hangStep = byName["hang"].GetProperty("steps")[0];
+            Assert.True(hangResult == "timeout", $"stop {i}, hang: {hangResult}: {hangNote}");
+            Assert.Contains("given up on", hangNote, StringComparison.Ordinal);
+            var hangStepTook = hangStep.GetProperty("endedAt").GetDateTimeOffset() - hangStep.GetProperty("startedAt").GetDateTimeOffset();
+            Assert.True(hangStepTook < TimeSpan.FromSeconds(4.5), $"stop {i}: the hanging agent's snapshot step took {hangStepTook}");
+            Assert.Equal("acpi", byName["hang"].GetProperty("steps")[1].GetProperty("action").GetString());
+            Assert.True(byName["hang"].GetProperty("seconds").GetDouble() < 20, $"stop {i}: the hanging agent's guest took {byName["hang"].GetProperty("seconds")} s");
+
+            var (skipped, skipNote) = SnapshotStep(byName["readonly"]);
+            Assert.Equal("skipped", skipped);
+            Assert.Contains("no writable file-backed disk", skipNote, StringComparison.Ordinal);
+
+            // What each guest finds at its next boot: a clean filesystem, every record it had synced.
+            foreach (string name in s_disks)
+            {
+                var check = await FleetDisks.DiskCheckAsync(_guests[name].Uuid);
+                Assert.True(check.Clean, $"stop {i}: {name} has no clean filesystem");
+                Assert.True(check.Last >= syncedBefore[name], $"stop {i}: {name}'s last record on the disk {check.Last}, synced before the stop {syncedBefore[name]}");
+                onDisk[name] = check.Last;
+            }
 
             var start = await Fleet.SundownAsync("start", "-c", Fleet.Uri, "--config", config, "--state-dir", _stateDir, "--json");
             Assert.True(start.ExitCode == 0, $"start {i} exit {start.ExitCode}: {start.Error}");
@@ -100,25 +139,38 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
         }
 
         // Exactly the two newest runs' snapshots, by name, oldest first.
-        var quiet = await FleetDisks.SnapshotsAsync(_guests["quiet"].Uuid);
-        Assert.Equal(2, quiet.Count);
-        Assert.EndsWith($"-r{runs[1]}", quiet[0], StringComparison.Ordinal);
-        Assert.EndsWith($"-r{runs[2]}", quiet[1], StringComparison.Ordinal);
-        Assert.All(quiet, name => Assert.StartsWith("sundown-", name, StringComparison.Ordinal));
+        foreach (string name in new[] { "quiet", "agent" })
+        {
+            var snapshots = await FleetDisks.SnapshotsAsync(_guests[name].Uuid);
+            Assert.True(snapshots.Count == 2, $"{name}: {string.Join(", ", snapshots)}");
+            Assert.EndsWith($"-r{runs[1]}", snapshots[0], StringComparison.Ordinal);
+            Assert.EndsWith($"-r{runs[2]}", snapshots[1], StringComparison.Ordinal);
+            Assert.All(snapshots, s => Assert.StartsWith("sundown-", s, StringComparison.Ordinal));
+
+            // The chains, read from outside: base + 2 overlays, the newest on top.
+            var chain = await FleetDisks.ChainAsync(_guests[name].Uuid);
+            Assert.True(chain.Count == 3, $"{name}: chain of {chain.Count}: {string.Join(" ← ", chain)}");
+            Assert.EndsWith("/disk.qcow2", chain[^1], StringComparison.Ordinal);
+            Assert.EndsWith($"-r{runs[2]}", chain[0], StringComparison.Ordinal);
+            Assert.EndsWith($"-r{runs[1]}", chain[1], StringComparison.Ordinal);
+        }
+
         var operatorSnapshots = await FleetDisks.SnapshotsAsync(_guests["operator"].Uuid);
         Assert.Contains("operator-keep", operatorSnapshots);
-        Assert.Equal(2, operatorSnapshots.Count(n => n.StartsWith("sundown-", StringComparison.Ordinal)));
+        Assert.Equal(
+            [$"-r{runs[1]}", $"-r{runs[2]}"],
+            operatorSnapshots.Where(n => n.StartsWith("sundown-", StringComparison.Ordinal)).Select(n => n[n.LastIndexOf("-r", StringComparison.Ordinal)..]));
         Assert.Equal(3, operatorSnapshots.Count);
-        Assert.Empty(await FleetDisks.SnapshotsAsync(_guests["readonly"].Uuid));
-
-        // The chains, read from outside: base + 2 overlays; the operator's adds its own.
-        var chain = await FleetDisks.ChainAsync(_guests["quiet"].Uuid);
-        Assert.True(chain.Count == 3, $"chain of {chain.Count}: {string.Join(" ← ", chain)}");
-        Assert.EndsWith("/disk.qcow2", chain[^1], StringComparison.Ordinal);
-        Assert.EndsWith($"-r{runs[2]}", chain[0], StringComparison.Ordinal);
         var operatorChain = await FleetDisks.ChainAsync(_guests["operator"].Uuid);
         Assert.True(operatorChain.Count <= 4, $"chain of {operatorChain.Count}: {string.Join(" ← ", operatorChain)}");
         Assert.Contains(operatorChain, image => image.EndsWith(".operator-keep", StringComparison.Ordinal));
+
+        // The hanging agent's guest: no snapshot, no overlay; its disk is still the base alone.
+        Assert.Empty(await FleetDisks.SnapshotsAsync(_guests["hang"].Uuid));
+        var hangChain = await FleetDisks.ChainAsync(_guests["hang"].Uuid);
+        Assert.True(hangChain.Count == 1 && hangChain[0].EndsWith("/disk.qcow2", StringComparison.Ordinal), $"hang: chain {string.Join(" ← ", hangChain)}");
+
+        Assert.Empty(await FleetDisks.SnapshotsAsync(_guests["readonly"].Uuid));
 
         // The journal learned the snapshot's time: the next plan gives it a measured estimate.
         var plan = await Fleet.SundownAsync("plan", "-c", Fleet.Uri, "--config", config, "--state-dir", _stateDir);
@@ -133,9 +185,18 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
         File.SetUnixFileMode(zero, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var findings = await SnapshotFindingsAsync(zero);
         Assert.Contains(("quiet", "snapshots-left-behind"), findings);
+        Assert.Contains(("agent", "snapshots-left-behind"), findings);
         Assert.Contains(("operator", "snapshots-left-behind"), findings);
         Assert.Contains(("quiet", "snapshot-chain-long"), findings);
         Assert.DoesNotContain(findings, f => f.Guest == "readonly");
+    }
+
+    /// <summary>The guest's first step, its snapshot: its result and its note.</summary>
+    private static (string Result, string Note) SnapshotStep(JsonElement guest)
+    {
+        var step = guest.GetProperty("steps")[0];
+        Assert.Equal("snapshot", step.GetProperty("action").GetString());
+        return (step.GetProperty("result").GetString()!, step.TryGetProperty("error", out var note) ? note.GetString() ?? "" : "");
     }
 
     private async Task<List<(string Guest, string Code)>> SnapshotFindingsAsync(string config)
@@ -149,41 +210,34 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
             .Select(f => (names[f.GetProperty("uuid").GetString()!], f.GetProperty("code").GetString()!))];
     }
 
-    private async Task StartAllAsync()
-    {
-        foreach (var guest in _guests.Values)
-        {
-            await FleetDisks.VirshAsync("start", guest.Uuid);
-        }
-
-        await WaitForBootsAsync(1);
-    }
-
-    /// <summary>Until every guest's serial log shows <paramref name="boots"/> boots: only then does it hear the power button.</summary>
+    /// <summary>
+    /// Until every guest's serial log shows <paramref name="boots"/> boots (only then does it hear
+    /// the power button), the agent guest's agent answers and the hanging one's has hung: a
+    /// quiesce must meet the agent the guest is meant to have.
+    /// </summary>
     private async Task WaitForBootsAsync(int boots)
     {
-        var until = DateTimeOffset.UtcNow.AddMinutes(2);
         foreach (var guest in _guests.Values)
         {
-            while (Boots(guest) < boots)
-            {
-                Assert.True(DateTimeOffset.UtcNow < until, $"{guest.Name} did not boot {boots} times");
-                await Task.Delay(200);
-            }
+            await WaitForAsync(() => Count(guest, "guest: up") >= boots, $"{guest.Name} did not boot {boots} times");
         }
+
+        await WaitForAsync(() => Count(_guests["hang"], "guest: agent hung") >= boots, "the hanging agent did not hang");
+        await WaitForAsync(async () => (await Fleet.VirshAsync("qemu-agent-command", _guests["agent"].Uuid, "--timeout", "2", """{"execute":"guest-ping"}""")).ExitCode == 0, "the agent did not answer a guest-ping");
     }
 
-    private static int Boots(Fleet.FleetGuest guest) =>
-        File.Exists(guest.LogPath) ? File.ReadAllText(guest.LogPath).Split('\n').Count(l => l.Contains("guest: up", StringComparison.Ordinal)) : 0;
+    private static int Count(Fleet.FleetGuest guest, string line) =>
+        File.Exists(guest.LogPath) ? File.ReadAllText(guest.LogPath).Split('\n').Count(l => l.Contains(line, StringComparison.Ordinal)) : 0;
 
-    /// <summary>Guests of an earlier run of this test that died before its cleanup: fleet.sh down cannot undefine them while their snapshots exist.</summary>
-    private static async Task RemoveLeftoversAsync()
+    private static Task WaitForAsync(Func<bool> condition, string failure) => WaitForAsync(() => Task.FromResult(condition()), failure);
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string failure)
     {
-        var names = await FleetDisks.VirshAsync("list", "--all", "--name");
-        foreach (string name in names.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
+        var until = DateTimeOffset.UtcNow.AddMinutes(2);
+        while (!await condition())
         {
-            string uuid = (await FleetDisks.VirshAsync("domuuid", name)).Trim();
-            await FleetDisks.RemoveAsync(uuid);
+            Assert.True(DateTimeOffset.UtcNow < until, failure);
+            await Task.Delay(200);
         }
     }
 }

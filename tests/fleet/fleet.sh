@@ -5,7 +5,9 @@
 #                           kernel + initramfs; prints the cache directory
 #   fleet.sh up [SPEC|-]    define and start the guests of SPEC (default: stdin); prints
 #                           one line per guest: UUID <TAB> NAME <TAB> SERIAL-LOG
-#   fleet.sh down           destroy and undefine every fleet guest, delete their logs
+#   fleet.sh down           destroy and undefine every fleet guest (with any snapshots'
+#                           metadata), delete their logs and their disk directories
+#                           (/var/lib/sundown-fleet/UUID, snapshots' overlays included)
 #   fleet.sh foreign        list guests that are NOT ours (UUID <TAB> NAME); exit 1 if any
 #   fleet.sh disk-check FILE  check a guest's disk image (the top of its chain; QEMU may
 #                           hold it) from outside; prints "clean|dirty <TAB> LAST"
@@ -555,8 +557,10 @@ cmd_down() {
       vsh destroy "$uuid" >/dev/null 2>&1 || true  # it may have stopped meanwhile
     fi
     if [[ -n ${persistent[$uuid]:-} ]]; then
-      # --managed-save: libvirt refuses to undefine a guest that has a saved image.
-      vsh undefine --managed-save --nvram "$uuid" >/dev/null
+      # --managed-save: libvirt refuses to undefine a guest that has a saved image;
+      # --snapshots-metadata: likewise one with snapshots (a test that died left them).
+      # The overlays themselves go with the guest's disk directory below.
+      vsh undefine --managed-save --snapshots-metadata --nvram "$uuid" >/dev/null
     fi
     # libvirt's own QEMU log, named after the guest (names cannot contain '/').
     rm -f "/var/log/libvirt/qemu/$name.log"
