@@ -19,7 +19,7 @@ namespace Sundown.Engine.Hooks;
 /// Times (docs/man/sundown.toml.5.md, "Hooks"):
 /// <list type="bullet">
 /// <item>a guest's pre_stop: at most <see cref="PreStopShare"/> of the time from its start to the
-/// end of the guest's first step (the graceful time), and at most <see cref="NoDeadlineLimit"/>; the
+/// end of the guest's first graceful step (<see cref="PreStopKillAt"/>), and at most <see cref="NoDeadlineLimit"/>; the
 /// ladder's steps keep their absolute times, so what pre_stop takes comes out of them, never out of
 /// the destroy's allowance;</item>
 /// <item>a guest's post_stop: until the guest's deadline (its tier's deadline), skipped when that has

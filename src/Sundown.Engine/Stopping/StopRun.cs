@@ -89,6 +89,11 @@ public static partial class StopRun
                 found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
             }
 
+            foreach (var ignored in inventory.IgnoredHooks)
+            {
+                found(new Fault(FaultKinds.Metadata, ignored.Guest.Name, $"{ignored.Message}; continuing"));
+            }
+
             // A name that is on no host is a wrong invocation, unless it may be on a host that did not answer.
             if (unreachable.Count == 0)
             {

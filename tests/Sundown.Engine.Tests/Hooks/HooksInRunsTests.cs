@@ -7,11 +7,11 @@ using Sundown.Core.Model;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
 using Sundown.Engine.Execution;
-using Sundown.Engine.Tests.Execution;
 using Sundown.Engine.Hooks;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Starting;
 using Sundown.Engine.Stopping;
+using Sundown.Engine.Tests.Execution;
 using Sundown.Engine.Tests.Simulation;
 
 namespace Sundown.Engine.Tests.Hooks;
@@ -229,6 +229,20 @@ public sealed class HooksInRunsTests : IDisposable
         Assert.InRange(took["doomed"], TimeSpan.Zero, RunHooks.NoGracefulLimit);
         Assert.Equal("shutdown", stop.Report.Guests.Single(g => g.Uuid == snapshotted.Uuid).Outcome);
         Assert.Equal("destroyed", stop.Report.Guests.Single(g => g.Uuid == doomed.Uuid).Outcome);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_throwing_fault_sink_or_progress_line_does_not_reach_the_stop()
+    {
+        var hooks = new RunHooks(null, 0, TimeProvider.System, _ => throw new InvalidOperationException("the fault sink broke"))
+        {
+            Ended = _ => throw new InvalidOperationException("the console broke"),
+        };
+        var set = HookSet.Empty.With(HookKind.PreStop, HookCommand.TryCreate(["/nonexistent/pre"], out _)!);
+
+        await hooks.RunHookAsync(HookKind.PreStop, set, "stop", DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10), null);
+
+        Assert.Equal(HookResults.Error, Assert.Single(hooks.Results).Result);
     }
 
     private Dictionary<string, string> Environment(string hook, string uuid)
