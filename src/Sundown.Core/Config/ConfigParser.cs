@@ -37,7 +37,8 @@ public static class ConfigParser
                 "connect" => config with { Connect = reader.StringOrStrings(value, key) },
                 "budget" => config with { Budget = reader.Duration(value, key) },
                 "trust_guest_metadata" => config with { TrustGuestMetadata = reader.Boolean(value, key) },
-                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, trust_guest_metadata, or the tables [limits], [defaults], [[guest]], [ups], [hooks])"),
+                "trust_guest_hooks" => config with { TrustGuestHooks = reader.Boolean(value, key) },
+                _ => throw reader.Error(node, $"unknown key '{key}' (expected connect, budget, trust_guest_metadata, trust_guest_hooks, or the tables [limits], [defaults], [[guest]], [ups], [hooks])"),
             };
         }
 

@@ -26,6 +26,13 @@ public sealed record SundownConfig(
     public bool TrustGuestMetadata { get; init; } = true;
 
     /// <summary>
+    /// <c>trust_guest_hooks</c> (default false): whether the hooks in a guest's trusted metadata
+    /// are run. A hook runs as root, and domain:write is not root: so only the file, which must be
+    /// root's and writable by no one else, names them unless this says otherwise.
+    /// </summary>
+    public bool TrustGuestHooks { get; init; }
+
+    /// <summary>
     /// <c>[ups]</c>: the UPS whose <c>battery.runtime</c>, less its margin, bounds the budget while
     /// it is on battery, and which <c>sundown watch</c> follows. Null without one.
     /// </summary>

@@ -91,7 +91,7 @@ internal sealed partial class GuestStopper(
             // Waited for, and bounded to a share of the graceful time: the steps keep their times.
             if (executor.Hooks is { } hooks && !interrupt.IsCancellationRequested)
             {
-                await hooks.PreStopAsync(planned, Volatile.Read(ref _schedule), runStart);
+                await hooks.PreStopAsync(planned, () => Volatile.Read(ref _schedule), runStart, () => executor.CurrentWake.Token(CancellationToken.None), interrupt);
             }
 
             outcome = await ClimbAsync(interrupt);

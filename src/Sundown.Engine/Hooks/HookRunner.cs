@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Text;
+using Sundown.Engine.Config;
 
 namespace Sundown.Engine.Hooks;
 
@@ -33,7 +34,8 @@ public static class HookRunner
     /// <summary>util-linux's setsid; without it (not on Debian) the hook runs in Sundown's group and only its own pid is killed.</summary>
     internal static string? SetsidPath { get; set; } = File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
 
-    public static async Task<HookResult> RunAsync(HookRequest request, TimeProvider time)
+    /// <param name="cut">Treated as its deadline come early (a tightening, the interrupt): its group is signalled at once.</param>
+    public static async Task<HookResult> RunAsync(HookRequest request, TimeProvider time, CancellationToken cut = default)
     {
         var started = time.GetUtcNow();
         var argv = request.Command.Argv;
@@ -102,8 +104,12 @@ public static class HookRunner
             tail.ReadAsync(process.StandardError.BaseStream));
 
         bool timedOut = false;
-        using (var untilDeadline = new CancellationTokenSource(request.KillAt - time.GetUtcNow(), time))
+        // The spawn may have taken longer than the time that was left: then it is signalled at
+        // once (a negative delay would throw, and -1 ms would mean never).
+        var left = request.KillAt - time.GetUtcNow();
+        using (var untilDeadline = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, time))
         {
+            using var cutShort = cut.Register(untilDeadline.Cancel);
             try
             {
                 await process.WaitForExitAsync(untilDeadline.Token);
@@ -139,6 +145,11 @@ public static class HookRunner
         }
 
         int code = process.ExitCode;
+        if (timedOut && cut.IsCancellationRequested)
+        {
+            return Ended(HookResults.Timeout, null, "cut short (the stop was interrupted, or its budget tightened past the hook's time): its process group was killed", output);
+        }
+
         if (timedOut)
         {
             return Ended(HookResults.Timeout, null, $"still running at its deadline ({request.KillAt:yyyy-MM-ddTHH:mm:ss.fffZ}): its process group was killed", output);
@@ -167,7 +178,26 @@ public static class HookRunner
 
             var mode = File.GetUnixFileMode(program);
             const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-            return (mode & anyExecute) == 0 ? $"{program} is not executable" : null;
+            if ((mode & anyExecute) == 0)
+            {
+                return $"{program} is not executable";
+            }
+
+            // The config's rule (ConfigFile.CheckFile): what root runs, only root may change.
+            if (FileStatus.CurrentUid == 0 && FileStatus.Of(program, followLinks: true) is var status)
+            {
+                if (status.Uid != 0)
+                {
+                    return $"{program} is owned by uid {status.Uid}, not by root, and sundown runs as root: chown root {program}";
+                }
+
+                if (status.WritableByGroupOrOthers)
+                {
+                    return $"{program} is writable by group or others (mode {status.OctalPermissions}), and sundown runs as root: chmod go-w {program}";
+                }
+            }
+
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -19,7 +19,7 @@ namespace Sundown.Engine.Hooks;
 /// Times (docs/man/sundown.toml.5.md, "Hooks"):
 /// <list type="bullet">
 /// <item>a guest's pre_stop: at most <see cref="PreStopShare"/> of the time from its start to the
-/// end of the guest's first step (the graceful time), and at most <see cref="NoDeadlineLimit"/>; the
+/// end of the guest's first graceful step (<see cref="PreStopKillAt"/>), and at most <see cref="NoDeadlineLimit"/>; the
 /// ladder's steps keep their absolute times, so what pre_stop takes comes out of them, never out of
 /// the destroy's allowance;</item>
 /// <item>a guest's post_stop: until the guest's deadline (its tier's deadline), skipped when that has
@@ -69,20 +69,69 @@ public sealed class RunHooks(Journal? journal, long run, TimeProvider time, Acti
         return schedule.Count > 0 && schedule[^1].EndBy is { } end ? runStart + end : null;
     }
 
-    /// <summary>A guest's pre_stop, waited for: it ends (or is killed) well before the ladder's graceful time is up.</summary>
-    public async Task PreStopAsync(PlannedGuest planned, IReadOnlyList<ScheduledStep> schedule, DateTimeOffset runStart)
+    /// <summary>The most a guest's pre_stop gets when its ladder has no graceful step (destroy only): it must not delay the destroy.</summary>
+    public static readonly TimeSpan NoGracefulLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A guest's pre_stop, waited for: it ends (or is killed) well before the ladder's graceful time
+    /// is up. A tightening moves its kill time earlier as it moves the steps; the interrupt kills it at once.
+    /// </summary>
+    /// <param name="schedule">The guest's schedule as it stands now (a tightening changes it).</param>
+    /// <param name="nextTightening">A token that fires at the next tightening (taken before the schedule is read).</param>
+    public async Task PreStopAsync(PlannedGuest planned, Func<IReadOnlyList<ScheduledStep>> schedule, DateTimeOffset runStart, Func<CancellationToken> nextTightening, CancellationToken interrupt)
     {
         if (planned.Policy.Hooks.Of(HookKind.PreStop) is not { } command)
         {
             return;
         }
 
-        var now = time.GetUtcNow();
+        var started = time.GetUtcNow();
+        var tightened = nextTightening();
+        var now = schedule();
+        var killAt = PreStopKillAt(now, runStart, started);
+        using var cut = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var onInterrupt = interrupt.Register(cut.Cancel);
+        var running = RunAsync(GuestRequest(HookKind.PreStop, command, planned.Guest, killAt, GuestDeadline(now, runStart) ?? killAt, null), cut.Token);
+        while (!running.IsCompleted)
+        {
+            await running.WaitAsync(tightened).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (running.IsCompleted || !tightened.IsCancellationRequested)
+            {
+                break;
+            }
+
+            // Tightened: the kill time the new schedule gives, counted from the same start; never later.
+            tightened = nextTightening();
+            var tighter = PreStopKillAt(schedule(), runStart, started);
+            if (tighter < killAt)
+            {
+                killAt = tighter;
+                var left = killAt - time.GetUtcNow();
+                cut.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            }
+        }
+
+        await running;
+    }
+
+    /// <summary>
+    /// When a guest's pre_stop begun at <paramref name="started"/> is sent SIGTERM: a share of the
+    /// time to the end of its first graceful step (agent, acpi: its end; save: its latest start),
+    /// not of a snapshot's (the snapshot comes after the pre_stop, and is skipped if its start-by
+    /// passed meanwhile); without a graceful step, a share of the time to its deadline and at most
+    /// <see cref="NoGracefulLimit"/>, so that the destroy is hardly delayed.
+    /// </summary>
+    public static DateTimeOffset PreStopKillAt(IReadOnlyList<ScheduledStep> schedule, DateTimeOffset runStart, DateTimeOffset started)
+    {
+        var graceful = schedule.FirstOrDefault(s => s.Kind is StepKind.Agent or StepKind.Acpi or StepKind.Save);
+        var gracefulEnd = graceful?.Kind == StepKind.Save ? graceful.StartBy : graceful?.EndBy;
+        if (graceful is not null)
+        {
+            return KillAtWithin(started, gracefulEnd is { } end ? Min((runStart + end - started) * PreStopShare, NoDeadlineLimit) : NoDeadlineLimit);
+        }
+
         var deadline = GuestDeadline(schedule, runStart);
-        var gracefulEnd = schedule.Count > 0 && schedule[0].EndBy is { } firstEnd ? runStart + firstEnd : deadline;
-        var limit = gracefulEnd is { } end ? Min((end - now) * PreStopShare, NoDeadlineLimit) : NoDeadlineLimit;
-        var killAt = KillAtWithin(now, limit);
-        await RunAsync(GuestRequest(HookKind.PreStop, command, planned.Guest, killAt, deadline ?? killAt, null));
+        return KillAtWithin(started, deadline is { } d ? Min((d - started) * PreStopShare, NoGracefulLimit) : NoGracefulLimit);
     }
 
     /// <summary>A guest's post_stop, begun in the background: <see cref="DrainAsync"/> waits for it.</summary>
@@ -111,7 +160,8 @@ public sealed class RunHooks(Journal? journal, long run, TimeProvider time, Acti
 
     /// <summary>A run's own hook, waited for.</summary>
     /// <param name="outcome">For post_stop and post_start: <see cref="Summary"/> of the guests' outcomes.</param>
-    public Task RunHookAsync(HookKind kind, HookSet hooks, string runKind, DateTimeOffset killAt, string? outcome)
+    /// <param name="cut">Kills it at once (the run's interrupt).</param>
+    public Task RunHookAsync(HookKind kind, HookSet hooks, string runKind, DateTimeOffset killAt, string? outcome, CancellationToken cut = default)
     {
         if (hooks.Of(kind) is not { } command)
         {
@@ -128,7 +178,7 @@ public sealed class RunHooks(Journal? journal, long run, TimeProvider time, Acti
             variables.Add(new("SUNDOWN_OUTCOME", outcome));
         }
 
-        return RunAsync(new HookRequest(kind, command, variables.ToImmutable(), killAt));
+        return RunAsync(new HookRequest(kind, command, variables.ToImmutable(), killAt), cut);
     }
 
     /// <summary>When a run's pre_stop is killed: a tenth of the budget, at most <see cref="NoDeadlineLimit"/>.</summary>
@@ -200,12 +250,12 @@ public sealed class RunHooks(Journal? journal, long run, TimeProvider time, Acti
         }
     }
 
-    private async Task RunAsync(HookRequest request)
+    private async Task RunAsync(HookRequest request, CancellationToken cut = default)
     {
         HookResult result;
         try
         {
-            result = await HookRunner.RunAsync(request, time);
+            result = await HookRunner.RunAsync(request, time, cut);
         }
         catch (Exception e)
         {
@@ -218,6 +268,27 @@ public sealed class RunHooks(Journal? journal, long run, TimeProvider time, Acti
             _results.Add(result);
         }
 
+        // Nothing after the hook may throw into the stop: a throw from the run's pre_stop would
+        // skip every guest's stop, one from a guest's would destroy it without its ladder.
+        try
+        {
+            await AfterAsync(request, result);
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                fault?.Invoke(new Fault(FaultKinds.Hook, request.Guest ?? $"run {run}", $"the {request.Kind.ToKey()} hook's result could not be told or journaled ({e.Message}); continuing"));
+            }
+            catch (Exception)
+            {
+                // The fault sink itself failed: nothing is left to tell; continuing.
+            }
+        }
+    }
+
+    private async Task AfterAsync(HookRequest request, HookResult result)
+    {
         if (!result.Succeeded)
         {
             string whose = request.Guest is null ? "the run's" : "its";

@@ -12,6 +12,9 @@ namespace Sundown.Engine.Inventory;
 public sealed record GuestInventory(
     IReadOnlyList<(Guest Guest, GuestPolicy Policy)> Guests, IReadOnlyList<GuestProblem> InvalidPolicies, IReadOnlyList<UnreachableHost> Unlisted)
 {
+    /// <summary>Guests whose metadata names hooks that were ignored (trust_guest_hooks = false), each with the warning that names it.</summary>
+    public IReadOnlyList<GuestProblem> IgnoredHooks { get; init; } = [];
+
     /// <summary>The warning for one set-aside policy element, as every command prints it.</summary>
     public static string Warning(GuestProblem problem) =>
         $"the sundown policy in the domain XML of '{problem.Guest.Name}' is invalid ({problem.Message}): using the config's policy for it";

@@ -36,6 +36,7 @@ public static class GuestsWithPolicies
         var result = new List<(Guest, GuestPolicy)>();
         var invalid = new List<GuestProblem>();
         var unlisted = new List<UnreachableHost>();
+        var ignoredHooks = new List<GuestProblem>();
         foreach (var (host, guests, error) in listings.Select(static t => t.Result))
         {
             if (guests is null)
@@ -55,7 +56,7 @@ public static class GuestsWithPolicies
                 // The policy element came with the guest's definition in ListGuests: no call per guest.
                 try
                 {
-                    result.Add((guest, PolicyResolver.Resolve(guest, config, guest.PolicyMetadata)));
+                    result.Add((guest, PolicyResolver.Resolve(guest, config, guest.PolicyMetadata, message => ignoredHooks.Add(new GuestProblem(guest, message)))));
                 }
                 catch (FormatException e)
                 {
@@ -65,7 +66,7 @@ public static class GuestsWithPolicies
             }
         }
 
-        return new GuestInventory(result, invalid, unlisted);
+        return new GuestInventory(result, invalid, unlisted) { IgnoredHooks = ignoredHooks };
     }
 
     private static async Task<(IGuestHost Host, IReadOnlyList<Guest>? Guests, string? Error)> ListAsync(IGuestHost host, TimeSpan timeout, TimeProvider time)

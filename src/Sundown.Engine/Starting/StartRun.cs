@@ -79,6 +79,11 @@ public static class StartRun
                 found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
             }
 
+            foreach (var ignored in inventory.IgnoredHooks)
+            {
+                found(new Fault(FaultKinds.Metadata, ignored.Guest.Name, $"{ignored.Message}; continuing"));
+            }
+
             var present = inventory.Guests.ToDictionary(e => (e.Guest.Uri, e.Guest.Uuid));
             var hostsByUri = hosts.Hosts.Where(h => !inventory.Unlisted.Any(u => u.Uri == h.Uri)).ToDictionary(h => h.Uri);
             var (restoreList, marked) = await ReadRestoreListAsync(journal, hostsByUri, inventory, time, found);

@@ -89,6 +89,11 @@ public static partial class StopRun
                 found(new Fault(FaultKinds.Metadata, problem.Guest.Name, GuestInventory.Warning(problem)));
             }
 
+            foreach (var ignored in inventory.IgnoredHooks)
+            {
+                found(new Fault(FaultKinds.Metadata, ignored.Guest.Name, $"{ignored.Message}; continuing"));
+            }
+
             // A name that is on no host is a wrong invocation, unless it may be on a host that did not answer.
             if (unreachable.Count == 0)
             {
@@ -197,10 +202,26 @@ public static partial class StopRun
                 try
                 {
                     // The run's pre_stop before the first guest's stop begins (a tenth of the budget at most).
-                    await hooks.RunHookAsync(Core.Hooks.HookKind.PreStop, request.Config.Hooks, RunKind.Stop.ToWord(), RunHooks.RunPreStopKillAt(time.GetUtcNow(), plan.Budget), null);
+                    try
+                    {
+                        await hooks.RunHookAsync(Core.Hooks.HookKind.PreStop, request.Config.Hooks, RunKind.Stop.ToWord(), RunHooks.RunPreStopKillAt(time.GetUtcNow(), plan.Budget), null, interrupt);
+                    }
+                    catch (Exception e)
+                    {
+                        // No guest's stop may wait on, or be skipped by, the run's hook.
+                        found(new Fault(FaultKinds.Hook, $"run {run}", $"the run's pre_stop hook: {e.Message}; ignoring it, continuing"));
+                    }
+
                     reports = await executor.RunAsync(plan, runStart, interrupt);
-                    await hooks.RunHookAsync(Core.Hooks.HookKind.PostStop, request.Config.Hooks, RunKind.Stop.ToWord(),
-                        RunHooks.RunPostStopKillAt(time.GetUtcNow(), runStart, plan.Budget), RunHooks.Summary(reports.Select(r => r.Outcome)));
+                    try
+                    {
+                        await hooks.RunHookAsync(Core.Hooks.HookKind.PostStop, request.Config.Hooks, RunKind.Stop.ToWord(),
+                            RunHooks.RunPostStopKillAt(time.GetUtcNow(), runStart, plan.Budget), RunHooks.Summary(reports.Select(r => r.Outcome)));
+                    }
+                    catch (Exception e)
+                    {
+                        found(new Fault(FaultKinds.Hook, $"run {run}", $"the run's post_stop hook: {e.Message}; ignoring it, continuing"));
+                    }
                 }
                 finally
                 {

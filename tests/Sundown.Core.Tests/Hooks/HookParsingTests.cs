@@ -113,4 +113,23 @@ public sealed class HookParsingTests
         Assert.Contains("guest '$(touch PWNED)'", error.Message, StringComparison.Ordinal);
         Assert.Equal(["/usr/bin/true"], untrusted.Hooks.Of(HookKind.PreStop)!.Argv);
     }
+
+    [Fact]
+    public void Hooks_in_a_guests_metadata_are_ignored_with_a_warning_naming_it_unless_trust_guest_hooks_is_set()
+    {
+        var config = ConfigParser.Parse("[defaults]\npre_stop = [\"/usr/bin/true\"]\n", "t.toml");
+        var guest = new Guest("test:///default", "web", "6695eb01-f6a4-8304-79aa-97f2502e193f", GuestState.Running, 0,
+            true, false, false, 1024, 1, null, true, false, null);
+        const string metadata = "<policy order=\"3\"><pre_stop><arg>/tmp/anyones</arg></pre_stop></policy>";
+        var warnings = new List<string>();
+
+        var untrusted = PolicyResolver.Resolve(guest, config, metadata, warnings.Add);
+        var trusted = PolicyResolver.Resolve(guest, ConfigParser.Parse("trust_guest_hooks = true\n[defaults]\npre_stop = [\"/usr/bin/true\"]\n", "t.toml"), metadata, warnings.Add);
+
+        Assert.False(config.TrustGuestHooks);
+        Assert.Equal(["/usr/bin/true"], untrusted.Hooks.Of(HookKind.PreStop)!.Argv);
+        Assert.Equal(3, untrusted.Order);
+        Assert.Contains("guest 'web'", Assert.Single(warnings), StringComparison.Ordinal);
+        Assert.Equal(["/tmp/anyones"], trusted.Hooks.Of(HookKind.PreStop)!.Argv);
+    }
 }

@@ -104,6 +104,34 @@ public sealed class HookRunnerTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Run_as_root_a_program_that_others_may_change_is_refused_unstarted()
+    {
+        Assert.SkipWhen(Environment.GetEnvironmentVariable("CI") != "true" && Environment.UserName != "root", "needs root (chown)");
+        string ran = Path.Combine(_dir, "ran");
+        string groupWritable = Path.Combine(_dir, "group-writable");
+        string notRoots = Path.Combine(_dir, "not-roots");
+        foreach (string script in new[] { groupWritable, notRoots })
+        {
+            await File.WriteAllTextAsync(script, $"#!/bin/sh\ntouch {ran}\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        }
+
+        File.SetUnixFileMode(groupWritable, File.GetUnixFileMode(groupWritable) | UnixFileMode.GroupWrite);
+        using (var chown = Process.Start("/bin/chown", ["65534", notRoots]))
+        {
+            await chown.WaitForExitAsync();
+            Assert.Equal(0, chown.ExitCode);
+        }
+
+        var writable = await RunAsync([groupWritable], [], TimeSpan.FromSeconds(10));
+        var foreign = await RunAsync([notRoots], [], TimeSpan.FromSeconds(10));
+
+        Assert.Equal((HookResults.Error, $"{groupWritable} is writable by group or others (mode 0770), and sundown runs as root: chmod go-w {groupWritable}"), (writable.Result, writable.Error));
+        Assert.Equal((HookResults.Error, $"{notRoots} is owned by uid 65534, not by root, and sundown runs as root: chown root {notRoots}"), (foreign.Result, foreign.Error));
+        Assert.False(File.Exists(ran));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Only_the_last_4_KiB_of_the_output_are_kept()
     {
         var result = await RunAsync(["/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' a; printf END >&2"], [], TimeSpan.FromSeconds(10));
@@ -136,6 +164,30 @@ public sealed class HookRunnerTests : IDisposable
 
         Assert.Equal(HookResults.Skipped, result.Result);
         Assert.False(File.Exists(file));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_hook_whose_deadline_passed_while_it_was_spawned_is_killed_at_once_not_left_running()
+    {
+        string pids = Path.Combine(_dir, "pids");
+        var command = HookCommand.TryCreate(["/bin/sh", "-c", "echo $$ > \"$1\"; exec /bin/sleep 600", "sh", pids], out string? error) ?? throw new ArgumentException(error);
+        // Each reading of the clock is a second later: the deadline is still ahead at the check, past after the spawn.
+        var time = new SteppingClock(TimeSpan.FromSeconds(1));
+        var begun = Stopwatch.StartNew();
+
+        var result = await HookRunner.RunAsync(new HookRequest(HookKind.PreStop, command, [], time.Start + TimeSpan.FromSeconds(1.5)), time);
+
+        Assert.Equal(HookResults.Timeout, result.Result);
+        Assert.InRange(begun.Elapsed, TimeSpan.Zero, HookRunner.KillGrace + TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 100 && !File.Exists(pids); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        if (File.Exists(pids) && (await File.ReadAllTextAsync(pids)).Trim() is { Length: > 0 } pid)
+        {
+            AssertGone(int.Parse(pid));
+        }
     }
 
     private static async Task<HookResult> RunAsync(string[] argv, ImmutableArray<KeyValuePair<string, string>> variables, TimeSpan within)
@@ -172,5 +224,15 @@ public sealed class HookRunnerTests : IDisposable
         }
 
         Assert.False(Running(pid), $"process {pid} is still running");
+    }
+
+    /// <summary>The real timers, but a clock that reads a step later at each look.</summary>
+    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private long _looks;
+
+        internal DateTimeOffset Start { get; } = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => Start + (step * Interlocked.Increment(ref _looks));
     }
 }

@@ -4,10 +4,14 @@ using Sundown.Core.Config;
 using Sundown.Core.Hooks;
 using Sundown.Core.Hosts;
 using Sundown.Core.Model;
+using Sundown.Core.Planning;
+using Sundown.Core.Policy;
+using Sundown.Engine.Execution;
 using Sundown.Engine.Hooks;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Starting;
 using Sundown.Engine.Stopping;
+using Sundown.Engine.Tests.Execution;
 using Sundown.Engine.Tests.Simulation;
 
 namespace Sundown.Engine.Tests.Hooks;
@@ -148,6 +152,97 @@ public sealed class HooksInRunsTests : IDisposable
         Assert.Equal(("start", "started=1"), (run["SUNDOWN_KIND"], run["SUNDOWN_OUTCOME"]));
         Assert.Equal(2, start.Report.Hooks.Count(h => h.Succeeded));
         Assert.Equal(2, RunHistory.Load(_stateDir, start.Report.Run)!.Hooks.Length);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_tightening_cuts_a_hanging_pre_stop_short_and_the_guest_is_destroyed_by_the_new_end()
+    {
+        var deaf = _world.Add("deaf", new(AcpiDelay: null));
+        var policy = GuestPolicy.Default with
+        {
+            Stop = StopLadder.Create("acpi 60s", "destroy"),
+            Hooks = HookSet.Empty.With(HookKind.PreStop, HookCommand.TryCreate(["/bin/sleep", "600"], out _)!),
+        };
+        var plan = Planner.Build([(deaf, policy)], TimeSpan.FromMinutes(4), Limits.Default, Estimates.Default);
+        var hooks = new RunHooks(null, 0, TimeProvider.System, null);
+        var executor = new StopExecutor(new Dictionary<string, IGuestHost> { [_world.Uri] = new SimulatedConnection(_world) }, Limits.Default, new MemoryRecorder(), TimeProvider.System) { Hooks = hooks };
+        var start = DateTimeOffset.UtcNow;
+
+        var stopping = executor.RunAsync(plan, start, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True(executor.Tighten(TimeSpan.FromSeconds(8)));
+        var report = await stopping;
+
+        // Untightened, the pre_stop alone would have had a quarter of the acpi's minute.
+        var offAt = _world[deaf.Uuid].OffAt!.Value - start;
+        Assert.InRange(offAt, TimeSpan.Zero, TimeSpan.FromSeconds(8) + Estimates.DestroyGrace);
+        Assert.Equal("destroyed", Assert.Single(report).Outcome);
+        var hung = Assert.Single(hooks.Results);
+        Assert.Equal(HookResults.Timeout, hung.Result);
+        Assert.StartsWith("cut short", hung.Error, StringComparison.Ordinal);
+        Assert.InRange(hung.EndedAt - start, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_interrupt_kills_a_hanging_pre_stop_at_once()
+    {
+        _world.Add("deaf", new(AcpiDelay: null));
+        var config = Config("""
+            [defaults]
+            stop = ["acpi 60s", "destroy"]
+            pre_stop = ["/bin/sleep", "600"]
+            """);
+        using var interrupt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var watch = Stopwatch.StartNew();
+
+        var stop = await StopRun.RunAsync(new StopRequest(config, [_world.Uri], TimeSpan.FromMinutes(4), null, _stateDir), Open, TimeProvider.System, null, interrupt.Token);
+
+        var hung = Assert.Single(stop.Report.Hooks, h => h.Kind == HookKind.PreStop);
+        Assert.Equal(HookResults.Timeout, hung.Result);
+        Assert.InRange(hung.EndedAt - hung.StartedAt, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(4));
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_pre_stop_gets_its_share_of_the_graceful_step_not_of_the_snapshot_and_little_before_a_destroy_alone()
+    {
+        var snapshotted = _world.Add("snapshotted", new(AcpiDelay: s_quick));
+        var doomed = _world.Add("doomed", new(AcpiDelay: s_quick));
+        var config = Config("""
+            [defaults]
+            stop = ["acpi 20s", "destroy"]
+            snapshots = 1
+            pre_stop = ["/bin/sleep", "600"]
+
+            [[guest]]
+            match = "doomed"
+            stop = ["destroy"]
+            snapshots = 0
+            """);
+
+        var stop = await StopRun.RunAsync(new StopRequest(config, [_world.Uri], TimeSpan.FromSeconds(40), null, _stateDir), Open, TimeProvider.System, null, CancellationToken.None);
+
+        var took = stop.Report.Hooks.Where(h => h.Kind == HookKind.PreStop).ToDictionary(h => h.Guest!, h => h.EndedAt - h.StartedAt);
+        // A quarter of the time to the acpi step's end (about 34 s), less the grace: not of the snapshot's end (about 14 s).
+        Assert.InRange(took["snapshotted"], TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(10));
+        // Only the destroy: at most RunHooks.NoGracefulLimit, not a quarter of the 40 s to the deadline.
+        Assert.InRange(took["doomed"], TimeSpan.Zero, RunHooks.NoGracefulLimit);
+        Assert.Equal("shutdown", stop.Report.Guests.Single(g => g.Uuid == snapshotted.Uuid).Outcome);
+        Assert.Equal("destroyed", stop.Report.Guests.Single(g => g.Uuid == doomed.Uuid).Outcome);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_throwing_fault_sink_or_progress_line_does_not_reach_the_stop()
+    {
+        var hooks = new RunHooks(null, 0, TimeProvider.System, _ => throw new InvalidOperationException("the fault sink broke"))
+        {
+            Ended = _ => throw new InvalidOperationException("the console broke"),
+        };
+        var set = HookSet.Empty.With(HookKind.PreStop, HookCommand.TryCreate(["/nonexistent/pre"], out _)!);
+
+        await hooks.RunHookAsync(HookKind.PreStop, set, "stop", DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10), null);
+
+        Assert.Equal(HookResults.Error, Assert.Single(hooks.Results).Result);
     }
 
     private Dictionary<string, string> Environment(string hook, string uuid)
