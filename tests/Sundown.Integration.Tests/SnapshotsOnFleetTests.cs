@@ -7,8 +7,9 @@ namespace Sundown.Integration.Tests;
 /// three stops and starts leave every guest that shut down a clean filesystem holding every
 /// record it had synced before the stop (read from the top of its chain), and at the end
 /// exactly its two newest Sundown snapshots and a backing chain of the base and two overlays;
-/// the guest with an agent is quiesced through it, the one whose agent hangs gets no snapshot
-/// (given up on at its step's end) and still stops in time; an operator's own snapshot is never deleted; a guest whose disk cannot be
+/// the guest with an agent is quiesced through it, the one whose agent hangs is never quiesced
+/// (given up on at its step's end, or skipped or crash-consistent once libvirt knows its agent
+/// hangs) and still stops in time; an operator's own snapshot is never deleted; a guest whose disk cannot be
 /// snapshotted is skipped and still shut down.
 /// </summary>
 /// <remarks>
@@ -109,14 +110,22 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
 
             var (hangResult, hangNote) = SnapshotStep(byName["hang"]);
             // Its quiesce waits for libvirt's 5 s "Guest agent is not responding", longer than the
-            // step's time (its estimate: 2.7-3.0 s here): given up on at the step's end, no retry
-            // (no agent error yet to retry on), no snapshot; the power button follows
-            // (waiting out libvirt's agent call) and the guest still shuts down well in time.
+            // step's time (its estimate: 2.7-3.0 s here): given up on at the step's end (timeout).
+            // Once libvirt has seen the agent hang it may answer "not available for now" sooner:
+            // then the quiesced snapshot failed, and it is skipped, or made crash-consistent when
+            // half the step's time is left. Never quiesced; and the power button follows (waiting
+            // out libvirt's agent call) and the guest still shuts down well in time.
             var hangStep = byName["hang"].GetProperty("steps")[0];
-            Assert.True(hangResult == "timeout", $"stop {i}, hang: {hangResult}: {hangNote}");
-            Assert.Contains("given up on", hangNote, StringComparison.Ordinal);
+            Assert.True(
+                (hangResult == "timeout" && hangNote.Contains("given up on", StringComparison.Ordinal))
+                || (hangResult == "skipped" && hangNote.Contains("quiesced snapshot failed", StringComparison.Ordinal))
+                || (hangResult == "ok" && hangNote.Contains("crash-consistent", StringComparison.Ordinal)),
+                $"stop {i}, hang: {hangResult}: {hangNote}");
+            Assert.DoesNotContain("quiesced through the guest agent", hangNote, StringComparison.Ordinal);
             var hangStepTook = hangStep.GetProperty("endedAt").GetDateTimeOffset() - hangStep.GetProperty("startedAt").GetDateTimeOffset();
-            Assert.True(hangStepTook < TimeSpan.FromSeconds(4.5), $"stop {i}: the hanging agent's snapshot step took {hangStepTook}");
+            // Held to its estimate: 3 s at first, then learned from the journal (a timeout counts as
+            // at least its length: 6 s), which outlasts libvirt's 5 s agent wait.
+            Assert.True(hangStepTook < TimeSpan.FromSeconds(7.5), $"stop {i}: the hanging agent's snapshot step took {hangStepTook}");
             Assert.Equal("acpi", byName["hang"].GetProperty("steps")[1].GetProperty("action").GetString());
             Assert.True(byName["hang"].GetProperty("seconds").GetDouble() < 20, $"stop {i}: the hanging agent's guest took {byName["hang"].GetProperty("seconds")} s");
 
@@ -165,10 +174,12 @@ public sealed class SnapshotsOnFleetTests : IAsyncLifetime
         Assert.True(operatorChain.Count <= 4, $"chain of {operatorChain.Count}: {string.Join(" ← ", operatorChain)}");
         Assert.Contains(operatorChain, image => image.EndsWith(".operator-keep", StringComparison.Ordinal));
 
-        // The hanging agent's guest: no snapshot, no overlay; its disk is still the base alone.
-        Assert.Empty(await FleetDisks.SnapshotsAsync(_guests["hang"].Uuid));
+        // The hanging agent's guest: only crash-consistent snapshots of Sundown's, if any, at most
+        // the 2 it keeps, and an overlay for each on its base.
+        var hangSnapshots = await FleetDisks.SnapshotsAsync(_guests["hang"].Uuid);
+        Assert.True(hangSnapshots.Count <= 2 && hangSnapshots.All(n => n.StartsWith("sundown-", StringComparison.Ordinal)), $"hang: snapshots {string.Join(", ", hangSnapshots)}");
         var hangChain = await FleetDisks.ChainAsync(_guests["hang"].Uuid);
-        Assert.True(hangChain.Count == 1 && hangChain[0].EndsWith("/disk.qcow2", StringComparison.Ordinal), $"hang: chain {string.Join(" ← ", hangChain)}");
+        Assert.True(hangChain.Count == 1 + hangSnapshots.Count && hangChain[^1].EndsWith("/disk.qcow2", StringComparison.Ordinal), $"hang: chain {string.Join(" ← ", hangChain)}");
 
         Assert.Empty(await FleetDisks.SnapshotsAsync(_guests["readonly"].Uuid));
 
