@@ -214,16 +214,18 @@ public sealed class InstallCommandTests : IDisposable
     });
 
     [Fact(Timeout = 60_000)]
-    public async Task Without_ups_in_the_config_the_watch_unit_is_written_but_not_enabled() => await Task.Run(() =>
+    public async Task Without_ups_in_the_config_the_watch_unit_is_enabled_too_since_it_follows_logind() => await Task.Run(() =>
     {
         string systemctl = FakeSystemctl("exit 0");
 
         var result = Install(systemctl, "--enable");
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.True(File.Exists(Path.Combine(_unitDirectory, UnitFile.WatchName)));
-        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}"], File.ReadAllLines(Calls));
-        Assert.Contains("it is not enabled, since the config has no [ups]", result.Output, StringComparison.Ordinal);
+        string watch = File.ReadAllText(Path.Combine(_unitDirectory, UnitFile.WatchName));
+        Assert.Contains("After=dbus.service dbus.socket\n", watch, StringComparison.Ordinal);
+        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}", $"enable {UnitFile.WatchName}"], File.ReadAllLines(Calls));
+        Assert.Contains("the moment logind announces a poweroff or reboot", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("follows the UPS", result.Output, StringComparison.Ordinal);
     });
 
     [Fact(Timeout = 60_000)]

@@ -10,27 +10,13 @@ public sealed class WatchCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("sundown-watchcmd-").FullName;
     private readonly string _statusFile;
-    private readonly string _stateDir;
 
     public WatchCommandTests()
     {
         _statusFile = Path.Combine(_directory, "run", "watch.json");
-        _stateDir = Path.Combine(_directory, "state");
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    [Fact(Timeout = 60_000)]
-    public async Task Watch_without_ups_in_the_config_exits_2_saying_it_has_nothing_to_follow()
-    {
-        string config = Config("budget = \"5m\"\n");
-
-        var result = await Task.Run(() => CliRunner.Run("watch", "--config", config, "--state-dir", _stateDir, "--status-file", _statusFile));
-
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains("the config has no [ups]: watch has nothing to follow", result.Error, StringComparison.Ordinal);
-        Assert.False(File.Exists(_statusFile));
-    }
 
     [Fact(Timeout = 60_000)]
     public async Task Json_without_status_is_a_usage_error()
@@ -96,11 +82,30 @@ public sealed class WatchCommandTests : IDisposable
         Assert.Contains($"sundown watch is not running: {_statusFile} was left by process {gone.Id}", result.Output, StringComparison.Ordinal);
     }
 
-    private string Config(string toml)
+    [Fact(Timeout = 60_000)]
+    public async Task Status_of_a_watch_without_ups_shows_logind_and_the_shutdown_it_announced()
     {
-        string path = Path.Combine(_directory, "sundown.toml");
-        File.WriteAllText(path, toml);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        return path;
+        var at = new DateTimeOffset(2026, 12, 4, 1, 2, 3, TimeSpan.Zero);
+        WatchStatusFile.Write(_statusFile, new WatchStatus(
+            Environment.ProcessId, "none", WatchPhase.OnLine, null, null, null, null, null,
+            new WatchEvent(WatchSeverity.Notice, "logind announces the host's shutdown"), at, at)
+        {
+            Logind = "following PrepareForShutdown",
+            ShutdownAnnouncedAt = at,
+        });
+
+        var text = await Task.Run(() => CliRunner.Run("watch", "--status", "--status-file", _statusFile));
+        var json = await Task.Run(() => CliRunner.Run("watch", "--status", "--json", "--status-file", _statusFile));
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains($"(pid {Environment.ProcessId}), following no UPS;", text.Output, StringComparison.Ordinal);
+        Assert.Contains("logind:       following PrepareForShutdown", text.Output, StringComparison.Ordinal);
+        Assert.Contains("shutdown:     announced by logind at 2026-12-04 01:02:03 UTC", text.Output, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.Equal("following PrepareForShutdown", document.RootElement.GetProperty("logind").GetString());
+        Assert.Equal(at, document.RootElement.GetProperty("shutdownAnnouncedAt").GetDateTimeOffset());
+        // What the file holds reads back the same.
+        var read = WatchStatusFile.Read(_statusFile)!;
+        Assert.Equal(("following PrepareForShutdown", (DateTimeOffset?)at), (read.Logind, read.ShutdownAnnouncedAt));
     }
 }

@@ -11,7 +11,7 @@ namespace Sundown.Cli.Commands;
 /// <c>sundown install</c>: writes <c>sundown.service</c> for this binary, config and state
 /// directory, so that at host shutdown the guests are stopped while libvirt and their storage
 /// are still there, and <c>sundown-watch.service</c> beside it; then reloads systemd and, with
-/// --enable, enables sundown.service, and sundown-watch.service too when the config has [ups].
+/// --enable, enables both.
 /// </summary>
 /// <remarks>
 /// The units are static (the stop reads its budget from the config when it runs), the same text
@@ -19,9 +19,8 @@ namespace Sundown.Cli.Commands;
 /// the package's units are installed, install refuses and says to use systemctl and drop-ins,
 /// so that no second, diverging sundown.service shadows the package's from /etc.
 /// <c>--package DIR</c> writes the package's own units, for the package's build.
-/// The watch unit is always written, so that adding [ups] later needs only an enable, but
-/// enabled only with [ups]: without one, <c>sundown watch</c> has nothing to follow and exits 2,
-/// and an enabled unit would fail at every boot.
+/// The watch unit is enabled with or without [ups]: it follows logind in any case, and begins the
+/// guests' stop when a poweroff or reboot is requested, seconds before systemd stops sundown.service.
 /// </remarks>
 internal static class InstallCommand
 {
@@ -33,7 +32,7 @@ internal static class InstallCommand
     internal static Command Create()
     {
         var print = new Option<bool>("--print") { Description = "print the units to standard output and touch nothing" };
-        var enable = new Option<bool>("--enable") { Description = "also enable them: `systemctl enable sundown.service`, and sundown-watch.service when the config has [ups]" };
+        var enable = new Option<bool>("--enable") { Description = "also enable them: `systemctl enable sundown.service sundown-watch.service`" };
         // For tests and packaging: a directory other than /etc/systemd/system, another systemctl.
         var unitDirectory = new Option<string>("--unit-dir")
         {
@@ -115,9 +114,9 @@ internal static class InstallCommand
             output.WriteLine(budget is { } b
                 ? $"Wrote {path}: at shutdown `sundown stop` reads the config's budget ({Durations.Format(b)} now) when it runs; a change to it needs no new unit."
                 : $"Wrote {path}: at shutdown `sundown stop` reads the config when it runs (it has no budget now: the stop ends when its ladders do).");
-            output.WriteLine(ups is { } u
-                ? $"Wrote {watchPath}: `sundown watch` follows the UPS {u.Name} and begins the guests' stop when its runtime less the margin ({Durations.Format(u.Margin)}) comes near the plan's worst case."
-                : $"Wrote {watchPath}: it is not enabled, since the config has no [ups] (watch would have nothing to follow); add [ups] and run `sundown install --enable` again.");
+            output.WriteLine($"Wrote {watchPath}: `sundown watch` begins the guests' stop the moment logind announces a poweroff or reboot (5 s before systemd stops {UnitFile.Name})" + (ups is { } u
+                ? $", and follows the UPS {u.Name}: the stop begins when its runtime less the margin ({Durations.Format(u.Margin)}) comes near the plan's worst case."
+                : "; with [ups] in the config it also follows the UPS."));
             Notes(budget, output);
             return Activate(new Systemctl(parseResult.GetValue(systemctl)!), parseResult.GetValue(enable), ups is not null, parseResult.GetValue(runDirectory)!, output, error);
         });
@@ -250,7 +249,8 @@ internal static class InstallCommand
     }
 
     /// <summary>daemon-reload, then enable when asked. Without systemd as PID 1 there is nothing to reload, and enable works offline.</summary>
-    private static int Activate(Systemctl systemctl, bool enable, bool watch, string runDirectory, TextWriter output, TextWriter error)
+    /// <param name="ups">The config has [ups]: what the enabled watch is said to follow.</param>
+    private static int Activate(Systemctl systemctl, bool enable, bool ups, string runDirectory, TextWriter output, TextWriter error)
     {
         bool booted = true;
         var (reloadStatus, reloadOutput) = systemctl.Run("daemon-reload");
@@ -277,8 +277,7 @@ internal static class InstallCommand
         if (!enable)
         {
             // systemctl enable works offline too, so the hint holds either way.
-            string units = watch ? $"{UnitFile.Name} {UnitFile.WatchName}" : UnitFile.Name;
-            output.WriteLine($"{(booted ? "Reloaded systemd. " : "")}Enable {(watch ? "them" : "it")} with `sundown install --enable` or `systemctl enable {units}`.");
+            output.WriteLine($"{(booted ? "Reloaded systemd. " : "")}Enable them with `sundown install --enable` or `systemctl enable {UnitFile.Name} {UnitFile.WatchName}`.");
             return ExitCodes.Ok;
         }
 
@@ -297,11 +296,6 @@ internal static class InstallCommand
             output.WriteLine($"To cover the next shutdown already: `systemctl start {UnitFile.Name}` (it starts no guest: this boot's restore is done).");
         }
 
-        if (!watch)
-        {
-            return ExitCodes.Ok;
-        }
-
         var (watchStatus, watchOutput) = systemctl.Run("enable", UnitFile.WatchName);
         if (watchStatus != 0)
         {
@@ -310,10 +304,10 @@ internal static class InstallCommand
             return ExitCodes.Error;
         }
 
-        output.WriteLine($"Enabled {UnitFile.WatchName}: from the next boot on, it follows the UPS and stops the guests early enough for the battery.");
+        output.WriteLine($"Enabled {UnitFile.WatchName}: from the next boot on, it begins the guests' stop when a shutdown is requested{(ups ? ", and follows the UPS" : "")}.");
         if (booted)
         {
-            output.WriteLine($"To follow the UPS already: `systemctl start {UnitFile.WatchName}`.");
+            output.WriteLine($"To begin already: `systemctl start {UnitFile.WatchName}` (it starts no guest).");
         }
 
         return ExitCodes.Ok;

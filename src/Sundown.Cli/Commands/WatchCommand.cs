@@ -13,8 +13,9 @@ namespace Sundown.Cli.Commands;
 
 /// <summary>
 /// <c>sundown watch</c>: follows the config's UPS and begins the guests' stop early enough
-/// (<see cref="WatchLoop"/>); what sundown-watch.service runs. <c>watch --status</c> prints what
-/// the running watch last saw.
+/// (<see cref="WatchLoop"/>), and follows logind (<see cref="Logind"/>), whose announcement of a
+/// poweroff or reboot begins the guests' stop at once; what sundown-watch.service runs.
+/// <c>watch --status</c> prints what the running watch last saw.
 /// </summary>
 internal static class WatchCommand
 {
@@ -31,7 +32,7 @@ internal static class WatchCommand
             Hidden = true,
             DefaultValueFactory = _ => WatchStatusFile.DefaultPath,
         };
-        var command = new Command("watch", "Follow the UPS (the config's [ups]) and stop the guests early enough for the battery; start them again when the power holds.")
+        var command = new Command("watch", "Follow the host's shutdown (logind) and the UPS (the config's [ups]): begin the guests' stop the moment a poweroff is requested, or early enough for the battery; start them again when the power holds.")
         {
             connect, status, json, statusFile,
         };
@@ -61,29 +62,59 @@ internal static class WatchCommand
                 error.WriteLine(journal ? LogPriority.Prefix((int)WatchSeverity.Error, line) : line);
             }
 
-            if (config.Ups is not { } upsConfig || HostOptions.OpenUps(config) is not { } ups)
-            {
-                throw new UsageException(
-                    "the config has no [ups]: watch has nothing to follow. Add [ups] with name = \"UPS@HOST[:PORT]\" (NUT's upsd) to the config, then start sundown-watch.service");
-            }
-
-            var request = new WatchRequest(
-                config, upsConfig, GlobalOptions.Uris(parseResult, connect, config), parseResult.GetValue(GlobalOptions.StateDirectory)!, path);
+            // Without [ups], logind alone: the stop begins when a poweroff or reboot is requested.
+            var ups = HostOptions.OpenUps(config);
+            var shutdowns = new ShutdownAnnouncements();
+            string? configPath = parseResult.GetValue(GlobalOptions.Config);
+            string stateDirectory = parseResult.GetValue(GlobalOptions.StateDirectory)!;
+            var logLock = new Lock();
             void Log(WatchEvent e, DateTimeOffset at)
             {
                 string line = $"sundown watch: {e.Message}";
-                error.WriteLine(journal ? LogPriority.Prefix((int)e.Severity, line) : $"[{at.UtcDateTime:HH:mm:ss}] {SeverityWord(e.Severity)}{line}");
+                // From watch's loop and from the logind follower's thread.
+                lock (logLock)
+                {
+                    error.WriteLine(journal ? LogPriority.Prefix((int)e.Severity, line) : $"[{at.UtcDateTime:HH:mm:ss}] {SeverityWord(e.Severity)}{line}");
+                }
             }
 
+            var request = new WatchRequest(config, config.Ups, GlobalOptions.Uris(parseResult, connect, config), stateDirectory, path)
+            {
+                Shutdowns = shutdowns,
+                // At a shutdown, the config as sundown.service's stop would read it then.
+                LoadConfig = () =>
+                {
+                    var now = ConfigFile.LoadOrFallBack(configPath, stateDirectory, out var fault);
+                    if (fault is not null)
+                    {
+                        Log(new WatchEvent(WatchSeverity.Error, $"fault ({fault.Kind}): {fault.Subject}: {fault.Message}"), TimeProvider.System.GetUtcNow());
+                    }
+
+                    return now;
+                },
+            };
+
             using var interrupt = new Interruption();
+            // Ends with watch: the follower's cancellation, then its task, below.
+            using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token);
+            var following = Task.Run(() => Logind.FollowAsync(shutdowns, (severity, message) => Log(new WatchEvent(severity, message), TimeProvider.System.GetUtcNow()), stopFollowing.Token));
             using var stopConsole = new StopConsole(error, TimeProvider.System, journal);
             // Under sundown-watch.service (NotifyAccess=main): while a stop of watch's runs, a SIGTERM
             // must not end it at the unit's static TimeoutStopSec=; the extensions reach that stop's
             // deadline plus the margin. No STOPPING=1: systemd would take it for the unit stopping.
             using var systemd = SystemdNotifier.FromEnvironment(TimeProvider.System, UnitFile.StopMargin, announceStopping: false);
             IStopObserver stopObserver = systemd is null ? stopConsole : new CompositeStopObserver([stopConsole, systemd]);
-            await WatchLoop.RunAsync(
-                request, ups, HostOptions.Opener(readOnly: false), HostOptions.Opener(readOnly: true), TimeProvider.System, Log, stopObserver, interrupt.Token);
+            try
+            {
+                await WatchLoop.RunAsync(
+                    request, ups, HostOptions.Opener(readOnly: false), HostOptions.Opener(readOnly: true), TimeProvider.System, Log, stopObserver, interrupt.Token);
+            }
+            finally
+            {
+                await stopFollowing.CancelAsync();
+                await following;
+            }
+
             return ExitCodes.Ok;
         });
         return command;
@@ -157,7 +188,13 @@ internal static class WatchCommand
         }
 
         var s = status!;
-        output.WriteLine($"sundown watch is running (pid {s.Pid}), following {s.Ups}; last updated {Time(s.UpdatedAt)}.");
+        output.WriteLine($"sundown watch is running (pid {s.Pid}), following {(s.Ups == "none" ? "no UPS" : s.Ups)}; last updated {Time(s.UpdatedAt)}.");
+        output.WriteLine($"  logind:       {s.Logind ?? "not followed"}");
+        if (s.ShutdownAnnouncedAt is { } announced)
+        {
+            output.WriteLine($"  shutdown:     announced by logind at {Time(announced)}; the guests' stop began then");
+        }
+
         output.WriteLine($"  phase:        {s.Phase.ToWord()}");
         output.WriteLine($"  UPS:          {(s.UpsError is { } e ? $"unreadable ({e})" : s.UpsStatus ?? "not read yet")}");
         output.WriteLine($"  runtime:      {Span(s.Runtime, "not reported")}");

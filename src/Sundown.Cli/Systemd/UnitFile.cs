@@ -158,15 +158,19 @@ internal sealed record UnitFile(string Binary, string? Config, string? StateDire
         unit.Append(Heading(WatchName));
         unit.Append(CultureInfo.InvariantCulture, $"""
             [Unit]
-            Description=Sundown watch: follows the UPS and stops the guests early enough for the battery
-            {Documentation}# The config's [ups] is what it follows: without one it exits 2, so `sundown install
-            # --enable` enables this unit only when the config has [ups].
+            Description=Sundown watch: begins the guests' stop when a shutdown is requested, or early enough for the UPS
+            {Documentation}# It follows logind on the system bus: PrepareForShutdown (a poweroff or reboot requested)
+            # begins the guests' stop at once, while logind waits out its delay inhibitors (5 s)
+            # before systemd's shutdown job stops this unit and then sundown.service. With [ups] in
+            # the config it also follows the UPS.
 
             # After sundown.service: systemd stops units in the reverse order it starts them, so at
             # shutdown this one is stopped first, and a stop of its own that is running ends before
             # sundown.service's ExecStop= begins (which then finds the guests already off). At boot
             # it begins once the guests are back.
             After={Name}
+            # logind's signals come over the system bus: kept up while this stop runs.
+            After=dbus.service dbus.socket
             # Its stop goes through libvirt, its guests' consoles through virtlogd, as sundown.service's.
             After=libvirtd.service virtqemud.service libvirtd.socket virtqemud.socket
             After=virtlogd.service virtlockd.service virtlogd.socket virtlockd.socket virtlogd-admin.socket virtlockd-admin.socket
@@ -178,9 +182,10 @@ internal sealed record UnitFile(string Binary, string? Config, string? StateDire
             [Service]
             Type=simple
             ExecStart={binary} watch{common}
-            # A UPS that does not answer never ends it, and a config broken since it last parsed
-            # falls back to its last good copy; a crash ends it, and systemd starts it again. Exit
-            # status 2 (no [ups] to follow) is not retried: it would fail the same way every 10s.
+            # A UPS or a system bus that does not answer never ends it, and a config broken since
+            # it last parsed falls back to its last good copy; a crash ends it, and systemd starts
+            # it again. Exit status 2 (a wrong invocation) is not retried: it would fail the same
+            # way every 10s.
             Restart=on-failure
             RestartSec=10s
             RestartPreventExitStatus=2

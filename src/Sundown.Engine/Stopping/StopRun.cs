@@ -54,9 +54,7 @@ public static partial class StopRun
 
         // The budget counts from here: the lock, the journal, the connects and the listing come out of it.
         var began = time.GetUtcNow();
-        string state = request.StateDirectory;
-        using var stateLock = request.JournalInMemory ? null
-            : StateLock.TryAcquire(state, e => Found(new Fault(FaultKinds.Journal, state, $"{e.Message}; continuing without the lock")));
+        using var stateLock = request.JournalInMemory ? null : await AcquireLockAsync(request, time, observer, Found, began);
         var journal = OpenJournal(request, Found);
         return await RunAsync(request, open, time, observer, interrupt, faults, Found, journal, began);
     }
@@ -114,6 +112,18 @@ public static partial class StopRun
             }
 
             var decision = Continuation.Decide(unfinished, request.Only, request.Budget, now, BootTime(now));
+            if (!decision.Continue && decision.Abandoned is null && unreachable.Count == 0 && JoinedRun(request, journal, entries, BootTime(now), found) is { } joined)
+            {
+                observer?.Notice($"every guest is shut off already: run {joined.Id}, begun {joined.StartedAt.UtcDateTime:HH:mm:ss} UTC, stopped them; no new run");
+                var joinedReport = RunReports.FromRecord(joined);
+                lock (faults)
+                {
+                    joinedReport = joinedReport with { Faults = [.. faults] };
+                }
+
+                return new StopResult(joinedReport, Planner.Build([], null, request.Config.Limits, Estimates.Default), joined.ExitCode ?? ExitCodes.Ok, Continued: false);
+            }
+
             long run;
             bool continued = false;
             // The run and its guests, the restore list with them, before the first step.

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Sundown.Core.Config;
 using Sundown.Core.Hosts;
 using Sundown.Core.Model;
@@ -19,8 +20,12 @@ namespace Sundown.Engine.Watching;
 /// while it is on battery, and when <see cref="WatchTrigger"/> says so begins the guests' stop
 /// through the same engine as <c>sundown stop</c> (journal, restore list, the UPS re-read while
 /// stopping) while the host stays up. After the power comes back, <c>on_power_return</c> decides
-/// whether the guests start again. A UPS that does not answer never ends it; only
-/// <see cref="RunAsync"/>'s cancellation does, and never in the middle of its own stop.
+/// whether the guests start again. It also hears logind (<see cref="WatchRequest.Shutdowns"/>):
+/// a poweroff or reboot requested begins the guests' stop at once, with the budget of the
+/// unit's stop, while logind waits out its delay inhibitors (5 s) before systemd's shutdown
+/// job; a shutdown cancelled after that brings back what the stop brought down. A UPS that does
+/// not answer never ends it; only <see cref="RunAsync"/>'s cancellation does, and never in the
+/// middle of its own stop.
 /// </summary>
 public static class WatchLoop
 {
@@ -29,8 +34,9 @@ public static class WatchLoop
     /// <param name="log">Told of every event, with the time it happened.</param>
     /// <param name="stopObserver">Follows the stop that watch begins (its steps and faults).</param>
     /// <param name="cancel">Ends watch (SIGTERM): at once while it only follows, after its stop when one runs.</param>
+    /// <param name="ups">The config's UPS; null without [ups] (watch then follows logind alone).</param>
     public static async Task RunAsync(
-        WatchRequest request, IUps ups, Func<string, IGuestHost> open, Func<string, IGuestHost> openReadOnly, TimeProvider time,
+        WatchRequest request, IUps? ups, Func<string, IGuestHost> open, Func<string, IGuestHost> openReadOnly, TimeProvider time,
         Action<WatchEvent, DateTimeOffset> log, IStopObserver? stopObserver, CancellationToken cancel)
     {
         var watch = new Watcher(request, ups, open, openReadOnly, time, log, stopObserver);
@@ -45,7 +51,7 @@ public static class WatchLoop
     }
 
     private sealed class Watcher(
-        WatchRequest request, IUps ups, Func<string, IGuestHost> open, Func<string, IGuestHost> openReadOnly, TimeProvider time,
+        WatchRequest request, IUps? ups, Func<string, IGuestHost> open, Func<string, IGuestHost> openReadOnly, TimeProvider time,
         Action<WatchEvent, DateTimeOffset> log, IStopObserver? stopObserver)
     {
         private WatchState _state = WatchState.Initial;
@@ -63,12 +69,33 @@ public static class WatchLoop
         private DateTimeOffset? _lastEventAt;
         private bool _statusFailed;
 
+        /// <summary>logind's announcements still to be read; null once there are none to come.</summary>
+        private ChannelReader<bool>? _shutdowns = request.Shutdowns?.Reader;
+
+        /// <summary>The wait for the next announcement, kept across polls (a new wait each poll would pile up).</summary>
+        private Task<bool>? _announcementWait;
+
+        /// <summary>When logind announced the host's shutdown that watch is stopping the guests for; null when none is.</summary>
+        private DateTimeOffset? _shutdownAt;
+
         internal async Task RunAsync(CancellationToken cancel)
         {
-            Say(WatchSeverity.Info, $"following the UPS {ups.Name} every {Durations.Format(request.PollInterval)} (margin {Durations.Format(request.Ups.Margin)}, on_power_return = \"{request.Ups.OnPowerReturn}\")");
+            if (ups is not null && request.Ups is { } upsConfig)
+            {
+                Say(WatchSeverity.Info, $"following the UPS {ups.Name} every {Durations.Format(request.PollInterval)} (margin {Durations.Format(upsConfig.Margin)}, on_power_return = \"{upsConfig.OnPowerReturn}\")");
+            }
+            else
+            {
+                Say(WatchSeverity.Info, "the config has no [ups]: following the host's shutdown (logind) only");
+            }
+
             while (!cancel.IsCancellationRequested)
             {
-                if (await ReadAsync(cancel) is { } reading)
+                if (ups is null)
+                {
+                    // Nothing to read: only logind's announcements.
+                }
+                else if (await ReadAsync(ups, cancel) is { } reading)
                 {
                     _lastOnBattery = reading.OnBattery && reading.Runtime is not null ? (reading, time.GetUtcNow()) : null;
                     await StepAsync(reading, cancel);
@@ -84,17 +111,142 @@ public static class WatchLoop
                 }
 
                 WriteStatus();
+                bool? announced;
                 try
                 {
-                    await Task.Delay(request.PollInterval, time, cancel);
+                    announced = await NextAnnouncementAsync(cancel);
                 }
                 catch (OperationCanceledException)
                 {
                     break;
                 }
+
+                if (announced is { } requested)
+                {
+                    await ShutdownAnnouncedAsync(requested);
+                }
             }
 
             Say(WatchSeverity.Info, "watch ends (asked to stop)");
+        }
+
+        /// <summary>
+        /// Waits the poll interval, or less when logind announces something first: true, a shutdown
+        /// requested; false, one cancelled; null, the interval passed.
+        /// </summary>
+        /// <exception cref="OperationCanceledException">Watch was asked to end.</exception>
+        private async Task<bool?> NextAnnouncementAsync(CancellationToken cancel)
+        {
+            if (_shutdowns is { } reader && reader.TryRead(out bool now))
+            {
+                return now;
+            }
+
+            var delay = Task.Delay(request.PollInterval, time, cancel);
+            if (_shutdowns is null)
+            {
+                await delay;
+                return null;
+            }
+
+            _announcementWait ??= _shutdowns.WaitToReadAsync(CancellationToken.None).AsTask();
+            if (await Task.WhenAny(delay, _announcementWait) == delay)
+            {
+                await delay;
+                return null;
+            }
+
+            bool more = await _announcementWait;
+            _announcementWait = null;
+            if (!more)
+            {
+                // The follower ended: nothing more will come, and the UPS (if any) is all there is.
+                _shutdowns = null;
+                return null;
+            }
+
+            return _shutdowns.TryRead(out bool next) ? next : null;
+        }
+
+        /// <summary>
+        /// logind's <c>PrepareForShutdown</c>. Requested: the guests' stop begins now, with the budget
+        /// sundown.service's stop would have (the config's, or the UPS's runtime less the margin on
+        /// battery), and is seen through whatever comes next (systemd's SIGTERM to watch included:
+        /// its stop of sundown.service waits for this one, ordered after it, and finds the guests
+        /// safe). Cancelled after such a stop: the host stays up, so what the stop brought down is
+        /// started again from the restore list, as <c>sundown start</c> would, once the stop has ended
+        /// (a guest halfway through its shutdown cannot be called back).
+        /// </summary>
+        private async Task ShutdownAnnouncedAsync(bool requested)
+        {
+            var now = time.GetUtcNow();
+            if (!requested)
+            {
+                if (_shutdownAt is null)
+                {
+                    Say(WatchSeverity.Info, "logind says a shutdown was cancelled; watch had begun nothing for it, nothing to do");
+                    return;
+                }
+
+                _shutdownAt = null;
+                Say(WatchSeverity.Notice, "logind says the host's shutdown was cancelled: the host stays up, so the guests the stop brought down start again");
+                WriteStatus();
+                await StartAsync("after the cancelled shutdown", CancellationToken.None);
+                return;
+            }
+
+            if (_shutdownAt is not null)
+            {
+                return;
+            }
+
+            _shutdownAt = now;
+            if (_state.Phase is WatchPhase.Stopped or WatchPhase.Holding)
+            {
+                Say(WatchSeverity.Notice, "logind announces the host's shutdown: the guests were stopped already (for the UPS); sundown.service's stop finds them safe");
+                return;
+            }
+
+            var config = LoadConfig();
+            var budget = config.Budget;
+            string from = budget is { } b ? $"the config's budget, {Durations.Format(b)}" : "no overall deadline (the config has no budget)";
+            if (ups is not null && request.Ups is { } upsConfig)
+            {
+                var power = await PowerBudget.ReadAsync(ups, upsConfig, budget, time, CancellationToken.None);
+                if (power.FromRuntime(budget) && power.Budget is { } onBattery)
+                {
+                    from = $"{Rounded(onBattery)}, the UPS's runtime less the margin";
+                }
+
+                budget = power.Budget;
+                if (power.Note is { } note)
+                {
+                    Say(power.Reading is null ? WatchSeverity.Warning : WatchSeverity.Notice, note);
+                }
+            }
+
+            Say(WatchSeverity.Notice, $"logind announces the host's shutdown (PrepareForShutdown): the guests' stop begins now, with {from}, while logind waits for its inhibitors; sundown.service's stop will find it done");
+            WriteStatus();
+            await StopAsync(config, budget, atShutdown: true);
+        }
+
+        /// <summary>The config as the stop at shutdown would read it now; the one watch began with if reading it fails.</summary>
+        private SundownConfig LoadConfig()
+        {
+            if (request.LoadConfig is not { } load)
+            {
+                return request.Config;
+            }
+
+            try
+            {
+                return load();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Say(WatchSeverity.Error, $"cannot read the config again ({e.Message}): stopping with the one watch began with");
+                return request.Config;
+            }
         }
 
         private async Task StepAsync(UpsReading reading, CancellationToken cancel)
@@ -117,13 +269,23 @@ public static class WatchLoop
                 now = time.GetUtcNow();
             }
 
-            var step = WatchTrigger.Next(_state, reading, now, _worstCase, request.Ups, request.Config.Budget, request.PollInterval);
+            // Only with a UPS, so with its [ups].
+            var step = WatchTrigger.Next(_state, reading, now, _worstCase, request.Ups!, request.Config.Budget, request.PollInterval);
             foreach (var e in step.Events)
             {
                 Say(e);
             }
 
             _state = step.State;
+            if (_shutdownAt is not null && step.Action != WatchAction.None)
+            {
+                // The host is going down and watch has stopped the guests for it: neither a second
+                // stop nor on_power_return's start (guests started under a shutdown would be killed).
+                Say(WatchSeverity.Info, $"the host is shutting down (logind): the UPS's {(step.Action == WatchAction.Stop ? "trigger" : "power return")} changes nothing");
+                _state = step.Action == WatchAction.Stop ? WatchTrigger.StopEnded(_state) : WatchTrigger.StartEnded();
+                return;
+            }
+
             // Said when it is made on going on battery, and again only when it changes.
             if (fresh && step.TriggerRuntime is { } trigger && trigger != _triggerSaid)
             {
@@ -143,12 +305,12 @@ public static class WatchLoop
                     WriteStatus();
                     // Not cancelled by SIGTERM: a stop begun because the battery is running out is
                     // seen through, and watch ends after it (systemd waits TimeoutStopSec= for it).
-                    await StopAsync(step.Budget);
+                    await StopAsync(request.Config, step.Budget, atShutdown: false);
                     _state = WatchTrigger.StopEnded(_state);
                     break;
                 case WatchAction.Start:
                     WriteStatus();
-                    await StartAsync(cancel);
+                    await StartAsync("on power return", cancel);
                     _state = WatchTrigger.StartEnded();
                     break;
                 default:
@@ -160,7 +322,7 @@ public static class WatchLoop
         /// One reading through <see cref="PowerBudget.TryReadAsync"/>, held to its timeout whatever the
         /// reader does: the reading, or null once it has been said that the UPS cannot be read.
         /// </summary>
-        private async Task<UpsReading?> ReadAsync(CancellationToken cancel)
+        private async Task<UpsReading?> ReadAsync(IUps ups, CancellationToken cancel)
         {
             UpsReading? reading;
             string? error;
@@ -266,9 +428,10 @@ public static class WatchLoop
             }
         }
 
-        private async Task StopAsync(TimeSpan? budget)
+        /// <param name="atShutdown">Begun for the host's shutdown (logind), as sundown.service's own stop is.</param>
+        private async Task StopAsync(SundownConfig config, TimeSpan? budget, bool atShutdown)
         {
-            var stop = new StopRequest(request.Config, request.Uris, budget, null, request.StateDirectory) { Ups = ups };
+            var stop = new StopRequest(config, request.Uris, budget, null, request.StateDirectory) { Ups = ups, AtShutdown = atShutdown };
             try
             {
                 var result = await StopRun.RunAsync(stop, open, time, stopObserver, CancellationToken.None);
@@ -286,7 +449,8 @@ public static class WatchLoop
             }
         }
 
-        private async Task StartAsync(CancellationToken cancel)
+        /// <param name="why">When it starts them, for the log: "on power return", "after the cancelled shutdown".</param>
+        private async Task StartAsync(string why, CancellationToken cancel)
         {
             var start = new StartRequest(request.Config, request.Uris, DryRun: false, request.StateDirectory);
             try
@@ -295,11 +459,11 @@ public static class WatchLoop
                     start, open, time, null, cancel, fault => Say(WatchSeverity.Error, $"fault ({fault.Kind}): {fault.Subject}: {fault.Message}"));
                 Say(
                     result.ExitCode == ExitCodes.Ok ? WatchSeverity.Notice : WatchSeverity.Error,
-                    $"the guests' start on power return ended with exit status {result.ExitCode}: {result.Report.Guests.Length} guest(s) on the restore list");
+                    $"the guests' start {why} ended with exit status {result.ExitCode}: {result.Report.Guests.Length} guest(s) on the restore list");
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Say(WatchSeverity.Error, $"the guests' start on power return failed: {e.Message} ({e.GetType().Name}); `sundown start` brings them back");
+                Say(WatchSeverity.Error, $"the guests' start {why} failed: {e.Message} ({e.GetType().Name}); `sundown start` brings them back");
             }
         }
 
@@ -321,8 +485,12 @@ public static class WatchLoop
             }
 
             var status = new WatchStatus(
-                Environment.ProcessId, ups.Name.ToString(), _state.Phase, _reading?.StatusText, _reading?.Runtime, _upsError,
-                _worstCase, _triggerRuntime, _lastEvent, _lastEventAt, time.GetUtcNow());
+                Environment.ProcessId, ups?.Name.ToString() ?? "none", _state.Phase, _reading?.StatusText, _reading?.Runtime, _upsError,
+                _worstCase, _triggerRuntime, _lastEvent, _lastEventAt, time.GetUtcNow())
+            {
+                Logind = request.Shutdowns?.State,
+                ShutdownAnnouncedAt = _shutdownAt,
+            };
             try
             {
                 WatchStatusFile.Write(path, status);

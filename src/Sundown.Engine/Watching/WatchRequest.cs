@@ -4,10 +4,23 @@ using Sundown.Core.Ups;
 namespace Sundown.Engine.Watching;
 
 /// <summary>What <c>sundown watch</c> follows and where it keeps what it sees.</summary>
-/// <param name="Ups">The config's <c>[ups]</c>: margin and on_power_return.</param>
+/// <param name="Ups">The config's <c>[ups]</c>: margin and on_power_return; null without one (watch then follows logind alone).</param>
 /// <param name="StatusFile">Where the state is written for <c>watch --status</c>; null for nowhere.</param>
-public sealed record WatchRequest(SundownConfig Config, UpsConfig Ups, IReadOnlyList<string> Uris, string StateDirectory, string? StatusFile)
+public sealed record WatchRequest(SundownConfig Config, UpsConfig? Ups, IReadOnlyList<string> Uris, string StateDirectory, string? StatusFile)
 {
+    /// <summary>
+    /// logind's word on the host's shutdown: its <c>PrepareForShutdown(true)</c> begins the guests'
+    /// stop at once; null when nobody follows the bus.
+    /// </summary>
+    public ShutdownAnnouncements? Shutdowns { get; init; }
+
+    /// <summary>
+    /// Reads the config again when a shutdown is announced, as sundown.service's stop would read it
+    /// then (an edit since watch started counts; a broken one falls back to its last good copy);
+    /// null: <see cref="Config"/> as it is.
+    /// </summary>
+    public Func<SundownConfig>? LoadConfig { get; init; }
+
     /// <summary>How often the UPS is read.</summary>
     public TimeSpan PollInterval { get; init; } = WatchTrigger.PollInterval;
 

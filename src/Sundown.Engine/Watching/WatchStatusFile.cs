@@ -58,6 +58,8 @@ public static class WatchStatusFile
             json.WriteNull("lastEvent");
         }
 
+        WriteOrNull(json, "logind", status.Logind);
+        WriteOrNull(json, "shutdownAnnouncedAt", status.ShutdownAnnouncedAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         json.WriteString("updatedAt", status.UpdatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         json.WriteEndObject();
     }
@@ -101,7 +103,12 @@ public static class WatchStatusFile
                 Seconds(root.GetProperty("triggerRuntimeSeconds")),
                 last,
                 lastAt,
-                Time(root.GetProperty("updatedAt")) ?? DateTimeOffset.UnixEpoch);
+                Time(root.GetProperty("updatedAt")) ?? DateTimeOffset.UnixEpoch)
+            {
+                // Absent from the files of a watch older than logind's following.
+                Logind = root.TryGetProperty("logind", out var logind) ? logind.GetString() : null,
+                ShutdownAnnouncedAt = root.TryGetProperty("shutdownAnnouncedAt", out var announced) ? Time(announced) : null,
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {

@@ -228,13 +228,85 @@ public sealed class WatchLoopTests : IDisposable
         Assert.All(_world.Guests, g => Assert.Equal(GuestState.Running, g.Info.State));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_shutdown_announced_by_logind_begins_the_stop_at_once_with_the_configs_budget_without_any_ups()
+    {
+        var quick = _world.Add("quick", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        var deaf = _world.Add("deaf", new(AcpiDelay: null));
+        var shutdowns = new ShutdownAnnouncements();
+        // PrepareForShutdown(true) at 3 s: a poweroff requested.
+        _ = _time.CreateTimer(_ => shutdowns.Announce(true), null, TimeSpan.FromSeconds(3), Timeout.InfiniteTimeSpan);
+
+        await WatchAsync(LogindOnlyConfig(), null, until: TimeSpan.FromSeconds(90), shutdowns: shutdowns);
+
+        var first = _world.CallLog.First(c => c.Call == nameof(IGuestHost.Shutdown)).At - _began;
+        Assert.InRange(first, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3.5));
+        Assert.Equal("shutdown", _world[quick.Uuid].OffBy);
+        // The deaf guest at its own deadline, the config's acpi 20s, within the config's 30 s budget.
+        Assert.Equal(GuestState.Shutoff, _world[deaf.Uuid].Info.State);
+        Assert.InRange((_world[deaf.Uuid].OffAt - _began)!.Value, TimeSpan.FromSeconds(23), TimeSpan.FromSeconds(33));
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Info && e.Event.Message.Contains("no [ups]", StringComparison.Ordinal));
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Notice && e.Event.Message.Contains("the guests' stop begins now, with the config's budget, 30s", StringComparison.Ordinal));
+        using var journal = Journal.Open(_stateDir);
+        var run = Assert.Single(journal.ListRuns());
+        Assert.Equal((RunKind.Stop, 3), (run.Kind, run.ExitCode));
+        Assert.Equal(2, journal.RestoreList().Count);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_shutdown_cancelled_while_its_stop_runs_starts_the_guests_again_once_the_stop_ended()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        var db = _world.Add("db", new(AcpiDelay: TimeSpan.FromSeconds(8)));
+        var shutdowns = new ShutdownAnnouncements();
+        // Requested at 3 s; at 8 s logind's shutdown job failed (PrepareForShutdown(false)): the host stays up.
+        _ = _time.CreateTimer(_ => shutdowns.Announce(true), null, TimeSpan.FromSeconds(3), Timeout.InfiniteTimeSpan);
+        _ = _time.CreateTimer(_ => shutdowns.Announce(false), null, TimeSpan.FromSeconds(8), Timeout.InfiniteTimeSpan);
+
+        await WatchAsync(LogindOnlyConfig(), null, until: TimeSpan.FromSeconds(60), shutdowns: shutdowns);
+
+        Assert.Equal(GuestState.Running, _world[web.Uuid].Info.State);
+        Assert.Equal(GuestState.Running, _world[db.Uuid].Info.State);
+        // Each started once, after the stop had brought the slower one down (at 11 s).
+        var starts = _world.CallLog.Where(c => c.Call == nameof(IGuestHost.Start)).Select(c => c.At - _began).ToList();
+        Assert.Equal(2, starts.Count);
+        Assert.All(starts, at => Assert.True(at >= TimeSpan.FromSeconds(11), $"started at {at}"));
+        Assert.Contains(_events, e => e.Event.Message.Contains("start after the cancelled shutdown ended with exit status 0", StringComparison.Ordinal));
+        using var journal = Journal.Open(_stateDir);
+        Assert.Equal([RunKind.Stop, RunKind.Start], journal.ListRuns().OrderBy(r => r.Id).Select(r => r.Kind));
+        Assert.Empty(journal.RestoreList());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_shutdown_announced_after_the_ups_stop_begins_nothing_and_the_power_return_starts_nothing()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        // Below the trigger at once, so watch stops the guest for the battery; the power is back at
+        // 30 s, and upsmon's shutdown (already requested at 20 s) goes on: nothing may start.
+        var ups = new ScriptedUps(_time, t => t < TimeSpan.FromSeconds(30) ? ScriptedUps.OnBattery(80 - t.TotalSeconds) : ScriptedUps.OnLine());
+        var shutdowns = new ShutdownAnnouncements();
+        _ = _time.CreateTimer(_ => shutdowns.Announce(true), null, TimeSpan.FromSeconds(20), Timeout.InfiniteTimeSpan);
+
+        await WatchAsync(Config("start 5s"), ups, until: TimeSpan.FromSeconds(90), shutdowns: shutdowns);
+
+        Assert.Equal(GuestState.Shutoff, _world[web.Uuid].Info.State);
+        Assert.DoesNotContain(_world.CallLog, c => c.Call == nameof(IGuestHost.Start));
+        Assert.Single(_world.CallLog, c => c.Call == nameof(IGuestHost.Shutdown));
+        Assert.Contains(_events, e => e.Event.Message.Contains("the guests were stopped already (for the UPS)", StringComparison.Ordinal));
+        Assert.Contains(_events, e => e.Event.Message.Contains("the UPS's power return changes nothing", StringComparison.Ordinal));
+        using var journal = Journal.Open(_stateDir);
+        Assert.Single(journal.ListRuns());
+    }
+
     /// <summary>Runs watch on virtual time until <paramref name="until"/> or the SIGTERM; returns when it ended.</summary>
+    /// <param name="ups">Null: a config without [ups].</param>
     private async Task<TimeSpan> WatchAsync(
-        SundownConfig config, ScriptedUps ups, TimeSpan until, CancellationTokenSource? sigterm = null, Action<WatchEvent>? onEvent = null, string? statusFile = null)
+        SundownConfig config, ScriptedUps? ups, TimeSpan until, CancellationTokenSource? sigterm = null, Action<WatchEvent>? onEvent = null, string? statusFile = null,
+        ShutdownAnnouncements? shutdowns = null)
     {
         using var end = new CancellationTokenSource(until, _time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(end.Token, sigterm?.Token ?? CancellationToken.None);
-        var request = new WatchRequest(config, config.Ups!, [_world.Uri], _stateDir, statusFile);
+        var request = new WatchRequest(config, config.Ups, [_world.Uri], _stateDir, statusFile) { Shutdowns = shutdowns };
         await VirtualClock.RunAsync(
             _time,
             async () =>
@@ -256,6 +328,14 @@ public sealed class WatchLoopTests : IDisposable
     }
 
     private IGuestHost Open(string uri) => new SimulatedConnection(_world);
+
+    private static SundownConfig LogindOnlyConfig() => ConfigParser.Parse(
+        """
+        budget = "30s"
+        [defaults]
+        stop = ["acpi 20s", "destroy"]
+        """,
+        "watch.toml");
 
     private static SundownConfig Config(string onPowerReturn) => ConfigParser.Parse(
         $"""
