@@ -21,16 +21,34 @@ tests/fleet/fleet.sh setup
 
 # Both releases (tests/wholehost/README.md says which test runs on which); the Debian 13 image
 # also holds libvirt 11.3's headers, which the binding's ABI test compiles against. Built side
-# by side: a cold debootstrap waits on the mirror and on dpkg more than on the CPU, and no
-# guest boots yet (TCG guests booted while both cores are busy crash). host.sh's package
-# installs take turns (scripts/lib/quiet.sh) and each build prunes only its own release.
-step "whole host: debootstrap, systemd-nspawn, the Debian 12 and Debian 13 host images (cached)"
-tests/wholehost/host.sh image bookworm &
+# by side, and beside the installs, the format check, the build and the publish below: a cold
+# debootstrap waits on the mirror and on dpkg more than on the CPU, and no guest boots until
+# they are done (the wait before the tests: TCG guests booted while both cores are busy
+# crash, and the timing tests want the CPU too). host.sh's package installs take turns
+# (scripts/lib/quiet.sh) and each build prunes only its own release.
+step "whole host: debootstrap, systemd-nspawn, the Debian 12 and Debian 13 host images (cached; built in the background)"
+# Each in a process group of its own (setsid), so that stop_images can end it with its
+# debootstrap and dpkg.
+setsid tests/wholehost/host.sh image bookworm &
 bookworm_image=$!
-trixie_status=0
-tests/wholehost/host.sh image trixie || trixie_status=$?
-wait "$bookworm_image"   # even when trixie's failed: nothing is left building behind us
-((trixie_status == 0)) || exit "$trixie_status"
+setsid tests/wholehost/host.sh image trixie &
+trixie_image=$!
+# A step below that fails ends the script: the builds end with it (an interrupted one leaves
+# only its .build directory, never a half-made image).
+stop_images() {
+  local pid
+  for pid in ${bookworm_image:-} ${trixie_image:-}; do kill -- "-$pid" 2>/dev/null || true; done
+}
+trap stop_images EXIT
+# Waits for both, even when one failed: nothing is left building behind us.
+wait_for_images() {
+  local bookworm_status=0 trixie_status=0
+  wait "$bookworm_image" || bookworm_status=$?
+  wait "$trixie_image" || trixie_status=$?
+  bookworm_image= trixie_image=
+  ((bookworm_status == 0)) || { echo "the Debian 12 host image failed to build" >&2; exit "$bookworm_status"; }
+  ((trixie_status == 0)) || { echo "the Debian 13 host image failed to build" >&2; exit "$trixie_status"; }
+}
 
 # Debian's upsd and dummy-ups driver, for the UPS tests (tests/nut/nut.sh starts them, on
 # loopback ports of their own, per test; nothing of NUT runs outside a test).
@@ -58,7 +76,7 @@ step "publish (Native AOT, no warnings) and package: the .deb, lintian (tests/pa
 tests/package/check.sh
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; stop_images' EXIT
 status=0
 # run_tests PROJECT [-- TEST-APP-ARGS...], e.g. a --filter-namespace for half a project.
 run_tests() {
@@ -68,6 +86,9 @@ run_tests() {
   set -e
   ((code == 0)) || status=$code
 }
+
+step "whole host images: waiting for their build to end"
+wait_for_images
 
 step "tests: model, planner, engine, binding, CLI, faults on the test driver"
 for project in tests/Sundown.*.Tests; do
