@@ -101,6 +101,8 @@ public sealed class WatchCommandTests : IDisposable
         Assert.Contains($"(pid {Environment.ProcessId}), following no UPS;", text.Output, StringComparison.Ordinal);
         Assert.Contains("logind:       following PrepareForShutdown", text.Output, StringComparison.Ordinal);
         Assert.Contains("shutdown:     announced by logind at 2026-12-04 01:02:03 UTC", text.Output, StringComparison.Ordinal);
+        Assert.Contains("UPS:          none (no [ups] in the config)", text.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("runtime:", text.Output, StringComparison.Ordinal);
         using var document = JsonDocument.Parse(json.Output);
         Assert.Equal("following PrepareForShutdown", document.RootElement.GetProperty("logind").GetString());
         Assert.Equal(at, document.RootElement.GetProperty("shutdownAnnouncedAt").GetDateTimeOffset());

@@ -195,11 +195,19 @@ internal static class WatchCommand
             output.WriteLine($"  shutdown:     announced by logind at {Time(announced)}; the guests' stop began then");
         }
 
-        output.WriteLine($"  phase:        {s.Phase.ToWord()}");
-        output.WriteLine($"  UPS:          {(s.UpsError is { } e ? $"unreadable ({e})" : s.UpsStatus ?? "not read yet")}");
-        output.WriteLine($"  runtime:      {Span(s.Runtime, "not reported")}");
-        output.WriteLine($"  worst case:   {Span(s.WorstCase, "not known (made when the UPS goes on battery)")}");
-        output.WriteLine($"  stop begins:  {(s.TriggerRuntime is { } t ? $"at battery.runtime ≤ {Durations.Format(t)}" : "on battery, when the runtime reaches the worst case")}");
+        if (s.Ups == "none")
+        {
+            output.WriteLine("  UPS:          none (no [ups] in the config)");
+        }
+        else
+        {
+            output.WriteLine($"  phase:        {s.Phase.ToWord()}");
+            output.WriteLine($"  UPS:          {(s.UpsError is { } e ? $"unreadable ({e})" : s.UpsStatus ?? "not read yet")}");
+            output.WriteLine($"  runtime:      {Span(s.Runtime, "not reported")}");
+            output.WriteLine($"  worst case:   {Span(s.WorstCase, "not known (made when the UPS goes on battery)")}");
+            output.WriteLine($"  stop begins:  {(s.TriggerRuntime is { } t ? $"at battery.runtime ≤ {Durations.Format(t)}" : "on battery, when the runtime reaches the worst case")}");
+        }
+
         if (s.LastEvent is { } last)
         {
             output.WriteLine($"  last event:   {(s.LastEventAt is { } at ? Time(at) : "")} {last.Severity.ToString().ToLowerInvariant()}: {TextTable.Printable(last.Message)}");

@@ -13,7 +13,7 @@ namespace Sundown.Cli.Systemd;
 /// </summary>
 /// <remarks>
 /// Best effort, and never in the way: no system bus, no logind, a bus that hangs or goes away
-/// (dbus stopped) is said once and tried again every <see cref="s_retry"/>; sundown.service's own
+/// is said once and tried again every <see cref="s_retry"/>; sundown.service's own
 /// stop at shutdown does everything without it, as it did before watch heard logind. Only logind
 /// can send the signal that counts: the match names its bus name as the sender, and the bus
 /// delivers only what its owner sent. Watch takes no inhibitor of its own: it needs no time
