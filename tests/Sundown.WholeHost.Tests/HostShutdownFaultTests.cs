@@ -32,7 +32,7 @@ public sealed class HostShutdownFaultTests
     {
         await WholeHost.RequireAsync();
         await using var host = await WholeHost.CreateAsync();
-        await InstallSundownAsync(host, s_goodConfig);
+        await InstallSundownAsync(host, s_goodConfig, watch: false);
         await host.BootAsync();
         // The unit's start at boot parsed the config: its copy is what the stop falls back to.
         Assert.True(File.Exists(Path.Combine(host.StateDirectory, "last-good.toml")), "the boot's start kept no copy of the config that parsed");
@@ -57,7 +57,11 @@ public sealed class HostShutdownFaultTests
         AssertNoGuestKilledByTheHost(host);
         var errors = new HostShutdownJournal(await host.LastBootJournalAsync("err"));
         Assert.NotEmpty(errors.LinesWith("fault (config)"));
-        new HostShutdownJournal(await host.LastBootJournalAsync()).AssertStoppedWithin("sundown.service", timeout);
+        var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
+        journal.AssertStoppedWithin("sundown.service", timeout);
+        // Without sundown watch: sundown.service's own stop did everything, once systemd stopped it.
+        Assert.Empty(journal.LinesWith("sundown watch:"));
+        Assert.NotEmpty(journal.LinesWith("Stopping sundown.service"));
 
         // The config is still broken at the next boot: the unit's start falls back the same way.
         await host.BootAsync();
@@ -69,7 +73,7 @@ public sealed class HostShutdownFaultTests
     {
         await WholeHost.RequireAsync();
         await using var host = await WholeHost.CreateAsync();
-        await InstallSundownAsync(host, s_goodConfig);
+        await InstallSundownAsync(host, s_goodConfig, watch: false);
         await host.BootAsync();
         var guests = await host.UpAsync(s_fleet);
         // Read-only for root too: a bind mount of the directory onto itself, remounted ro. It is

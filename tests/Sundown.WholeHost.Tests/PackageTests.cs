@@ -50,13 +50,14 @@ public sealed class PackageTests
             var guests = await host.UpAsync($"{Fast}\tdelay=1", $"{SavedOne}\tdelay=2");
             var ids = await DomainIdsAsync(host, guests.Keys);
 
-            // apt install, on a running host: enabled and started (so that the next shutdown is
-            // Sundown's), the watch unit shipped but off, and no guest touched.
+            // apt install, on a running host: both units enabled and started (so that the next
+            // shutdown is Sundown's, begun at logind's announcement), and no guest touched.
             await AptAsync(host, "install", await host.CopyIntoAsync(previous));
             Assert.Equal("0.0.0~previous", await InstalledVersionAsync(host));
             Assert.Equal("enabled", await SystemctlAsync(host, "is-enabled", "sundown.service"));
             Assert.Equal("active", await SystemctlAsync(host, "is-active", "sundown.service"));
-            Assert.Equal("disabled", await SystemctlAsync(host, "is-enabled", "sundown-watch.service"));
+            Assert.Equal("enabled", await SystemctlAsync(host, "is-enabled", "sundown-watch.service"));
+            Assert.Equal("active", await SystemctlAsync(host, "is-active", "sundown-watch.service"));
             Assert.Null(LastRunOrNull(host, RunKind.Start)?.Guests.FirstOrDefault());
             // Brought nothing back because of the marker the postinst wrote, not only because there was nothing yet.
             Assert.Contains("Nothing restored: this boot's restore was done already", await host.CheckedRunAsync("journalctl", "-b", "-o", "cat", "-u", "sundown.service"), StringComparison.Ordinal);
@@ -82,7 +83,9 @@ public sealed class PackageTests
             Assert.Equal(0, Count(await File.ReadAllTextAsync(guests[Fast].SerialLog), "guest: power button"));
 
             // The next shutdown is the unit's the install started, with the upgraded binary and the
-            // edited config; libvirt-guests, enabled beside it, finds nothing to do.
+            // edited config; libvirt-guests, enabled beside it, finds nothing to do. sundown watch
+            // stopped first: without it, sundown.service's stop does everything, as it always did.
+            await host.CheckedRunAsync("systemctl", "stop", "sundown-watch.service");
             await host.PowerOffAsync();
             var stop = LastRun(host, RunKind.Stop);
             Assert.Equal(new Dictionary<string, GuestOutcome?>
@@ -91,6 +94,7 @@ public sealed class PackageTests
                 [SavedOne] = GuestOutcome.Saved,
             }, stop.Guests.ToDictionary(g => g.Name, g => g.Outcome));
             var shutdown = new HostShutdownJournal(await host.LastBootJournalAsync());
+            Assert.Empty(shutdown.LinesWith("logind announces the host's shutdown"));
             var script = shutdown.LinesWith("libvirt-guests.sh[").ToList();
             Assert.Contains(script, line => line.Contains("no running guests.", StringComparison.Ordinal));
             Assert.DoesNotContain(script, line => line.Contains("Shutting down guests", StringComparison.Ordinal) || line.Contains("Suspending guests", StringComparison.Ordinal));

@@ -57,7 +57,7 @@ public sealed class PowerCutTests
         await WholeHost.RequireAsync(HostRelease.Trixie);
         await using var host = await WholeHost.CreateAsync(HostRelease.Trixie);
         var nut = await HostNut.ConfigureAsync(host, Runtime, RuntimeLow);
-        await HostShutdownTests.InstallSundownAsync(host, SundownConfig);
+        await HostShutdownTests.InstallSundownAsync(host, SundownConfig, watch: true);
         await host.BootAsync();
         await nut.WaitForStatusAsync("OL", TimeSpan.FromSeconds(60));
         Assert.Equal("active", (await host.RunAsync(["systemctl", "is-active", "sundown.service"])).Output.Trim());
