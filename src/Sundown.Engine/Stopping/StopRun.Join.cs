@@ -20,12 +20,19 @@ public static partial class StopRun
     private static readonly TimeSpan s_lockPoll = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
+    /// How long a stop at shutdown that finds the lock held looks for the holder's run in the
+    /// journal: a stop that has just begun takes the lock before it records its run.
+    /// </summary>
+    private static readonly TimeSpan s_runAppears = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// The state directory's lock. Interactive, another sundown holding it is refused at once (a
-    /// <see cref="StateLockedException"/>). At shutdown the holder is a stop already running (watch's,
-    /// begun at logind's announcement): it is waited for, at most until this stop's own deadline and
-    /// the destroys' grace after it, since that stop began earlier with the same budget and ends
-    /// before; a holder that outlives that (hung) is still refused, and the stop at shutdown then
-    /// goes on without the lock (<c>StopCommand</c>'s second try).
+    /// <see cref="StateLockedException"/>). At shutdown, when the holder is a stop under way (the
+    /// journal has an unfinished stop within its budget: watch's, begun at logind's announcement),
+    /// it is waited for, until that stop's deadline or this one's, whichever comes first, and the
+    /// destroys' grace after it. A holder that is not a stop (or a stop that outlives that: hung) is
+    /// still refused, at once or at that deadline, and the stop at shutdown then goes on without
+    /// the lock (<c>StopCommand</c>'s second try): waiting for it would only spend the guests' time.
     /// </summary>
     private static async Task<StateLock?> AcquireLockAsync(
         StopRequest request, TimeProvider time, IStopObserver? observer, Action<Fault> found, DateTimeOffset began)
@@ -37,30 +44,60 @@ public static partial class StopRun
             return StateLock.TryAcquire(state, Failed);
         }
 
-        var until = began + (request.Budget ?? s_joinWithoutBudget) + Estimates.DestroyGrace;
-        bool said = false;
+        var ownEnd = began + (request.Budget ?? s_joinWithoutBudget) + Estimates.DestroyGrace;
+        DateTimeOffset? until = null;
+        bool Waitable(StateLockedException locked)
+        {
+            var now = time.GetUtcNow();
+            if (until is null && StopUnderWay(state, now) is { } run)
+            {
+                var runEnd = run.BudgetSeconds is { } seconds ? run.StartedAt + TimeSpan.FromSeconds(seconds) + Estimates.DestroyGrace : ownEnd;
+                until = runEnd < ownEnd ? runEnd : ownEnd;
+                observer?.Notice($"{locked.Message}: the stop under way (run {run.Id}, begun {run.StartedAt.UtcDateTime:HH:mm:ss} UTC: sundown watch's at the shutdown's announcement?); waiting for it to end, until {until.Value.UtcDateTime:HH:mm:ss} UTC at most");
+            }
+
+            return until is { } u ? now < u : now < began + s_runAppears;
+        }
+
         while (true)
         {
             try
             {
                 var taken = StateLock.TryAcquire(state, Failed);
-                if (said)
+                if (until is not null)
                 {
                     observer?.Notice($"the stop that held {state} has ended, after {Seconds(time.GetUtcNow() - began)}: this one goes on with what it left");
                 }
 
                 return taken;
             }
-            catch (StateLockedException locked) when (time.GetUtcNow() < until)
+            catch (StateLockedException locked) when (Waitable(locked))
             {
-                if (!said)
-                {
-                    said = true;
-                    observer?.Notice($"{locked.Message}: a stop already under way (sundown watch's, begun when the shutdown was requested); waiting for it to end, until {until.UtcDateTime:HH:mm:ss} UTC at most");
-                }
-
                 await Task.Delay(s_lockPoll, time);
             }
+        }
+    }
+
+    /// <summary>The journal's unfinished stop, when it is still within its budget; null when there is none or the journal cannot say.</summary>
+    private static RunRecord? StopUnderWay(string stateDirectory, DateTimeOffset now)
+    {
+        if (!File.Exists(Path.Combine(stateDirectory, Journal.FileName)))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var journal = Journal.Open(stateDirectory);
+            return journal.FindUnfinishedRun(RunKind.Stop) is { } run && (run.BudgetSeconds is not { } seconds || now < run.StartedAt + TimeSpan.FromSeconds(seconds) + Estimates.DestroyGrace)
+                ? run
+                : null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever the journal does (a SQLite that cannot load included): no stop is known to
+            // be under way, and the stop at shutdown does not wait on a guess.
+            return null;
         }
     }
 

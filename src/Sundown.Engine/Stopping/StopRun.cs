@@ -121,7 +121,7 @@ public static partial class StopRun
                     joinedReport = joinedReport with { Faults = [.. faults] };
                 }
 
-                return new StopResult(joinedReport, Planner.Build([], null, request.Config.Limits, Estimates.Default), joined.ExitCode ?? ExitCodes.Ok, Continued: false);
+                return new StopResult(joinedReport, Planner.Build([], null, request.Config.Limits, Estimates.Default), joined.ExitCode ?? ExitCodes.Ok, Continued: false) { Joined = true };
             }
 
             long run;

@@ -78,6 +78,13 @@ public static class WatchLoop
         /// <summary>When logind announced the host's shutdown that watch is stopping the guests for; null when none is.</summary>
         private DateTimeOffset? _shutdownAt;
 
+        /// <summary>
+        /// The stop watch began for that shutdown, and finished: what a cancel may start again. False
+        /// when the guests were stopped otherwise (for the UPS, or by an operator's stop that this one
+        /// only joined): then the UPS's on_power_return, or the operator, decides.
+        /// </summary>
+        private bool _stoppedForShutdown;
+
         internal async Task RunAsync(CancellationToken cancel)
         {
             if (ups is not null && request.Ups is { } upsConfig)
@@ -123,7 +130,7 @@ public static class WatchLoop
 
                 if (announced is { } requested)
                 {
-                    await ShutdownAnnouncedAsync(requested);
+                    await ShutdownAnnouncedAsync(requested, cancel);
                 }
             }
 
@@ -139,6 +146,12 @@ public static class WatchLoop
         {
             if (_shutdowns is { } reader && reader.TryRead(out bool now))
             {
+                // A wait that saw this item has nothing more to say: the next one is new.
+                if (_announcementWait is { IsCompleted: true })
+                {
+                    _announcementWait = null;
+                }
+
                 return now;
             }
 
@@ -177,21 +190,36 @@ public static class WatchLoop
         /// started again from the restore list, as <c>sundown start</c> would, once the stop has ended
         /// (a guest halfway through its shutdown cannot be called back).
         /// </summary>
-        private async Task ShutdownAnnouncedAsync(bool requested)
+        /// <param name="cancel">Watch asked to end (SIGTERM: systemd stopping it, the host going down): no start then.</param>
+        private async Task ShutdownAnnouncedAsync(bool requested, CancellationToken cancel)
         {
             var now = time.GetUtcNow();
             if (!requested)
             {
-                if (_shutdownAt is null)
+                bool restart = _stoppedForShutdown;
+                bool announced = _shutdownAt is not null;
+                _shutdownAt = null;
+                _stoppedForShutdown = false;
+                if (!announced)
                 {
                     Say(WatchSeverity.Info, "logind says a shutdown was cancelled; watch had begun nothing for it, nothing to do");
-                    return;
+                }
+                else if (cancel.IsCancellationRequested)
+                {
+                    Say(WatchSeverity.Notice, "logind says the host's shutdown was cancelled, but watch is being stopped: nothing is started (`sundown start` brings the guests back)");
+                }
+                else if (!restart || _state.Phase != WatchPhase.OnLine)
+                {
+                    // On battery, or stopped for the UPS: on_power_return decides when they come back.
+                    Say(WatchSeverity.Notice, $"logind says the host's shutdown was cancelled: the host stays up; the guests were not stopped by watch for it{(_state.Phase == WatchPhase.OnLine ? "" : " (the UPS's on_power_return decides)")}, so nothing is started");
+                }
+                else
+                {
+                    Say(WatchSeverity.Notice, "logind says the host's shutdown was cancelled: the host stays up, so the guests the stop brought down start again");
+                    WriteStatus();
+                    await StartAsync("after the cancelled shutdown", cancel);
                 }
 
-                _shutdownAt = null;
-                Say(WatchSeverity.Notice, "logind says the host's shutdown was cancelled: the host stays up, so the guests the stop brought down start again");
-                WriteStatus();
-                await StartAsync("after the cancelled shutdown", CancellationToken.None);
                 return;
             }
 
@@ -227,7 +255,8 @@ public static class WatchLoop
 
             Say(WatchSeverity.Notice, $"logind announces the host's shutdown (PrepareForShutdown): the guests' stop begins now, with {from}, while logind waits for its inhibitors; sundown.service's stop will find it done");
             WriteStatus();
-            await StopAsync(config, budget, atShutdown: true);
+            // A stop that only joined an earlier one (an operator's, every guest off already) brought nothing down.
+            _stoppedForShutdown = await StopAsync(config, budget, atShutdown: true) is { Joined: false };
         }
 
         /// <summary>The config as the stop at shutdown would read it now; the one watch began with if reading it fails.</summary>
@@ -277,12 +306,12 @@ public static class WatchLoop
             }
 
             _state = step.State;
-            if (_shutdownAt is not null && step.Action != WatchAction.None)
+            if (_shutdownAt is not null && step.Action == WatchAction.Start)
             {
-                // The host is going down and watch has stopped the guests for it: neither a second
-                // stop nor on_power_return's start (guests started under a shutdown would be killed).
-                Say(WatchSeverity.Info, $"the host is shutting down (logind): the UPS's {(step.Action == WatchAction.Stop ? "trigger" : "power return")} changes nothing");
-                _state = step.Action == WatchAction.Stop ? WatchTrigger.StopEnded(_state) : WatchTrigger.StartEnded();
+                // The host is going down (logind): guests started under a shutdown would be killed.
+                // A stop still runs (it finds the guests off, and joins, unless one came up again).
+                Say(WatchSeverity.Info, "the host is shutting down (logind): the UPS's power return starts nothing");
+                _state = WatchTrigger.StartEnded();
                 return;
             }
 
@@ -305,7 +334,7 @@ public static class WatchLoop
                     WriteStatus();
                     // Not cancelled by SIGTERM: a stop begun because the battery is running out is
                     // seen through, and watch ends after it (systemd waits TimeoutStopSec= for it).
-                    await StopAsync(request.Config, step.Budget, atShutdown: false);
+                    await StopAsync(request.Config, step.Budget, atShutdown: _shutdownAt is not null);
                     _state = WatchTrigger.StopEnded(_state);
                     break;
                 case WatchAction.Start:
@@ -429,7 +458,8 @@ public static class WatchLoop
         }
 
         /// <param name="atShutdown">Begun for the host's shutdown (logind), as sundown.service's own stop is.</param>
-        private async Task StopAsync(SundownConfig config, TimeSpan? budget, bool atShutdown)
+        /// <returns>The stop's result; null when it failed outright (said).</returns>
+        private async Task<StopResult?> StopAsync(SundownConfig config, TimeSpan? budget, bool atShutdown)
         {
             var stop = new StopRequest(config, request.Uris, budget, null, request.StateDirectory) { Ups = ups, AtShutdown = atShutdown };
             try
@@ -439,13 +469,17 @@ public static class WatchLoop
                 string summary = result.Report.Guests.Length == 0 ? "no guest" : string.Join(", ", outcomes);
                 Say(
                     result.ExitCode is ExitCodes.Ok or ExitCodes.SomeForced ? WatchSeverity.Notice : WatchSeverity.Error,
-                    $"the guests' stop (run {result.Report.Run}) ended with exit status {result.ExitCode}: {summary}");
+                    result.Joined
+                        ? $"every guest was off already: the stop joined run {result.Report.Run}, which ended with exit status {result.ExitCode}"
+                        : $"the guests' stop (run {result.Report.Run}) ended with exit status {result.ExitCode}: {summary}");
+                return result;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Another sundown holds the state directory (a stop already running) or something
                 // unforeseen: said loudly; sundown.service's stop at the host's shutdown remains.
-                Say(WatchSeverity.Error, $"the guests' stop failed: {e.Message} ({e.GetType().Name}); continuing to follow the UPS");
+                Say(WatchSeverity.Error, $"the guests' stop failed: {e.Message} ({e.GetType().Name}); sundown.service's stop at the shutdown remains, continuing");
+                return null;
             }
         }
 

@@ -81,18 +81,39 @@ public sealed class StopJoinTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task A_lock_held_past_the_stops_deadline_and_grace_is_refused_at_shutdown_after_waiting_that_long()
+    public async Task A_stop_under_way_that_hangs_is_waited_for_until_its_own_deadline_and_grace_then_refused()
     {
         _world.Add("web", new(AcpiDelay: TimeSpan.FromMilliseconds(100)));
-        // A holder that never lets go (a hung sundown): this test's own open file description.
+        // A stop that began with a 1 s budget and hangs holding the lock (this test's own open
+        // file description): its run unfinished in the journal.
+        using (var journal = Journal.Open(_stateDir))
+        {
+            journal.BeginRun(RunKind.Stop, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), null);
+        }
+
         using var held = StateLock.Acquire(_stateDir);
-        var request = new StopRequest(_config, [_world.Uri], TimeSpan.FromSeconds(1), null, _stateDir) { AtShutdown = true };
+        var request = new StopRequest(_config, [_world.Uri], TimeSpan.FromSeconds(30), null, _stateDir) { AtShutdown = true };
         var clock = Stopwatch.StartNew();
 
         await Assert.ThrowsAsync<StateLockedException>(() => StopRun.RunAsync(request, Open, TimeProvider.System, null, CancellationToken.None));
 
-        // The budget and the destroys' grace (1 s + 5 s), and not much more.
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(5.9), TimeSpan.FromSeconds(9));
+        // Its budget and the destroys' grace (1 s + 5 s), not this stop's 30 s.
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(5.5), TimeSpan.FromSeconds(9));
+        Assert.Equal(GuestState.Running, Assert.Single(_world.Guests).Info.State);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_lock_held_by_something_that_is_not_a_stop_is_refused_at_shutdown_within_two_seconds()
+    {
+        _world.Add("web", new(AcpiDelay: TimeSpan.FromMilliseconds(100)));
+        // No run in the journal: a hung start, a foreign flock(1). Waiting would only spend the guests' time.
+        using var held = StateLock.Acquire(_stateDir);
+        var request = new StopRequest(_config, [_world.Uri], TimeSpan.FromSeconds(30), null, _stateDir) { AtShutdown = true };
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAsync<StateLockedException>(() => StopRun.RunAsync(request, Open, TimeProvider.System, null, CancellationToken.None));
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(4));
         Assert.Equal(GuestState.Running, Assert.Single(_world.Guests).Info.State);
     }
 

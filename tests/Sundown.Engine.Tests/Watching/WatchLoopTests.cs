@@ -293,9 +293,27 @@ public sealed class WatchLoopTests : IDisposable
         Assert.DoesNotContain(_world.CallLog, c => c.Call == nameof(IGuestHost.Start));
         Assert.Single(_world.CallLog, c => c.Call == nameof(IGuestHost.Shutdown));
         Assert.Contains(_events, e => e.Event.Message.Contains("the guests were stopped already (for the UPS)", StringComparison.Ordinal));
-        Assert.Contains(_events, e => e.Event.Message.Contains("the UPS's power return changes nothing", StringComparison.Ordinal));
+        Assert.Contains(_events, e => e.Event.Message.Contains("the UPS's power return starts nothing", StringComparison.Ordinal));
         using var journal = Journal.Open(_stateDir);
         Assert.Single(journal.ListRuns());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_shutdown_cancelled_after_the_ups_stop_starts_nothing_and_on_power_return_still_decides()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        // Stopped for the battery at once; a shutdown requested at 20 s and cancelled at 25 s,
+        // still on battery: the guest stays off (it would start on a battery at its trigger).
+        var ups = new ScriptedUps(_time, _ => ScriptedUps.OnBattery(80 - _time.GetUtcNow().Subtract(_began).TotalSeconds));
+        var shutdowns = new ShutdownAnnouncements();
+        _ = _time.CreateTimer(_ => shutdowns.Announce(true), null, TimeSpan.FromSeconds(20), Timeout.InfiniteTimeSpan);
+        _ = _time.CreateTimer(_ => shutdowns.Announce(false), null, TimeSpan.FromSeconds(25), Timeout.InfiniteTimeSpan);
+
+        await WatchAsync(Config("start 5s"), ups, until: TimeSpan.FromSeconds(40), shutdowns: shutdowns);
+
+        Assert.Equal(GuestState.Shutoff, _world[web.Uuid].Info.State);
+        Assert.DoesNotContain(_world.CallLog, c => c.Call == nameof(IGuestHost.Start));
+        Assert.Contains(_events, e => e.Event.Message.Contains("the guests were not stopped by watch for it (the UPS's on_power_return decides), so nothing is started", StringComparison.Ordinal));
     }
 
     /// <summary>Runs watch on virtual time until <paramref name="until"/> or the SIGTERM; returns when it ended.</summary>
