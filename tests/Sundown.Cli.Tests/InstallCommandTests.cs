@@ -37,7 +37,7 @@ public sealed class InstallCommandTests : IDisposable
         var result = Install(systemctl, "--enable");
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}"], File.ReadAllLines(Calls));
+        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}", $"enable {UnitFile.WatchName}"], File.ReadAllLines(Calls));
         string unit = File.ReadAllText(_unitPath);
         Assert.StartsWith(UnitFile.Marker, unit, StringComparison.Ordinal);
         Assert.Contains("TimeoutStopSec=120\n", unit, StringComparison.Ordinal);
@@ -130,7 +130,7 @@ public sealed class InstallCommandTests : IDisposable
         // An image being built: its first boot's start must restore, so no marker (it would be on the build host's /run anyway).
         Assert.False(Directory.Exists(RunDirectory));
         Assert.True(File.Exists(_unitPath));
-        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}"], File.ReadAllLines(Calls));
+        Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}", $"enable {UnitFile.WatchName}"], File.ReadAllLines(Calls));
     });
 
     [Fact(Timeout = 60_000)]
@@ -145,7 +145,7 @@ public sealed class InstallCommandTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("systemd is not running as PID 1", result.Output, StringComparison.Ordinal);
-        Assert.Contains("Enable it with `sundown install --enable`", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Enable them with `sundown install --enable`", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Reloaded systemd", result.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(_unitPath));
         Assert.Equal(["daemon-reload"], File.ReadAllLines(Calls));
@@ -225,7 +225,8 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Contains("After=dbus.service dbus.socket\n", watch, StringComparison.Ordinal);
         Assert.Equal(["daemon-reload", $"enable {UnitFile.Name}", $"enable {UnitFile.WatchName}"], File.ReadAllLines(Calls));
         Assert.Contains("the moment logind announces a poweroff or reboot", result.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("follows the UPS", result.Output, StringComparison.Ordinal);
+        Assert.Contains("begins the guests' stop when a shutdown is requested.", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("follows the UPS myups", result.Output, StringComparison.Ordinal);
     });
 
     [Fact(Timeout = 60_000)]

@@ -35,6 +35,19 @@ public sealed class LogindTests
         var guests = await host.UpAsync($"{Web}\tdelay=1", $"{Db}\tdelay=3");
         await WaitForWatchAsync(host, "following logind on the system bus");
 
+        // A PrepareForShutdown(true) that is not logind's (busctl's own connection, sent straight to
+        // watch's): ignored, no guest touched. The system bus lets any local user send one.
+        string watchName = (await host.CheckedRunAsync("sh", "-c", "busctl list --no-pager --no-legend | awk '$1 ~ /^:/ && $3 == \"sundown\" { print $1 }'")).Trim();
+        Assert.Matches(@"^:\d+\.\d+$", watchName);
+        await host.CheckedRunAsync("busctl", "emit", $"--destination={watchName}", "/org/freedesktop/login1", "org.freedesktop.login1.Manager", "PrepareForShutdown", "b", "true");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.DoesNotContain("logind announces", await host.CheckedRunAsync("journalctl", "-b", "--no-pager", "-o", "cat", "-u", "sundown-watch.service"), StringComparison.Ordinal);
+        Assert.Null(PackageTests.LastRunOrNull(host, RunKind.Stop));
+        foreach (var guest in guests.Values)
+        {
+            Assert.Equal("running", (await host.CheckedRunAsync("virsh", "domstate", guest.Uuid)).Trim());
+        }
+
         // A shutdown requested that does not happen: with systemd-poweroff.service masked for this
         // boot, logind announces it (PrepareForShutdown(true)), waits out libvirtd's delay lock,
         // then cannot start poweroff.target and says so (PrepareForShutdown(false)). The host stays up.

@@ -227,7 +227,7 @@ public sealed class PackageTests
         return await host.CheckedRunAsync("bash", "-c", Script, "complete", line);
     }
 
-    private static RunRecord? LastRunOrNull(WholeHost host, RunKind kind)
+    internal static RunRecord? LastRunOrNull(WholeHost host, RunKind kind)
     {
         if (!File.Exists(Path.Combine(host.StateDirectory, Journal.FileName)))
         {

@@ -96,6 +96,13 @@ internal static class StopCommand
                 }
             }
 
+            // A stop at shutdown may wait for the one under way (watch's) up to its budget before it
+            // plans: the timer is kept from firing that long too.
+            if (shutdown && chosenBudget is { } waitAtMost)
+            {
+                systemd?.AllowBeforePlan(waitAtMost + Core.Planning.Estimates.DestroyGrace + SystemdNotifier.BeforePlanLimit);
+            }
+
             var request = new StopRequest(
                 config,
                 GlobalOptions.Uris(parseResult, connect, config),

@@ -14,10 +14,12 @@ namespace Sundown.Cli.Systemd;
 /// <remarks>
 /// Best effort, and never in the way: no system bus, no logind, a bus that hangs or goes away
 /// is said once and tried again every <see cref="s_retry"/>; sundown.service's own
-/// stop at shutdown does everything without it, as it did before watch heard logind. Only logind
-/// can send the signal that counts: the match names its bus name as the sender, and the bus
-/// delivers only what its owner sent. Watch takes no inhibitor of its own: it needs no time
-/// before the shutdown job, only the head start that libvirtd's lock already gives.
+/// stop at shutdown does everything without it, as it did before watch heard logind. Only logind's
+/// own signal counts: the match names its bus name as the sender, but the system bus lets any
+/// local user send a signal straight to watch, so each one's sender is checked against the
+/// name's owner (asked again when it differs: logind restarted) and a forged one is ignored and
+/// said. Watch takes no inhibitor of its own: it needs no time before the shutdown job, only the
+/// head start that libvirtd's lock already gives.
 /// </remarks>
 internal static class Logind
 {
@@ -45,16 +47,39 @@ internal static class Logind
                 {
                     using var connection = new DBusConnection(DBusAddress.System ?? throw new InvalidOperationException("no system bus address"));
                     await connection.ConnectAsync().AsTask().WaitAsync(s_timeout, cancel);
+                    var owner = new LogindOwner(await NameOwnerAsync(connection, cancel));
                     using var subscription = await connection.WatchSignalAsync(
                         Service, ObjectPath, Interface, Signal,
-                        static (Message message, object? _) => message.GetBodyReader().ReadBool(),
-                        (Notification<bool> signal) =>
+                        static (Message message, object? _) => (message.SenderAsString ?? "", message.GetBodyReader().ReadBool()),
+                        (Notification<(string Sender, bool Requested)> signal) =>
                         {
                             // A completion is the connection ending: DisconnectedAsync says it.
-                            if (signal.HasValue)
+                            if (!signal.HasValue)
                             {
-                                announcements.Announce(signal.Value);
+                                return;
                             }
+
+                            var (sender, requested) = signal.Value;
+                            if (owner.Is(sender))
+                            {
+                                announcements.Announce(requested);
+                                return;
+                            }
+
+                            // Not the owner known: logind restarted, or someone else sent it.
+                            _ = Task.Run(async () =>
+                            {
+                                string? now = await NameOwnerAsync(connection, cancel);
+                                if (now == sender)
+                                {
+                                    owner.Set(now);
+                                    announcements.Announce(requested);
+                                }
+                                else
+                                {
+                                    log(WatchSeverity.Warning, $"ignored a PrepareForShutdown({(requested ? "true" : "false")}) from {sender}, which is not logind ({Service} is {now ?? "not owned"})");
+                                }
+                            }, CancellationToken.None);
                         },
                         ObserverFlags.None, emitOnCapturedContext: false).AsTask().WaitAsync(s_timeout, cancel);
                     string? missing = await LogindMissingAsync(connection, cancel);
@@ -94,6 +119,40 @@ internal static class Logind
         {
             announcements.Complete();
         }
+    }
+
+    /// <summary>The unique name that owns logind's bus name now; null when nobody does or the bus does not answer in time.</summary>
+    private static async Task<string?> NameOwnerAsync(DBusConnection connection, CancellationToken cancel)
+    {
+        try
+        {
+            return await connection.CallMethodAsync(GetNameOwner(connection), static (Message message, object? _) => message.GetBodyReader().ReadString())
+                .WaitAsync(s_timeout, cancel);
+        }
+        catch (Exception e) when (e is DBusExceptionBase or TimeoutException)
+        {
+            // NameHasNoOwner: logind not running yet (it is activated on demand).
+            return null;
+        }
+    }
+
+    private static MessageBuffer GetNameOwner(DBusConnection connection)
+    {
+        using var writer = connection.GetMessageWriter();
+        writer.WriteMethodCallHeader(
+            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", @interface: "org.freedesktop.DBus", member: "GetNameOwner", signature: "s");
+        writer.WriteString(Service);
+        return writer.CreateMessage();
+    }
+
+    /// <summary>logind's unique name as last known, shared by the signal handler and its checks.</summary>
+    private sealed class LogindOwner(string? owner)
+    {
+        private volatile string? _owner = owner;
+
+        internal bool Is(string sender) => sender.Length > 0 && sender == _owner;
+
+        internal void Set(string owner) => _owner = owner;
     }
 
     /// <summary>Why logind will not be heard on this bus (its name neither owned nor activatable); null when it is there.</summary>

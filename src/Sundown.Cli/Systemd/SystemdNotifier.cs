@@ -117,6 +117,22 @@ internal sealed class SystemdNotifier : IStopObserver, IDisposable
         }
     }
 
+    /// <summary>
+    /// Before the plan, keeps the timer from firing for at least <paramref name="span"/> after
+    /// <see cref="Begin"/>: the stop at shutdown may first wait that long for the stop under way
+    /// (sundown watch's) to end, up to its budget.
+    /// </summary>
+    internal void AllowBeforePlan(TimeSpan span)
+    {
+        lock (_lock)
+        {
+            if (!_planned && _start + span > _limit)
+            {
+                _limit = _start + span;
+            }
+        }
+    }
+
     public void Planned(Plan plan, DateTimeOffset runStart)
     {
         lock (_lock)

@@ -56,7 +56,8 @@ internal sealed record UnitFile(string Binary, string? Config, string? StateDire
     /// TimeoutStopSec=, the same whatever the config says: it covers what the stop does before it
     /// has a plan, where its extensions (EXTEND_TIMEOUT_USEC=, capped at the plan's deadline plus
     /// <see cref="StopMargin"/>) take over. Before the plan, each phase has its own bound: the UPS
-    /// reading 4 s, the state lock 5 s, the journal's open 5 s, the connects 10 s (all hosts at
+    /// reading 4 s, the state lock 5 s (at shutdown, a stop under way is waited for up to its
+    /// budget first, with the timer extended meanwhile), the journal's open 5 s, the connects 10 s (all hosts at
     /// once), the listing 30 s, the journal's first writes (the unfinished run, the run, its guests)
     /// 3 × 5 s, the restore marks 5 s (journal in memory only), the estimates 5 s: 79 s at the very
     /// worst, usually well under a second. 120 s leaves 40 s of room; and the stop keeps the timer
