@@ -124,6 +124,21 @@ in_root() {
     || { cat "$root.log" >&2; fail "dpkg $*"; }
   rm -f "$root.log"
 }
+# An upgrade from 0.14, which shipped sundown-watch.service disabled: this package repacked as
+# 0.14.9, the watch unit disabled as 0.14 left it, then the upgrade enables it once.
+old=$(mktemp -d)
+dpkg-deb -R "$deb" "$old/tree"
+sed -i 's/^Version: .*/Version: 0.14.9/' "$old/tree/DEBIAN/control"
+dpkg-deb -b "$old/tree" "$old/sundown_0.14.9_amd64.deb" >/dev/null
+in_root -i "$old/sundown_0.14.9_amd64.deb"
+DPKG_ROOT=$root deb-systemd-helper disable sundown-watch.service >/dev/null 2>&1
+[ ! -e "$root/etc/systemd/system/multi-user.target.wants/sundown-watch.service" ] || fail "could not disable sundown-watch.service as 0.14 left it"
+in_root -i "$deb"
+[ -L "$root/etc/systemd/system/multi-user.target.wants/sundown-watch.service" ] \
+  && pass "upgraded from 0.14: sundown-watch.service enabled" || fail "the upgrade from 0.14 did not enable sundown-watch.service"
+in_root --purge sundown
+rm -rf "$old"
+
 in_root -i "$deb"
 [ -x "$root/usr/bin/sundown" ] && pass "installed: /usr/bin/sundown" || fail "install: no /usr/bin/sundown"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/sundown.service" ] \
