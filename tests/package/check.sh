@@ -65,7 +65,8 @@ dpkg-deb -e "$deb" "$control"
 grep -qxF /etc/sundown/sundown.toml "$control/conffiles" && pass "conffile /etc/sundown/sundown.toml" || fail "conffiles: $(cat "$control/conffiles")"
 
 # --- The maintainer scripts never stop, restart or reload the service (a stop of sundown.service
-# stops every guest), and start it only on a fresh install.
+# stops every guest), and start it only on a fresh install; sundown-watch.service (which starts
+# no guest) on the same terms.
 scripts=$(cat "$control"/{preinst,postinst,prerm,postrm} 2>/dev/null || true)
 if grep -nE 'deb-systemd-invoke (stop|restart|try-restart|reload)|systemctl [^|]*(stop|restart)' <<<"$scripts"; then
   fail "a maintainer script stops or restarts a unit"
@@ -74,7 +75,7 @@ else
 fi
 [ ! -e "$control/prerm" ] && [ ! -e "$control/preinst" ] && pass "no preinst, no prerm" || fail "a preinst or prerm exists"
 starts=$(grep -c 'deb-systemd-invoke start' "$control/postinst" || true)
-[ "$starts" = 1 ] && pass "postinst starts sundown.service once" || fail "postinst has $starts starts"
+[ "$starts" = 2 ] && pass "postinst starts sundown.service and sundown-watch.service, once each" || fail "postinst has $starts starts"
 grep -q 'boot-restore-done' "$control/postinst" && pass "postinst writes the boot-restore marker" || fail "postinst writes no /run/sundown/boot-restore-done"
 # Started by the postinst: a Conflicts= with libvirt-guests would stop it, and with it every guest.
 units=$(mktemp -d)
@@ -131,7 +132,7 @@ dpkg-deb -R "$deb" "$old/tree"
 sed -i 's/^Version: .*/Version: 0.14.9/' "$old/tree/DEBIAN/control"
 dpkg-deb -b "$old/tree" "$old/sundown_0.14.9_amd64.deb" >/dev/null
 in_root -i "$old/sundown_0.14.9_amd64.deb"
-DPKG_ROOT=$root deb-systemd-helper disable sundown-watch.service >/dev/null 2>&1
+DPKG_MAINTSCRIPT_PACKAGE=sundown DPKG_ROOT=$root deb-systemd-helper disable sundown-watch.service >/dev/null
 [ ! -e "$root/etc/systemd/system/multi-user.target.wants/sundown-watch.service" ] || fail "could not disable sundown-watch.service as 0.14 left it"
 in_root -i "$deb"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/sundown-watch.service" ] \
