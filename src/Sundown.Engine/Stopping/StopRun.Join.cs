@@ -78,7 +78,10 @@ public static partial class StopRun
         }
     }
 
-    /// <summary>The journal's unfinished stop, when it is still within its budget; null when there is none or the journal cannot say.</summary>
+    /// <summary>
+    /// The journal's unfinished stop, when it is still within its budget; null when there is none
+    /// or the journal cannot say within its answer time (a disk that hangs is not waited on).
+    /// </summary>
     private static RunRecord? StopUnderWay(string stateDirectory, DateTimeOffset now)
     {
         if (!File.Exists(Path.Combine(stateDirectory, Journal.FileName)))
@@ -86,16 +89,21 @@ public static partial class StopRun
             return null;
         }
 
-        try
+        var reading = Task.Run(() =>
         {
             using var journal = Journal.Open(stateDirectory);
-            return journal.FindUnfinishedRun(RunKind.Stop) is { } run && (run.BudgetSeconds is not { } seconds || now < run.StartedAt + TimeSpan.FromSeconds(seconds) + Estimates.DestroyGrace)
+            return journal.FindUnfinishedRun(RunKind.Stop);
+        });
+        try
+        {
+            return reading.Wait(Journal.AnswerTimeout) && reading.Result is { } run &&
+                (run.BudgetSeconds is not { } seconds || now < run.StartedAt + TimeSpan.FromSeconds(seconds) + Estimates.DestroyGrace)
                 ? run
                 : null;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (AggregateException)
         {
-            // Whatever the journal does (a SQLite that cannot load included): no stop is known to
+            // Whatever the journal threw (a SQLite that cannot load included): no stop is known to
             // be under way, and the stop at shutdown does not wait on a guess.
             return null;
         }
