@@ -54,17 +54,6 @@ internal static class WatchCommand
             // to its last good copy, said at err, rather than turning the UPS's watch off.
             var error = parseResult.InvocationConfiguration.Error;
             bool journal = LogPriority.GoesToJournal(error);
-            var config = ConfigFile.LoadOrFallBack(
-                parseResult.GetValue(GlobalOptions.Config), parseResult.GetValue(GlobalOptions.StateDirectory)!, out var configFault);
-            if (configFault is not null)
-            {
-                string line = $"sundown watch: fault ({configFault.Kind}): {configFault.Subject}: {configFault.Message}";
-                error.WriteLine(journal ? LogPriority.Prefix((int)WatchSeverity.Error, line) : line);
-            }
-
-            // Without [ups], logind alone: the stop begins when a poweroff or reboot is requested.
-            var ups = HostOptions.OpenUps(config);
-            var shutdowns = new ShutdownAnnouncements();
             string? configPath = parseResult.GetValue(GlobalOptions.Config);
             string stateDirectory = parseResult.GetValue(GlobalOptions.StateDirectory)!;
             var logLock = new Lock();
@@ -78,20 +67,26 @@ internal static class WatchCommand
                 }
             }
 
+            // At start, and again at a shutdown's announcement (as sundown.service's stop would read it then).
+            SundownConfig LoadConfig()
+            {
+                var loaded = ConfigFile.LoadOrFallBack(configPath, stateDirectory, out var fault);
+                if (fault is not null)
+                {
+                    Log(new WatchEvent(WatchSeverity.Error, $"fault ({fault.Kind}): {fault.Subject}: {fault.Message}"), TimeProvider.System.GetUtcNow());
+                }
+
+                return loaded;
+            }
+
+            var config = LoadConfig();
+            // Without [ups], logind alone: the stop begins when a poweroff or reboot is requested.
+            var ups = HostOptions.OpenUps(config);
+            var shutdowns = new ShutdownAnnouncements();
             var request = new WatchRequest(config, config.Ups, GlobalOptions.Uris(parseResult, connect, config), stateDirectory, path)
             {
                 Shutdowns = shutdowns,
-                // At a shutdown, the config as sundown.service's stop would read it then.
-                LoadConfig = () =>
-                {
-                    var now = ConfigFile.LoadOrFallBack(configPath, stateDirectory, out var fault);
-                    if (fault is not null)
-                    {
-                        Log(new WatchEvent(WatchSeverity.Error, $"fault ({fault.Kind}): {fault.Subject}: {fault.Message}"), TimeProvider.System.GetUtcNow());
-                    }
-
-                    return now;
-                },
+                LoadConfig = LoadConfig,
             };
 
             using var interrupt = new Interruption();

@@ -82,7 +82,7 @@ internal static class Logind
                             }, CancellationToken.None);
                         },
                         ObserverFlags.None, emitOnCapturedContext: false).AsTask().WaitAsync(s_timeout, cancel);
-                    string? missing = await LogindMissingAsync(connection, cancel);
+                    string? missing = await LogindMissingAsync(connection, owner, cancel);
                     announcements.Following(missing);
                     log(missing is null ? (saidUnreachable ? WatchSeverity.Notice : WatchSeverity.Info) : WatchSeverity.Warning, missing is null
                         ? "following logind on the system bus: a poweroff or reboot requested begins the guests' stop at once"
@@ -150,22 +150,26 @@ internal static class Logind
     {
         private volatile string? _owner = owner;
 
+        internal bool Known => _owner is not null;
+
         internal bool Is(string sender) => sender.Length > 0 && sender == _owner;
 
         internal void Set(string owner) => _owner = owner;
     }
 
-    /// <summary>Why logind will not be heard on this bus (its name neither owned nor activatable); null when it is there.</summary>
-    private static async Task<string?> LogindMissingAsync(DBusConnection connection, CancellationToken cancel)
+    /// <summary>
+    /// Why logind will not be heard on this bus: its name neither owned (asked already) nor
+    /// activatable; null when it is there.
+    /// </summary>
+    private static async Task<string?> LogindMissingAsync(DBusConnection connection, LogindOwner owner, CancellationToken cancel)
     {
+        if (owner.Known)
+        {
+            return null;
+        }
+
         try
         {
-            string[] names = await connection.ListServicesAsync().WaitAsync(s_timeout, cancel);
-            if (names.Contains(Service, StringComparer.Ordinal))
-            {
-                return null;
-            }
-
             string[] activatable = await connection.ListActivatableServicesAsync().WaitAsync(s_timeout, cancel);
             return activatable.Contains(Service, StringComparer.Ordinal) ? null : $"no logind ({Service}) is on it";
         }
