@@ -234,7 +234,10 @@ public static class HookRunner
         return task.IsCompleted;
     }
 
-    /// <summary>The last bytes of both pipes, in the order they came.</summary>
+    /// <summary>
+    /// The last bytes of both pipes, in the order they were read: within a pipe that is the hook's
+    /// order, between stdout and stderr it is only roughly so (two pipes, two readers).
+    /// </summary>
     private sealed class OutputTail(int limit)
     {
         private readonly byte[] _ring = new byte[limit];
