@@ -116,6 +116,58 @@ public sealed class NutClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>USERNAME</c> and <c>PASSWORD</c>: who this connection is, for the commands that need it
+    /// (LOGIN, FSD). upsd checks the password only when such a command comes.
+    /// </summary>
+    /// <exception cref="UpsException">upsd answered ERR, garbage, or nothing in time.</exception>
+    public async Task AuthenticateAsync(UpsCredentials credentials, CancellationToken cancellation)
+    {
+        await ExpectOkAsync($"USERNAME {NutLine.Quote(credentials.User)}", "USERNAME", cancellation);
+        await ExpectOkAsync($"PASSWORD {NutLine.Quote(credentials.Password)}", "PASSWORD", cancellation);
+    }
+
+    /// <summary>
+    /// <c>LOGIN UPS</c>: this connection counts in the UPS's NUMLOGINS until it logs out or closes,
+    /// as each upsmon's does; a primary's upsmon waits (HOSTSYNC) for them before it powers off.
+    /// </summary>
+    /// <exception cref="UpsException">upsd answered ERR (ACCESS-DENIED: a wrong password or a user upsd.users does not allow), garbage, or nothing in time.</exception>
+    public Task LoginAsync(string ups, CancellationToken cancellation) => ExpectOkAsync($"LOGIN {ups}", $"LOGIN {ups}", cancellation);
+
+    /// <summary>
+    /// <c>FSD UPS</c>: the forced-shutdown flag, which every upsmon of the UPS acts on as on low
+    /// battery: its secondaries shut their hosts down, its primary waits for them and then itself.
+    /// </summary>
+    /// <exception cref="UpsException">upsd answered ERR (ACCESS-DENIED: the user may not set FSD), garbage, or nothing in time.</exception>
+    public async Task SetForcedShutdownAsync(string ups, CancellationToken cancellation)
+    {
+        string request = $"FSD {ups}";
+        var words = await ExchangeAsync(request, cancellation);
+        if (words is not ["OK", ..])
+        {
+            throw Garbage(string.Join(' ', words), $"expected OK FSD-SET in answer to FSD {ups}");
+        }
+    }
+
+    /// <summary><c>GET NUMLOGINS UPS</c>: how many connections are logged in to the UPS (each upsmon's, each sundown watch's).</summary>
+    public async Task<int> NumLoginsAsync(string ups, CancellationToken cancellation)
+    {
+        string request = $"GET NUMLOGINS {ups}";
+        var words = await ExchangeAsync(request, cancellation);
+        return words is ["NUMLOGINS", var u, var count] && u == ups && int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
+            ? n
+            : throw Garbage(string.Join(' ', words), $"expected NUMLOGINS {ups} N in answer to {request}");
+    }
+
+    private async Task ExpectOkAsync(string request, string shown, CancellationToken cancellation)
+    {
+        var words = await ExchangeAsync(request, cancellation, shown);
+        if (words is not ["OK", ..])
+        {
+            throw Garbage(string.Join(' ', words), $"expected OK in answer to {shown}");
+        }
+    }
+
     /// <summary><c>LOGOUT</c>, then the connection is closed; its failures are of no interest (the reading is done).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -132,17 +184,18 @@ public sealed class NutClient : IAsyncDisposable
         _tcp.Dispose();
     }
 
-    private async Task<ImmutableArray<string>> ExchangeAsync(string request, CancellationToken cancellation)
+    /// <param name="shown">The request as messages may quote it (a PASSWORD line is never shown whole).</param>
+    private async Task<ImmutableArray<string>> ExchangeAsync(string request, CancellationToken cancellation, string? shown = null)
     {
         using var deadline = Deadline(cancellation);
         try
         {
             await SendAsync(request, deadline.Token);
-            return await ReadWordsAsync(request, deadline.Token);
+            return await ReadWordsAsync(shown ?? request, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            throw TimedOut(request);
+            throw TimedOut(shown ?? request);
         }
     }
 
@@ -170,7 +223,9 @@ public sealed class NutClient : IAsyncDisposable
         "DRIVER-NOT-CONNECTED" => "upsd has no running driver for the UPS (start it: upsdrvctl start, or the nut-driver unit)",
         "DATA-STALE" => "the driver has not refreshed the UPS's data within upsd's MAXAGE (the driver hangs, or lost the UPS: check its cable and the driver's log)",
         "VAR-NOT-SUPPORTED" => "the UPS does not have this variable (or its driver has only just started)",
-        "ACCESS-DENIED" => "upsd refuses this client (see upsd.conf's LISTEN and upsd.users)",
+        "ACCESS-DENIED" => "upsd refuses this client: a wrong password, a user upsd.users does not allow this, or upsd.conf's LISTEN",
+        "USERNAME-REQUIRED" or "PASSWORD-REQUIRED" => "upsd needs the user and password of upsd.users first ([ups] user and password)",
+        "ALREADY-LOGGED-IN" => "this connection is logged in to the UPS already",
         _ => "see NUT's docs/net-protocol.txt",
     };
 

@@ -74,6 +74,10 @@ internal static class NutLine
         return words.ToImmutable();
     }
 
+    /// <summary>An argument as upsd reads it: in double quotes, with <c>\"</c> and <c>\\</c> for a quote and a backslash.</summary>
+    internal static string Quote(string word) =>
+        "\"" + word.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
     internal static UpsException Garbage(string line, string problem) =>
         new(UpsErrorKind.Garbage, $"not NUT's protocol ({problem}): '{Shorten(line)}'");
 

@@ -46,6 +46,28 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
         }
     }
 
+    /// <summary>
+    /// <c>FSD</c> as <paramref name="credentials"/> (a upsd.users user with <c>upsmon primary</c> or
+    /// <c>actions = FSD</c>), on its own connection held to the reader's timeout; no LOGIN, so it
+    /// adds nothing to NUMLOGINS, which the primary's upsmon is about to wait on.
+    /// </summary>
+    /// <exception cref="UpsException">upsd refused (ACCESS-DENIED), is unreachable, or did not answer in time.</exception>
+    public async Task SetForcedShutdownAsync(UpsCredentials credentials, CancellationToken cancellation)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await using var client = await NutClient.ConnectAsync(Name.Host, Name.Port, timeout, deadline.Token);
+            await client.AuthenticateAsync(credentials, deadline.Token);
+            await client.SetForcedShutdownAsync(Name.Ups, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw TimedOut(null);
+        }
+    }
+
     private UpsException TimedOut(UpsException? inner) =>
         new(UpsErrorKind.Timeout, $"upsd at {Name.Host}:{Name.Port} did not answer in {timeout.TotalSeconds:0.#}s (upsd hangs, or a firewall drops what is sent to port {Name.Port})", inner: inner);
 

@@ -72,6 +72,9 @@ internal sealed class NutServer : IAsyncDisposable
     /// <summary>upsd and the driver stopped; the folder stays until disposal (a test may start them again).</summary>
     internal Task StopAsync() => RunAsync(["down", Directory]);
 
+    /// <summary>After <see cref="StopAsync"/>: the driver and upsd started again, on the same port.</summary>
+    internal Task StartUpsdAsync() => RunAsync(["again", Directory]);
+
     public async ValueTask DisposeAsync()
     {
         await ProcessRunner.RunAsync(Script, ["down", Directory], timeout: TimeSpan.FromSeconds(30));

@@ -13,9 +13,12 @@
 #   nut.sh driver-stop DIR          stop the driver only (upsd answers DRIVER-NOT-CONNECTED)
 #   nut.sh driver-start DIR         start it again
 #   nut.sh down DIR                 stop upsd and the driver; DIR is left for the caller
+#   nut.sh again DIR                after down: start the driver and upsd again
 #
 # The UPS starts on line: ups.status OL, battery.runtime 600, battery.charge 100,
 # battery.runtime.low 120; VAR=VALUE arguments to `up` replace those or add others.
+# upsd.users: sundown (upsmon secondary, password: two "words"), rackprimary (upsmon
+# primary, password primary), reader (no rights, password reader).
 # Needs root (the daemons drop to the user nut). stdout carries results only.
 set -euo pipefail
 
@@ -103,7 +106,18 @@ up() {
 EOF
   # MAXAGE 5: a frozen driver's data is stale 5 s later (the default is 15).
   printf 'LISTEN 127.0.0.1 %s\nMAXAGE 5\n' "$port" >"$dir/etc/upsd.conf"
-  : >"$dir/etc/upsd.users"
+  # Three users for the login and FSD tests: a secondary's (LOGIN; a password with a space and
+  # quotes), a primary's (FSD too), and one with no rights at all.
+  cat >"$dir/etc/upsd.users" <<'EOF'
+[sundown]
+  password = "two \"words\""
+  upsmon secondary
+[rackprimary]
+  password = primary
+  upsmon primary
+[reader]
+  password = reader
+EOF
   printf 'MODE=standalone\n' >"$dir/etc/nut.conf"
   printf '%s\n' "ups.status: OL" "battery.runtime: 600" "battery.charge: 100" "battery.runtime.low: 120" >"$dir/vars"
   merge_vars "$dir" "$@"
@@ -131,6 +145,14 @@ down() {
   # The pid files go with them; what is still listening on the port is not ours to kill.
 }
 
+# After down: the same driver and upsd again, as a restart of NUT's units would bring them.
+again() {
+  local dir=$1
+  nut_env "$dir" upsdrvctl start "$ups" >/dev/null 2>&1 || die "the dummy-ups driver did not start"
+  nut_env "$dir" /lib/nut/upsd >/dev/null 2>&1 || die "upsd did not start"
+  wait_served "$dir" "ups.status=$(sed -n 's/^ups.status: //p' "$dir/vars")"
+}
+
 case ${1:-} in
   setup) setup ;;
   up) (($# >= 3)) || die "usage: nut.sh up DIR PORT [VAR=VALUE]..."; up "${@:2}" ;;
@@ -138,5 +160,6 @@ case ${1:-} in
   driver-stop) nut_env "$2" upsdrvctl stop "$ups" >/dev/null 2>&1 ;;
   driver-start) nut_env "$2" upsdrvctl start "$ups" >/dev/null 2>&1 ;;
   down) down "$2" ;;
+  again) again "$2" ;;
   *) die "usage: nut.sh setup | up DIR PORT [VAR=VALUE]... | set DIR VAR=VALUE... | driver-stop DIR | driver-start DIR | down DIR" ;;
 esac

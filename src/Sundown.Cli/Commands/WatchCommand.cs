@@ -8,6 +8,7 @@ using Sundown.Engine.Config;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
 using Sundown.Engine.Watching;
+using Sundown.Nut;
 
 namespace Sundown.Cli.Commands;
 
@@ -83,10 +84,19 @@ internal static class WatchCommand
             // Without [ups], logind alone: the stop begins when a poweroff or reboot is requested.
             var ups = HostOptions.OpenUps(config);
             var shutdowns = new ShutdownAnnouncements();
+            // A rack's secondary: a login on the UPS for as long as watch lives, which ends only
+            // after its own stop (the primary's upsmon waits for it before powering the UPS off).
+            await using var login = config.Ups is { Role: UpsRole.Secondary, Credentials: { } user } upsConfig
+                ? NutLogin.Hold(upsConfig.Name, user, NutUps.DefaultTimeout, e => Log(e, TimeProvider.System.GetUtcNow()))
+                : null;
             var request = new WatchRequest(config, config.Ups, GlobalOptions.Uris(parseResult, connect, config), stateDirectory, path)
             {
                 Shutdowns = shutdowns,
                 LoadConfig = LoadConfig,
+                LoginState = login is null ? null : () => login.State,
+                SetForcedShutdown = config.Ups is { SetsForcedShutdown: true, Credentials: { } primary } && ups is NutUps nut
+                    ? cancellation => nut.SetForcedShutdownAsync(primary, cancellation)
+                    : null,
             };
 
             using var interrupt = new Interruption();
@@ -185,6 +195,11 @@ internal static class WatchCommand
         var s = status!;
         output.WriteLine($"sundown watch is running (pid {s.Pid}), following {(s.Ups == "none" ? "no UPS" : s.Ups)}; last updated {Time(s.UpdatedAt)}.");
         output.WriteLine($"  logind:       {s.Logind ?? "not followed"}");
+        if (s.Login is { } login)
+        {
+            output.WriteLine($"  UPS login:    {login}");
+        }
+
         if (s.ShutdownAnnouncedAt is { } announced)
         {
             output.WriteLine($"  shutdown:     announced by logind at {Time(announced)}; the guests' stop began then");

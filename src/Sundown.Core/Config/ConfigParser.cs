@@ -29,6 +29,7 @@ public static class ConfigParser
         var config = SundownConfig.Default;
         var defaults = new PolicyOverrides();
         var rules = ImmutableArray.CreateBuilder<GuestRule>();
+        var secondaries = new List<(RackHost Host, TableSyntaxBase Table)>();
 
         foreach (var (key, value, node) in reader.Entries(document.KeyValues, "the top level"))
         {
@@ -45,7 +46,7 @@ public static class ConfigParser
         var seenTables = new HashSet<string>(StringComparer.Ordinal);
         foreach (var table in document.Tables)
         {
-            string name = reader.KeyName(table.Name!);
+            string name = reader.TableName(table.Name!);
             bool isArray = table is TableArraySyntax;
             if (!isArray && !seenTables.Add(name))
             {
@@ -66,12 +67,20 @@ public static class ConfigParser
                 case ("ups", false):
                     config = config with { Ups = ReadUps(reader, table) };
                     break;
+                case ("ups.secondary", true):
+                    secondaries.Add(ReadRackHost(reader, table));
+                    break;
                 case ("hooks", false):
                     config = config with { Hooks = ReadRunHooks(reader, table) };
                     break;
                 default:
-                    throw reader.Error(table, $"unknown table {(isArray ? $"[[{name}]]" : $"[{name}]")} (expected [limits], [defaults], [[guest]], [ups] or [hooks])");
+                    throw reader.Error(table, $"unknown table {(isArray ? $"[[{name}]]" : $"[{name}]")} (expected [limits], [defaults], [[guest]], [ups], [[ups.secondary]] or [hooks])");
             }
+        }
+
+        if (secondaries.Count > 0)
+        {
+            config = config with { Ups = WithSecondaries(reader, config.Ups, secondaries) };
         }
 
         if (config.Connect.IsEmpty)
@@ -105,6 +114,11 @@ public static class ConfigParser
         UpsName? name = null;
         var margin = UpsConfig.DefaultMargin;
         var onPowerReturn = PowerReturn.Default;
+        var role = UpsRole.Standalone;
+        string? user = null;
+        string? password = null;
+        bool fsd = false;
+        ValueSyntax? fsdNode = null;
         foreach (var (key, value, node) in reader.Entries(table.Items, "[ups]"))
         {
             switch (key)
@@ -120,14 +134,120 @@ public static class ConfigParser
                     string action = reader.String(value, key);
                     onPowerReturn = PowerReturn.TryParse(action, out string? actionError) ?? throw reader.Error(value, $"{key}: {actionError}");
                     break;
+                case "role":
+                    string roleText = reader.String(value, key);
+                    role = Roles.TryParse(roleText) ?? throw reader.Error(value, $"{key}: '{roleText}' is not standalone, primary or secondary (upsmon.conf's MONITOR line on this host says which)");
+                    break;
+                case "user":
+                    user = reader.String(value, key);
+                    if (!Roles.IsWord(user))
+                    {
+                        throw reader.Error(value, $"{key}: '{user}' is not a upsd.users user name (one word, no spaces or quotes)");
+                    }
+
+                    break;
+                case "password":
+                    password = reader.String(value, key);
+                    if (password.Length == 0 || password.Any(c => c is '\n' or '\r' or '\0'))
+                    {
+                        throw reader.Error(value, $"{key}: empty, or with a line break");
+                    }
+
+                    break;
+                case "fsd":
+                    fsd = reader.Boolean(value, key);
+                    fsdNode = value;
+                    break;
                 default:
-                    throw reader.Error(node, $"unknown key '{key}' in [ups] (expected name, margin, on_power_return)");
+                    throw reader.Error(node, $"unknown key '{key}' in [ups] (expected name, margin, on_power_return, role, user, password, fsd)");
             }
         }
 
-        return name is null
-            ? throw reader.Error(table, "[ups] needs name: the UPS at upsd, NAME@HOST[:PORT] (e.g. \"myups@localhost:3493\")")
-            : new UpsConfig(name, margin, onPowerReturn);
+        if (name is null)
+        {
+            throw reader.Error(table, "[ups] needs name: the UPS at upsd, NAME@HOST[:PORT] (e.g. \"myups@localhost:3493\")");
+        }
+
+        if ((user is null) != (password is null))
+        {
+            throw reader.Error(table, "[ups] has user without password, or password without user: upsd.users needs both");
+        }
+
+        var credentials = user is null ? null : new UpsCredentials(user, password!);
+        if (role == UpsRole.Secondary && credentials is null)
+        {
+            throw reader.Error(table, "[ups] role = \"secondary\" needs user and password: watch holds its login on the UPS as that upsd.users user (as upsmon does), so that the primary waits for this host's guests");
+        }
+
+        if (fsd && role != UpsRole.Primary)
+        {
+            throw reader.Error(fsdNode!, "fsd: only the primary sets FSD (role = \"primary\"): a secondary's upsmon follows it");
+        }
+
+        if (fsd && credentials is null)
+        {
+            throw reader.Error(fsdNode!, "fsd = true needs user and password: a upsd.users user allowed to set FSD (upsmon primary, or actions = FSD)");
+        }
+
+        return new UpsConfig(name, margin, onPowerReturn) { Role = role, Credentials = credentials, SetsForcedShutdown = fsd };
+    }
+
+    /// <summary>
+    /// One <c>[[ups.secondary]]</c>: another host on the same UPS, on the primary's config, with
+    /// what its own plan needs and the margin it keeps (for watch's FSD and doctor's sums).
+    /// </summary>
+    private static (RackHost Host, TableSyntaxBase Table) ReadRackHost(Reader reader, TableSyntaxBase table)
+    {
+        string? host = null;
+        TimeSpan? needs = null;
+        var margin = UpsConfig.DefaultMargin;
+        foreach (var (key, value, node) in reader.Entries(table.Items, "[[ups.secondary]]"))
+        {
+            switch (key)
+            {
+                case "host":
+                    host = reader.String(value, key);
+                    break;
+                case "needs":
+                    needs = reader.Duration(value, key);
+                    break;
+                case "margin":
+                    margin = reader.Duration(value, key);
+                    break;
+                default:
+                    throw reader.Error(node, $"unknown key '{key}' in [[ups.secondary]] (expected host, needs, margin)");
+            }
+        }
+
+        return host is null || needs is null
+            ? throw reader.Error(table, "[[ups.secondary]] needs host (its name, for the messages) and needs (the worst case its own `sundown plan` reports)")
+            : (new RackHost(host, needs.Value, margin), table);
+    }
+
+    /// <summary>The primary's [ups] with its rack: [[ups.secondary]] belongs to a [ups] of role "primary" only.</summary>
+    private static UpsConfig WithSecondaries(Reader reader, UpsConfig? ups, List<(RackHost Host, TableSyntaxBase Table)> secondaries)
+    {
+        var first = secondaries[0].Table;
+        if (ups is null)
+        {
+            throw reader.Error(first, "[[ups.secondary]] without [ups]: the rack's other hosts are said on the primary, under its [ups]");
+        }
+
+        if (ups.Role != UpsRole.Primary)
+        {
+            throw reader.Error(first, $"[[ups.secondary]] on a host whose [ups] role is \"{Roles.Name(ups.Role)}\": only the primary's config lists the other hosts (role = \"primary\")");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (host, table) in secondaries)
+        {
+            if (!seen.Add(host.Host))
+            {
+                throw reader.Error(table, $"[[ups.secondary]] host \"{host.Host}\" appears twice");
+            }
+        }
+
+        return ups with { Secondaries = [.. secondaries.Select(s => s.Host)] };
     }
 
     private static HookSet ReadRunHooks(Reader reader, TableSyntaxBase table)
@@ -224,6 +344,23 @@ public static class ConfigParser
             }
         }
 
+        /// <summary>A table's name: one word, or the dotted <c>ups.secondary</c>.</summary>
+        internal string TableName(KeySyntax key)
+        {
+            if (key.DotKeys.ChildrenCount == 0)
+            {
+                return KeyName(key);
+            }
+
+            var parts = new List<string> { Plain(key.Key!) };
+            foreach (var dotted in key.DotKeys)
+            {
+                parts.Add(Plain(dotted.Key!));
+            }
+
+            return string.Join('.', parts);
+        }
+
         internal string KeyName(KeySyntax key)
         {
             if (key.DotKeys.ChildrenCount > 0)
@@ -231,13 +368,15 @@ public static class ConfigParser
                 throw Error(key, "dotted keys are not used here: write the table header ([limits]) and plain keys under it");
             }
 
-            return key.Key switch
-            {
-                BareKeySyntax bare => bare.Key!.Text!,
-                StringValueSyntax quoted => quoted.Value!,
-                _ => throw Error(key, "unreadable key"),
-            };
+            return Plain(key.Key!);
         }
+
+        private string Plain(BareKeyOrStringValueSyntax key) => key switch
+        {
+            BareKeySyntax bare => bare.Key!.Text!,
+            StringValueSyntax quoted => quoted.Value!,
+            _ => throw Error(key, "unreadable key"),
+        };
 
         internal string String(ValueSyntax value, string key) =>
             value is StringValueSyntax s ? s.Value! : throw Error(value, $"{key}: expected a string");

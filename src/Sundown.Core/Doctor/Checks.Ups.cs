@@ -38,6 +38,11 @@ public static partial class Checks
             return;
         }
 
+        if (upsmon is not null)
+        {
+            Rack(upsConfig, upsmon, findings);
+        }
+
         if (ups.Reading is not { } reading)
         {
             if (ups.ReadError is { } error)
@@ -62,6 +67,55 @@ public static partial class Checks
         if (reading.RuntimeLow is { } low && upsmon is { Powering: [var monitor, ..] })
         {
             LowBatteryTooLate(facts, guests, config, upsmon, monitor, low, findings);
+        }
+    }
+
+    /// <summary>
+    /// A rack on one UPS: [ups] role must be upsmon's own on this host (a secondary that does not
+    /// say so holds no login, and the primary does not wait for its guests; a primary that says
+    /// secondary would hold one and make its own upsmon wait out HOSTSYNC); on the primary, each
+    /// secondary's guests must fit in HOSTSYNC, and the primary, which powers the UPS off last,
+    /// must keep back more runtime than any secondary.
+    /// </summary>
+    private static void Rack(Core.Ups.UpsConfig ups, UpsmonConf upsmon, List<Finding> findings)
+    {
+        string role = Core.Ups.Roles.Name(ups.Role);
+        if (upsmon.Powering is [var monitor, ..])
+        {
+            string upsmonRole = monitor.IsPrimary ? "primary" : "secondary";
+            bool standaloneOk = ups.Role == Core.Ups.UpsRole.Standalone && monitor.IsPrimary;
+            if (!standaloneOk && upsmonRole != role)
+            {
+                findings.Add(new Finding(
+                    Severity.Error, FindingCodes.UpsRoleMismatch, FindingSubject.Machine,
+                    monitor.IsPrimary
+                        ? $"[ups] role is \"{role}\" but upsmon is the primary of {monitor.System} ({upsmon.Path}:{monitor.Line}): watch would hold a login on the UPS, and this host's own upsmon would wait HOSTSYNC for it before powering off"
+                        : $"upsmon is a secondary of {monitor.System} ({upsmon.Path}:{monitor.Line}) but [ups] role is \"{role}\": watch holds no login on the UPS, so the primary's upsmon does not wait for this host's guests (it stops waiting the moment this host's upsmon logs out, as its shutdown begins)",
+                    $"set role = \"{upsmonRole}\" in [ups]{(monitor.IsPrimary ? "" : ", with user and password of a upsd.users user with upsmon secondary")}"));
+            }
+        }
+
+        if (ups.Role != Core.Ups.UpsRole.Primary || ups.Secondaries.IsEmpty)
+        {
+            return;
+        }
+
+        var hostSync = upsmon.HostSyncSeconds;
+        string hostSyncSource = upsmon.HostSync is { } set ? $"{upsmon.Path}:{set.Line}" : "upsmon's default";
+        foreach (var secondary in ups.Secondaries.Where(s => s.Needs > hostSync))
+        {
+            findings.Add(new Finding(
+                Severity.Error, FindingCodes.RackHostSyncShort, FindingSubject.Machine,
+                $"after it sets FSD, this host's upsmon waits HOSTSYNC {Time(hostSync)} ({hostSyncSource}) for the secondaries' logins, but {secondary.Host}'s guests need up to {Time(secondary.Needs)} ([[ups.secondary]] needs): the primary powers the UPS off while {secondary.Host}'s guests are still stopping",
+                $"raise HOSTSYNC in {upsmon.Path} to at least {(int)Math.Ceiling((secondary.Needs + TimeSpan.FromSeconds(5)).TotalSeconds)} and restart nut-monitor.service"));
+        }
+
+        foreach (var secondary in ups.Secondaries.Where(s => s.Margin >= ups.Margin))
+        {
+            findings.Add(new Finding(
+                Severity.Error, FindingCodes.RackMargins, FindingSubject.Machine,
+                $"the margins of the rack do not add up: this host, the primary, powers the UPS off after every secondary, yet it keeps back {Time(ups.Margin)} of runtime ([ups] margin) where {secondary.Host} keeps {Time(secondary.Margin)}: the primary would begin its own stop no earlier than the secondary whose shutdown it must outlast",
+                $"raise margin in this host's [ups] above {Time(secondary.Margin)}, by at least FINALDELAY ({Time(upsmon.FinalDelaySeconds)}) and this host's own shutdown, or lower {secondary.Host}'s"));
         }
     }
 

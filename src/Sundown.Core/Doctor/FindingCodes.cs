@@ -45,6 +45,9 @@ public static class FindingCodes
     public const string UpsMarginExceedsRuntime = "ups-margin-exceeds-runtime";
     public const string NutLowBatteryTooLate = "nut-low-battery-too-late";
     public const string UpsmonNoShutdownCmd = "upsmon-no-shutdowncmd";
+    public const string UpsRoleMismatch = "ups-role-mismatch";
+    public const string RackHostSyncShort = "rack-hostsync-short";
+    public const string RackMargins = "rack-margins";
 
     public const string SnapshotsLeftBehind = "snapshots-left-behind";
     public const string SnapshotsBeyondKept = "snapshots-beyond-kept";

@@ -60,7 +60,7 @@ public sealed record UpsmonConf(
                     break;
                 case "MONITOR":
                     // MONITOR system powervalue username password type
-                    monitors.Add(new UpsmonMonitor(words[1], words.Count > 2 ? Atoi(words[2]) : 0, line));
+                    monitors.Add(new UpsmonMonitor(words[1], words.Count > 2 ? Atoi(words[2]) : 0, line, words.Count > 5 ? words[5] : ""));
                     break;
             }
         }

@@ -299,7 +299,7 @@ public static class WatchLoop
             }
 
             // Only with a UPS, so with its [ups].
-            var step = WatchTrigger.Next(_state, reading, now, _worstCase, request.Ups!, request.Config.Budget, request.PollInterval);
+            var step = WatchTrigger.Next(_state, reading, now, TriggerWorstCase(), request.Ups!, request.Config.Budget, request.PollInterval);
             foreach (var e in step.Events)
             {
                 Say(e);
@@ -319,7 +319,9 @@ public static class WatchLoop
             if (fresh && step.TriggerRuntime is { } trigger && trigger != _triggerSaid)
             {
                 _triggerSaid = trigger;
-                Say(WatchSeverity.Info, $"the plan's worst case is {Rounded(_worstCase!.Value)}: the guests' stop begins when battery.runtime is {Rounded(trigger)} or less");
+                Say(WatchSeverity.Info, RackSlowest() is { } slowest && TriggerWorstCase() > _worstCase
+                    ? $"the plan's worst case is {Rounded(_worstCase!.Value)}, the rack's slowest host ({slowest.Host}) needs {Rounded(slowest.Needs)}: FSD is set and the guests' stop begins when battery.runtime is {Rounded(trigger)} or less"
+                    : $"the plan's worst case is {Rounded(_worstCase!.Value)}: {(Forces ? "FSD is set and " : "")}the guests' stop begins when battery.runtime is {Rounded(trigger)} or less");
             }
 
             _triggerRuntime = step.TriggerRuntime;
@@ -332,6 +334,7 @@ public static class WatchLoop
             {
                 case WatchAction.Stop:
                     WriteStatus();
+                    await SetForcedShutdownAsync(reading);
                     // Not cancelled by SIGTERM: a stop begun because the battery is running out is
                     // seen through, and watch ends after it (systemd waits TimeoutStopSec= for it).
                     await StopAsync(request.Config, step.Budget, atShutdown: _shutdownAt is not null);
@@ -344,6 +347,49 @@ public static class WatchLoop
                     break;
                 default:
                     break;
+            }
+        }
+
+        /// <summary>On the primary, with fsd = true: watch sets FSD when its trigger fires.</summary>
+        private bool Forces => request.Ups is { SetsForcedShutdown: true } && request.SetForcedShutdown is not null;
+
+        /// <summary>The rack's slowest other host, on a primary that may set FSD; null otherwise.</summary>
+        private RackHost? RackSlowest() =>
+            Forces && request.Ups!.Secondaries.Length > 0 ? request.Ups.Secondaries.MaxBy(h => h.Needs) : null;
+
+        /// <summary>
+        /// The worst case the trigger counts: this host's plan's; on a primary that may set FSD, the
+        /// slowest host of the rack's (FSD takes every host down at once, so the rack must go down
+        /// while the slowest still has time). Unknown stays unknown (the trigger is then at once).
+        /// </summary>
+        private TimeSpan? TriggerWorstCase() =>
+            _worstCase is { } own && RackSlowest() is { } slowest && slowest.Needs > own ? slowest.Needs : _worstCase;
+
+        /// <summary>
+        /// On the primary with fsd = true, as its guests' stop begins: FSD at upsd, so that every
+        /// host's upsmon shuts its host down now (each host's sundown stops its guests at that
+        /// shutdown, if its own watch has not begun already) and this host's upsmon waits HOSTSYNC
+        /// for the secondaries' logins before it powers off. upsd keeps FSD until it restarts: the
+        /// rack goes down even if the power comes back. A refusal is said, and the stop goes on.
+        /// </summary>
+        private async Task SetForcedShutdownAsync(UpsReading reading)
+        {
+            if (!Forces || reading.ForcedShutdown)
+            {
+                return;
+            }
+
+            string why = RackSlowest() is { } slowest && TriggerWorstCase() > _worstCase
+                ? $"the rack's slowest host, {slowest.Host}, needs {Rounded(slowest.Needs)}"
+                : "this host's guests need it";
+            Say(WatchSeverity.Critical, $"setting FSD on the UPS {request.Ups!.Name}: the whole rack goes down now ({why}); every secondary's upsmon shuts its host down, and this host's upsmon waits HOSTSYNC for their logins before it powers the UPS off");
+            try
+            {
+                await request.SetForcedShutdown!(CancellationToken.None);
+            }
+            catch (UpsException e)
+            {
+                Say(WatchSeverity.Error, $"cannot set FSD on the UPS {request.Ups.Name}: {e.Message}; each host's watch still stops its own guests, and NUT shuts the rack down at low battery");
             }
         }
 
@@ -523,6 +569,7 @@ public static class WatchLoop
                 _worstCase, _triggerRuntime, _lastEvent, _lastEventAt, time.GetUtcNow())
             {
                 Logind = request.Shutdowns?.State,
+                Login = request.LoginState?.Invoke(),
                 ShutdownAnnouncedAt = _shutdownAt,
             };
             try

@@ -21,6 +21,18 @@ public sealed record WatchRequest(SundownConfig Config, UpsConfig? Ups, IReadOnl
     /// </summary>
     public Func<SundownConfig>? LoadConfig { get; init; }
 
+    /// <summary>
+    /// On a secondary of a rack: what its login on the UPS is now ("held as … since …", or why
+    /// not), for the status; null when watch holds none.
+    /// </summary>
+    public Func<string>? LoginState { get; init; }
+
+    /// <summary>
+    /// On the primary with <c>fsd = true</c>: sets FSD at upsd, held to the reader's timeout; null
+    /// when watch may not. It throws <see cref="UpsException"/> when upsd refuses or does not answer.
+    /// </summary>
+    public Func<CancellationToken, Task>? SetForcedShutdown { get; init; }
+
     /// <summary>How often the UPS is read.</summary>
     public TimeSpan PollInterval { get; init; } = WatchTrigger.PollInterval;
 

@@ -25,6 +25,9 @@ public sealed record WatchStatus(
     /// <summary>What watch knows of logind: following it, why not, or null when it does not follow it.</summary>
     public string? Logind { get; init; }
 
+    /// <summary>On a rack's secondary: its login on the UPS ("held as … since …", or why not); null when it holds none.</summary>
+    public string? Login { get; init; }
+
     /// <summary>When logind announced the host's shutdown (and watch began the guests' stop); null when it has not.</summary>
     public DateTimeOffset? ShutdownAnnouncedAt { get; init; }
 }

@@ -59,6 +59,7 @@ public static class WatchStatusFile
         }
 
         WriteOrNull(json, "logind", status.Logind);
+        WriteOrNull(json, "login", status.Login);
         WriteOrNull(json, "shutdownAnnouncedAt", status.ShutdownAnnouncedAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         json.WriteString("updatedAt", status.UpdatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         json.WriteEndObject();
@@ -107,6 +108,7 @@ public static class WatchStatusFile
             {
                 // Absent from the files of a watch older than logind's following.
                 Logind = root.TryGetProperty("logind", out var logind) ? logind.GetString() : null,
+                Login = root.TryGetProperty("login", out var login) ? login.GetString() : null,
                 ShutdownAnnouncedAt = root.TryGetProperty("shutdownAnnouncedAt", out var announced) ? Time(announced) : null,
             };
         }
