@@ -62,18 +62,7 @@ internal sealed class HostNut
               upsmon primary
 
             """);
-        nut.Write("/etc/nut/upsmon.conf", $"""
-            MONITOR {Ups}@localhost 1 upsmon powercut primary
-            MINSUPPLIES 1
-            SHUTDOWNCMD "/sbin/shutdown -h +0"
-            POLLFREQ 5
-            POLLFREQALERT 5
-            HOSTSYNC {HostSyncSeconds}
-            DEADTIME 15
-            POWERDOWNFLAG "/etc/killpower"
-            FINALDELAY {FinalDelaySeconds}
-
-            """);
+        nut.Write("/etc/nut/upsmon.conf", Upsmon($"{Ups}@localhost 1 upsmon powercut primary", HostSyncSeconds));
         nut.WriteDev(OnLine(runtime, runtimeLow));
         // Debian's package enables these already (nut.target wants them); said here so that the
         // test does not depend on it.
@@ -81,6 +70,90 @@ internal sealed class HostNut
             "nut-driver.target", "nut-server.service", "nut-monitor.service");
         return nut;
     }
+
+    /// <summary>
+    /// The primary of a rack (<see cref="RackPowerCutTests"/>): NUT's MODE=netserver, upsd on
+    /// loopback and on the rack's network at <paramref name="address"/>, upsmon its primary with
+    /// <paramref name="hostSync"/>; upsd.users holds its own upsmon, the secondaries' upsmon
+    /// (<see cref="SecondaryUser"/>), Sundown's login on each secondary (<see cref="SundownUser"/>,
+    /// upsmon secondary: LOGIN is a upsmon right) and the primary's Sundown (<see cref="FsdUser"/>,
+    /// actions = FSD only: it never logs in, so it adds nothing to NUMLOGINS).
+    /// </summary>
+    internal static async Task<HostNut> ConfigurePrimaryAsync(WholeHost host, int runtime, int runtimeLow, string address, int hostSync)
+    {
+        var nut = new HostNut(host, GroupId(host, "nut"));
+        nut.Write("/etc/nut/nut.conf", "MODE=netserver\n");
+        nut.Write("/etc/nut/ups.conf", $"""
+            [{Ups}]
+              driver = dummy-ups
+              port = {Path.GetFileName(DevPath)}
+              desc = "The rack's UPS"
+
+            """);
+        nut.Write("/etc/nut/upsd.conf", $"LISTEN 127.0.0.1 3493\nLISTEN {address} 3493\n");
+        nut.Write("/etc/nut/upsd.users", $"""
+            [upsmon]
+              password = powercut
+              upsmon primary
+            [{SecondaryUser}]
+              password = {SecondaryPassword}
+              upsmon secondary
+            [{SundownUser}]
+              password = {SundownPassword}
+              upsmon secondary
+            [{FsdUser}]
+              password = {FsdPassword}
+              actions = FSD
+
+            """);
+        nut.Write("/etc/nut/upsmon.conf", Upsmon($"{Ups}@localhost 1 upsmon powercut primary", hostSync));
+        nut.WriteDev(OnLine(runtime, runtimeLow));
+        await host.OfflineAsync("systemctl", "enable", "nut.target", "nut-driver-enumerator.service", "nut-driver-enumerator.path",
+            "nut-driver.target", "nut-server.service", "nut-monitor.service");
+        return nut;
+    }
+
+    /// <summary>
+    /// A secondary of the rack: NUT's MODE=netclient, upsmon a secondary of the primary's upsd at
+    /// <paramref name="primary"/>; no driver, no upsd of its own (masked: Debian enables them).
+    /// </summary>
+    internal static async Task ConfigureSecondaryAsync(WholeHost host, string primary)
+    {
+        var nut = new HostNut(host, GroupId(host, "nut"));
+        nut.Write("/etc/nut/nut.conf", "MODE=netclient\n");
+        nut.Write("/etc/nut/upsmon.conf", Upsmon($"{Ups}@{primary} 1 {SecondaryUser} {SecondaryPassword} secondary", HostSyncSeconds));
+        await host.OfflineAsync("systemctl", "mask", "nut-server.service", "nut-driver-enumerator.service", "nut-driver-enumerator.path", "nut-driver.target");
+        await host.OfflineAsync("systemctl", "enable", "nut.target", "nut-monitor.service");
+    }
+
+    /// <summary>The secondaries' upsmon at the primary's upsd.</summary>
+    internal const string SecondaryUser = "upsmon-secondary";
+
+    private const string SecondaryPassword = "rack";
+
+    /// <summary>Sundown's user on each secondary ([ups] user): upsmon secondary, for its LOGIN.</summary>
+    internal const string SundownUser = "sundown";
+
+    internal const string SundownPassword = "watch";
+
+    /// <summary>The primary's Sundown ([ups] user with fsd = true): may set FSD, nothing else.</summary>
+    internal const string FsdUser = "sundown-fsd";
+
+    internal const string FsdPassword = "rack-down";
+
+    /// <summary>upsmon.conf as Debian users write it: Debian's SHUTDOWNCMD, 5 s polls on battery.</summary>
+    private static string Upsmon(string monitor, int hostSync) => $"""
+        MONITOR {monitor}
+        MINSUPPLIES 1
+        SHUTDOWNCMD "/sbin/shutdown -h +0"
+        POLLFREQ 5
+        POLLFREQALERT 5
+        HOSTSYNC {hostSync}
+        DEADTIME 15
+        POWERDOWNFLAG "/etc/killpower"
+        FINALDELAY {FinalDelaySeconds}
+
+        """;
 
     /// <summary>The .dev file's variables of a UPS on line.</summary>
     internal static IReadOnlyList<(string Name, string Value)> OnLine(int runtime, int runtimeLow) =>

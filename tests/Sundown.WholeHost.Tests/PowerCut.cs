@@ -60,7 +60,19 @@ internal static class PowerCut
 
         // The watch goes on past the cut: a QEMU it sees end from now on ran at the cut.
         var cut = await host.CutAsync();
+        var (atCut, journal) = await GuestsAtCutAsync(host, watch, guests, cut);
+        var decided = await host.JournalTimeAsync(HostNut.ShutdownDecision);
+        return new Result(atCut, decided is { } at && at < cut ? cut - at : null, journal);
+    }
 
+    /// <summary>
+    /// Each guest of <paramref name="host"/> when the power ended at <paramref name="cut"/>, from
+    /// <paramref name="watch"/> (when its QEMU ended) and the host's logs (how), and the journal of
+    /// the host's last boot.
+    /// </summary>
+    internal static async Task<(IReadOnlyList<GuestAtCut> Guests, HostShutdownJournal Journal)> GuestsAtCutAsync(
+        WholeHost host, QemuWatch watch, IReadOnlyList<string> guests, DateTimeOffset cut)
+    {
         var journal = new HostShutdownJournal(await host.LastBootJournalAsync());
         var atCut = new List<GuestAtCut>();
         foreach (string guest in guests)
@@ -87,7 +99,6 @@ internal static class PowerCut
             atCut.Add(new GuestAtCut(guest, fate, cut - ended));
         }
 
-        var decided = await host.JournalTimeAsync(HostNut.ShutdownDecision);
-        return new Result(atCut, decided is { } at && at < cut ? cut - at : null, journal);
+        return (atCut, journal);
     }
 }

@@ -91,7 +91,8 @@ internal sealed class WholeHost : IAsyncDisposable
     internal Task<ProcessRunner.Result> OfflineAsync(params string[] command) => ScriptAsync(["offline", .. command]);
 
     /// <summary>Boots the host and waits until its systemd is up.</summary>
-    internal async Task BootAsync() => await ScriptAsync("boot");
+    /// <param name="network">A rack network's namespace (<see cref="RackNetwork"/>) for the host; null for a network of its own, with no one else on it.</param>
+    internal async Task BootAsync(string? network = null) => await ScriptAsync(network is null ? ["boot"] : ["boot", network]);
 
     /// <summary>Runs a command inside the booted host.</summary>
     internal Task<ProcessRunner.Result> RunAsync(string[] command, string? stdin = null) =>
@@ -135,6 +136,16 @@ internal sealed class WholeHost : IAsyncDisposable
         var result = await ScriptAsync("cut");
         double epoch = double.Parse(result.Output.Trim(), CultureInfo.InvariantCulture);
         return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(epoch * 1000));
+    }
+
+    /// <summary>When the container exited (its systemd powered it off, or a cut killed it); null while it runs.</summary>
+    internal DateTimeOffset? ExitedAt
+    {
+        get
+        {
+            string exited = Path.Combine(HostDirectory, "exited");
+            return File.Exists(exited) ? new DateTimeOffset(File.GetLastWriteTimeUtc(exited), TimeSpan.Zero) : null;
+        }
     }
 
     /// <summary>When the last boot's journal first has a line holding <paramref name="text"/>, or null.</summary>

@@ -13,7 +13,9 @@
 #                              an apt install inside the booted host
 #   host.sh offline DIR CMD..  runs CMD in the host's root while it is not booted (systemctl
 #                              enable/disable work offline)
-#   host.sh boot DIR           boots it in the background and waits until systemd is up
+#   host.sh boot DIR [NETNS]   boots it in the background and waits until systemd is up; with
+#                              NETNS (a namespace of net-up), on that rack network instead of
+#                              a network of its own
 #   host.sh run DIR CMD...     runs CMD inside the booted host (stdin passes through)
 #   host.sh poweroff DIR       `systemctl poweroff` inside; waits until the container has
 #                              exited; prints the seconds that took
@@ -27,7 +29,12 @@
 #   host.sh remove DIR         kills it if it still runs, unmounts and deletes DIR
 #   host.sh sweep              removes every host left in /var/tmp/sundown-host-* (the tests'
 #                              hosts; a killed test run or SUNDOWN_KEEP_HOST=1 leaves them);
-#                              DIR/release names each one's release, for a look at a kept host
+#                              DIR/release names each one's release, for a look at a kept host;
+#                              and every rack network left (sundown-rack-*)
+#   host.sh net-up NAME N      a private network for a rack of N hosts: network namespaces
+#                              NAME-h1..NAME-hN, each with eth0 10.77.0.I/24 on a veth into a
+#                              bridge in NAME-br; nothing of it is in this machine's namespace
+#   host.sh net-down NAME      removes them (the hosts must be off)
 #
 # RELEASE is the Debian release of the host: bookworm (Debian 12: libvirt 9.0, systemd 252;
 # the default) or trixie (Debian 13: libvirt 11.3, QEMU 10.0, systemd 257). Each is built with
@@ -235,7 +242,11 @@ cmd_install() {
 }
 
 cmd_boot() {
-  local dir=$1
+  local dir=$1 network=--private-network
+  if [[ -n ${2:-} ]]; then
+    [[ -e /run/netns/$2 ]] || die "no network namespace $2: host.sh net-up makes it"
+    network=--network-namespace-path=/run/netns/$2
+  fi
   [[ -d $dir/root/etc ]] || die "no host in $dir"
   running "$dir" && die "the host in $dir is already booted"
   rm -f "$dir/exited" "$dir/nspawn.pid"
@@ -245,11 +256,11 @@ cmd_boot() {
   # it and records its end (see running).
   # shellcheck disable=SC2016 # expanded by the inner shell
   setsid bash -c '
-    systemd-nspawn -D "$1/root" --boot --register=no --keep-unit --private-network \
+    systemd-nspawn -D "$1/root" --boot --register=no --keep-unit "$2" \
       --console=read-only </dev/null >>"$1/console.log" 2>&1 &
     echo $! >"$1/nspawn.pid"
     wait $!
-    echo $? >"$1/exited"' boot "$dir" </dev/null >/dev/null 2>&1 &
+    echo $? >"$1/exited"' boot "$dir" "$network" </dev/null >/dev/null 2>&1 &
   local pid state deadline=$((SECONDS + boot_timeout))
   while ((SECONDS < deadline)); do
     if [[ -f $dir/exited ]]; then
@@ -342,11 +353,45 @@ cmd_remove() {
 
 # Removes every host the tests left behind (a killed run, SUNDOWN_KEEP_HOST=1).
 cmd_sweep() {
-  local dir
+  local dir netns
   for dir in /var/tmp/sundown-host-*; do
     [[ -d $dir ]] || continue
     say "removing the leftover host $dir"
     cmd_remove "$dir"
+  done
+  for netns in /run/netns/sundown-rack-*; do
+    [[ -e $netns ]] || continue
+    say "removing the leftover rack network ${netns##*/}"
+    ip netns delete "${netns##*/}" || true
+  done
+}
+
+# The rack's network: the containers reach each other through a bridge, and nothing else. Every
+# part lives in namespaces made here (none in this machine's own), so no address of this
+# machine's networks is ever reachable, let alone a target; the bridge's namespace has no route
+# out. An address is 10.77.0.I, I the host's number.
+cmd_net_up() {
+  local name=$1 count=${2:?usage: host.sh net-up NAME N} i
+  [[ $name == sundown-rack-* ]] || die "a rack network's name begins with sundown-rack- (sweep finds it so)"
+  [[ ! -e /run/netns/$name-br ]] || die "the rack network $name exists already"
+  ip netns add "$name-br"
+  ip -n "$name-br" link add br0 type bridge
+  ip -n "$name-br" link set br0 up
+  for ((i = 1; i <= count; i++)); do
+    ip netns add "$name-h$i"
+    ip -n "$name-h$i" link set lo up
+    ip link add eth0 netns "$name-h$i" type veth peer name "h$i" netns "$name-br"
+    ip -n "$name-br" link set "h$i" master br0 up
+    ip -n "$name-h$i" addr add "10.77.0.$i/24" dev eth0
+    ip -n "$name-h$i" link set eth0 up
+  done
+}
+
+cmd_net_down() {
+  local name=$1 netns
+  for netns in /run/netns/"$name"-*; do
+    [[ -e $netns ]] || continue
+    ip netns delete "${netns##*/}"
   done
 }
 
@@ -355,6 +400,8 @@ cmd_sweep() {
 case ${1:-} in
   image) cmd_image "${@:2}" ;;
   sweep) cmd_sweep ;;
+  net-up) cmd_net_up "${@:2}" ;;
+  net-down) [[ -n ${2:-} ]] || die "usage: host.sh net-down NAME"; cmd_net_down "$2" ;;
   create | install | copy | offline | boot | run | poweroff | pid | cut | remove)
     [[ -n ${2:-} ]] || die "usage: host.sh $1 DIR"
     "cmd_$1" "$2" "${@:3}"
