@@ -3,10 +3,11 @@ using System.Globalization;
 namespace Sundown.WholeHost.Tests;
 
 /// <summary>
-/// Network UPS Tools inside a whole host (Debian 13's nut-server and nut-client, in the trixie
-/// image), configured as a Debian user does for a UPS on this host alone: nut.conf
-/// <c>MODE=standalone</c>, a dummy-ups UPS reading a .dev file, upsd on 127.0.0.1:3493, upsmon as
-/// its primary with Debian's SHUTDOWNCMD. Debian's own units start it all at boot
+/// Network UPS Tools inside whole hosts (Debian 13's nut-server and nut-client, in the trixie
+/// image), configured as a Debian user does for a rack on one UPS: on the primary nut.conf
+/// <c>MODE=netserver</c>, a dummy-ups UPS reading a .dev file, upsd, upsmon as its primary; on
+/// each secondary <c>MODE=netclient</c> and upsmon as a secondary; Debian's SHUTDOWNCMD
+/// everywhere. Debian's own units start it all at boot
 /// (nut.target, which the package enables: nut-driver-enumerator makes nut-driver@UPS.service
 /// from ups.conf, then nut-server and nut-monitor). The test plays the UPS from outside by
 /// rewriting the .dev file in the host's root (libvirt-facts.md §8): atomically, every variable
@@ -17,17 +18,11 @@ internal sealed class HostNut
     /// <summary>The UPS's name at upsd.</summary>
     internal const string Ups = "sundown";
 
-    /// <summary>What a client inside the host connects to, in Sundown's [ups] name form.</summary>
-    internal const string Address = $"{Ups}@localhost:3493";
-
     /// <summary>upsmon's FINALDELAY: from its decision to SHUTDOWNCMD.</summary>
     internal const int FinalDelaySeconds = 5;
 
-    /// <summary>upsmon's HOSTSYNC: how long a primary waits for secondaries (it has none here).</summary>
+    /// <summary>A secondary's HOSTSYNC: how long it waits for the primary on OB+LB without FSD (upsmon's default).</summary>
     internal const int HostSyncSeconds = 15;
-
-    /// <summary>What upsmon logs when it decides to shut the host down (upsmon.c, doshutdown).</summary>
-    internal const string ShutdownDecision = "Executing automatic power-fail shutdown";
 
     private const string DevPath = "/etc/nut/sundown.dev";
 
@@ -39,36 +34,6 @@ internal sealed class HostNut
     {
         _host = host;
         _nutGroup = nutGroup;
-    }
-
-    /// <summary>Writes NUT's configuration into the host before it boots; the UPS starts on line.</summary>
-    /// <param name="runtime">battery.runtime on line, in seconds.</param>
-    /// <param name="runtimeLow">battery.runtime.low: the driver reports LB below it (the test sets LB itself).</param>
-    internal static async Task<HostNut> ConfigureAsync(WholeHost host, int runtime, int runtimeLow)
-    {
-        var nut = new HostNut(host, GroupId(host, "nut"));
-        nut.Write("/etc/nut/nut.conf", "MODE=standalone\n");
-        nut.Write("/etc/nut/ups.conf", $"""
-            [{Ups}]
-              driver = dummy-ups
-              port = {Path.GetFileName(DevPath)}
-              desc = "The power-cut test's UPS"
-
-            """);
-        nut.Write("/etc/nut/upsd.conf", "LISTEN 127.0.0.1 3493\n");
-        nut.Write("/etc/nut/upsd.users", """
-            [upsmon]
-              password = powercut
-              upsmon primary
-
-            """);
-        nut.Write("/etc/nut/upsmon.conf", Upsmon($"{Ups}@localhost 1 upsmon powercut primary", HostSyncSeconds));
-        nut.WriteDev(OnLine(runtime, runtimeLow));
-        // Debian's package enables these already (nut.target wants them); said here so that the
-        // test does not depend on it.
-        await host.OfflineAsync("systemctl", "enable", "nut.target", "nut-driver-enumerator.service", "nut-driver-enumerator.path",
-            "nut-driver.target", "nut-server.service", "nut-monitor.service");
-        return nut;
     }
 
     /// <summary>

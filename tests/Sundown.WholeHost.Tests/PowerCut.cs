@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Sundown.WholeHost.Tests;
@@ -20,51 +19,9 @@ internal sealed record GuestAtCut(string Guest, GuestFate? Fate, TimeSpan? Befor
         : "running at the cut";
 }
 
-/// <summary>
-/// The power cut, played in real time against a booted host with <see cref="HostNut"/>: the UPS
-/// goes on battery with <c>battery.runtime</c> falling a second a second, LB below
-/// <c>battery.runtime.low</c>; when the runtime reaches 0 the host is killed at once
-/// (<c>host.sh cut</c>: the power is gone, nothing finishes). Then, from outside, what was safe.
-/// </summary>
+/// <summary>What a power cut left of each guest, read from outside the host (<see cref="RackPowerCut"/>).</summary>
 internal static class PowerCut
 {
-    /// <summary>The result of one cut.</summary>
-    /// <param name="Guests">Each guest, in the fleet's order.</param>
-    /// <param name="NutShutdownBefore">How long before the cut upsmon decided to shut the host down; null if it never did.</param>
-    /// <param name="Journal">The host's journal of that boot, as far as it was written.</param>
-    internal sealed record Result(IReadOnlyList<GuestAtCut> Guests, TimeSpan? NutShutdownBefore, HostShutdownJournal Journal)
-    {
-        internal string Evidence => string.Join('\n', Guests.Select(g => $"{g.Guest}: {g.Describe()}")) +
-            $"\nNUT's shutdown: {(NutShutdownBefore is { } b ? $"{b.TotalSeconds:0.0} s before the cut" : "never")}\n" +
-            string.Join('\n', Journal.LinesWith("upsmon").Concat(Journal.LinesWith("sundown")).Take(80));
-    }
-
-    /// <summary>
-    /// Plays the cut: on battery at <paramref name="runtime"/> seconds, one .dev write a second,
-    /// then the kill when it reaches 0. <paramref name="guests"/> are watched from outside all along.
-    /// </summary>
-    internal static async Task<Result> PlayAsync(WholeHost host, HostNut nut, int runtime, int runtimeLow, IReadOnlyList<string> guests)
-    {
-        int hostPid = int.Parse((await host.CheckedPidAsync()).Trim(), CultureInfo.InvariantCulture);
-        await using var watch = QemuWatch.Start(hostPid, guests);
-        var clock = Stopwatch.StartNew();
-        for (int second = 0; second < runtime; second++)
-        {
-            nut.WriteDev(HostNut.OnBattery(runtime - second, runtime, runtimeLow));
-            var next = TimeSpan.FromSeconds(second + 1) - clock.Elapsed;
-            if (next > TimeSpan.Zero)
-            {
-                await Task.Delay(next);
-            }
-        }
-
-        // The watch goes on past the cut: a QEMU it sees end from now on ran at the cut.
-        var cut = await host.CutAsync();
-        var (atCut, journal) = await GuestsAtCutAsync(host, watch, guests, cut);
-        var decided = await host.JournalTimeAsync(HostNut.ShutdownDecision);
-        return new Result(atCut, decided is { } at && at < cut ? cut - at : null, journal);
-    }
-
     /// <summary>
     /// Each guest of <paramref name="host"/> when the power ended at <paramref name="cut"/>, from
     /// <paramref name="watch"/> (when its QEMU ended) and the host's logs (how), and the journal of

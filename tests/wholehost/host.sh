@@ -64,8 +64,8 @@ mirror=http://deb.debian.org/debian
 include=systemd,systemd-sysv,dbus,libpam-systemd,libvirt-daemon-system,qemu-system-x86,libsqlite3-0,man-db,bash-completion
 # What each release adds. trixie: libvirt 11.3's headers, which the binding's ABI test also
 # compiles against (tests/Sundown.Libvirt.Tests/Abi), from outside the image; and Network UPS
-# Tools 2.8.1 (upsd, the dummy-ups driver, upsmon) for the power-cut tests
-# (tests/Sundown.WholeHost.Tests/PowerCutTests.cs), which configure it per host. Installed, it
+# Tools 2.8.1 (upsd, the dummy-ups driver, upsmon) for the rack's power-cut tests
+# (tests/Sundown.WholeHost.Tests/RackPowerCutTests.cs), which configure it per host. Installed, it
 # stays off: Debian's nut.conf says MODE=none until a test writes its own.
 declare -A include_extra=([bookworm]="" [trixie]=",libvirt-dev,nut-server,nut-client")
 # Booting, and the container's systemd reaching "running": about 4 s here.
