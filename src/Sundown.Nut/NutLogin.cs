@@ -9,7 +9,8 @@ namespace Sundown.Nut;
 /// finds a connection that upsd or the network dropped). upsd counts the login in NUMLOGINS until
 /// the connection logs out or closes; a primary's upsmon, once it has set FSD, waits up to
 /// HOSTSYNC for NUMLOGINS to fall to its own. A secondary's upsmon logs out the moment its
-/// SHUTDOWNCMD starts; <c>sundown watch</c> holds this one until that host's guests are safe.
+/// SHUTDOWNCMD starts; <c>sundown watch</c> holds this one until that host's guests are safe,
+/// and the stop at shutdown one of its own while it runs.
 /// A lost login is tried again every <see cref="KeepAlive"/>; it never throws.
 /// </summary>
 public sealed class NutLogin : IAsyncDisposable
@@ -74,7 +75,7 @@ public sealed class NutLogin : IAsyncDisposable
                 State = $"held as {_credentials.User} since {DateTimeOffset.UtcNow:HH:mm:ss} UTC";
                 _say(new WatchEvent(
                     lastError is null ? WatchSeverity.Info : WatchSeverity.Notice,
-                    $"logged in to the UPS {_name} as {_credentials.User}{(lastError is null ? "" : " again")}: the primary's upsmon waits for this login (NUMLOGINS) before it powers the UPS off, and watch holds it until this host's guests are safe"));
+                    $"logged in to the UPS {_name} as {_credentials.User}{(lastError is null ? "" : " again")}: the primary's upsmon waits for this login (NUMLOGINS) before it powers the UPS off; it is held until this host's guests are safe"));
                 lastError = null;
                 while (true)
                 {

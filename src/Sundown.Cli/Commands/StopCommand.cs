@@ -3,11 +3,13 @@ using Sundown.Cli.Rendering;
 using Sundown.Cli.Systemd;
 using Sundown.Core.Config;
 using Sundown.Core.Hosts;
+using Sundown.Core.Ups;
 using Sundown.Engine.Config;
 using Sundown.Engine.Journaling;
 using Sundown.Engine.Power;
 using Sundown.Engine.Reports;
 using Sundown.Engine.Stopping;
+using Sundown.Nut;
 
 namespace Sundown.Cli.Commands;
 
@@ -84,6 +86,12 @@ internal static class StopCommand
             // less the margin (when that is shorter); unreadable, the configured budget and a fault,
             // interactive or at shutdown: never a refused stop. The run reads it again while stopping.
             var ups = HostOptions.OpenUps(config);
+            // A rack's secondary at shutdown: a login on the UPS while this stop runs, as watch
+            // holds one while it lives (stopped before this unit, watch has given its up by now,
+            // its own stop done): the primary's upsmon waits for it before powering the UPS off.
+            await using var login = shutdown && config.Ups is { Role: UpsRole.Secondary, Credentials: { } user } rack
+                ? NutLogin.Hold(rack.Name, user, NutUps.DefaultTimeout, e => SayLogin(error, e))
+                : null;
             PowerReading? power = null;
             if (ups is not null)
             {
@@ -168,6 +176,14 @@ internal static class StopCommand
             return exitCode;
         });
         return command;
+    }
+
+    /// <summary>What the UPS login does, on stderr (the journal, at its priority, under systemd).</summary>
+    private static void SayLogin(TextWriter error, WatchEvent e)
+    {
+        // From the login's own task: the console's stderr is synchronized.
+        string line = $"sundown: {e.Message}";
+        error.WriteLine(LogPriority.GoesToJournal(error) ? LogPriority.Prefix((int)e.Severity, line) : line);
     }
 
     /// <summary>
