@@ -68,6 +68,31 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
         }
     }
 
+    /// <summary>
+    /// Logs in to the UPS as <paramref name="credentials"/> and out again, held to the reader's
+    /// timeout (what doctor asks of a secondary's [ups] user); why it cannot, or null when it can.
+    /// </summary>
+    public async Task<string?> CheckLoginAsync(UpsCredentials credentials, CancellationToken cancellation)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await using var client = await NutClient.ConnectAsync(Name.Host, Name.Port, timeout, deadline.Token);
+            await client.AuthenticateAsync(credentials, deadline.Token);
+            await client.LoginAsync(Name.Ups, deadline.Token);
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return TimedOut(null).Message;
+        }
+        catch (UpsException e)
+        {
+            return e.Message;
+        }
+    }
+
     private UpsException TimedOut(UpsException? inner) =>
         new(UpsErrorKind.Timeout, $"upsd at {Name.Host}:{Name.Port} did not answer in {timeout.TotalSeconds:0.#}s (upsd hangs, or a firewall drops what is sent to port {Name.Port})", inner: inner);
 

@@ -31,6 +31,29 @@ public sealed class DoctorUpsTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task Doctor_on_a_rack_secondary_logs_in_as_its_user_and_says_when_upsd_refuses_it()
+    {
+        await using var server = await NutServer.StartAsync("battery.runtime=1800", "battery.runtime.low=600");
+        using var host = Guests();
+        _machine.Write("etc/nut/upsmon.conf", $"MONITOR {server.Name} 1 monuser secret secondary\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\n");
+        string Config(string password) => $"budget = \"5m\"\n[ups]\nname = \"{server.Name}\"\nrole = \"secondary\"\nuser = \"sundown\"\npassword = '{password}'\n";
+
+        _machine.WriteConfig(Config("two \"words\""));
+        var right = await Task.Run(() => _machine.Doctor(host.Uri), TestContext.Current.CancellationToken);
+        _machine.WriteConfig(Config("hunter2"));
+        var wrong = await Task.Run(() => _machine.Doctor(host.Uri, "--json"), TestContext.Current.CancellationToken);
+
+        Assert.True(right.ExitCode == 0, right.Output + right.Error);
+        Assert.Equal("Nothing wrong.", right.Output.Trim());
+        using var json = JsonDocument.Parse(wrong.Output);
+        var finding = Assert.Single(Findings(json));
+        Assert.Equal(("error", "ups-login-refused"), (finding.GetProperty("severity").GetString(), finding.GetProperty("code").GetString()));
+        Assert.Contains("ACCESS-DENIED", finding.GetProperty("problem").GetString(), StringComparison.Ordinal);
+        Assert.Contains("the primary's upsmon does not wait for this host's guests", finding.GetProperty("problem").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", finding.GetProperty("problem").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Doctor_says_a_stopped_upsd_cannot_be_read_and_that_stops_keep_the_configured_budget()
     {
         await using var server = await NutServer.StartAsync();

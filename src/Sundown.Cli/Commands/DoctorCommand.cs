@@ -4,6 +4,7 @@ using Sundown.Core.Config;
 using Sundown.Engine.Config;
 using Sundown.Engine.Doctor;
 using Sundown.Libvirt;
+using Sundown.Nut;
 
 namespace Sundown.Cli.Commands;
 
@@ -36,6 +37,9 @@ internal static class DoctorCommand
                 Environment.ProcessPath)
             {
                 LibvirtVersion = LibvirtHost.LibraryVersion,
+                CheckUpsLogin = config => config.Ups is { Credentials: { } user } ups
+                    ? new NutUps(ups.Name).CheckLoginAsync(user, CancellationToken.None)
+                    : Task.FromResult<string?>(null),
             };
             var report = DoctorRun.Examine(request, HostOptions.Opener(readOnly: true), HostOptions.OpenUps);
             var output = parseResult.InvocationConfiguration.Output;

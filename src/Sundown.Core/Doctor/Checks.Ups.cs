@@ -43,6 +43,14 @@ public static partial class Checks
             Rack(upsConfig, upsmon, findings);
         }
 
+        if (ups.LoginError is { } refused)
+        {
+            findings.Add(new Finding(
+                Severity.Error, FindingCodes.UpsLoginRefused, FindingSubject.Machine,
+                $"[ups] role is \"secondary\" but its user {upsConfig.Credentials} cannot log in to the UPS {upsConfig.Name}: {refused}; sundown watch will not hold its login, so the primary's upsmon does not wait for this host's guests",
+                "give [ups] user and password of a upsd.users user with upsmon secondary at the primary's upsd (its upsd.users), and restart sundown-watch.service"));
+        }
+
         if (ups.Reading is not { } reading)
         {
             if (ups.ReadError is { } error)

@@ -15,4 +15,10 @@ public sealed record UpsFacts(UpsReading? Reading, string? ReadError, FileText U
     public static UpsFacts None { get; } = new(null, null, FileText.Absent("/etc/nut/upsmon.conf"), null);
 
     public bool WatchEnabled => WatchEnabledBy is not null;
+
+    /// <summary>On a rack's secondary: whether the [ups] user's login was tried (<see cref="LoginError"/>).</summary>
+    public bool LoginChecked { get; init; }
+
+    /// <summary>Why the [ups] user cannot log in to the UPS (upsd's ERR, or no answer); null when it can or was not tried.</summary>
+    public string? LoginError { get; init; }
 }

@@ -1,3 +1,5 @@
+using Sundown.Core.Config;
+
 namespace Sundown.Engine.Doctor;
 
 /// <summary>What <c>sundown doctor</c> was asked to examine.</summary>
@@ -8,4 +10,10 @@ public sealed record DoctorRequest(string? ConfigPath, IReadOnlyList<string> Uri
 {
     /// <summary>The libvirt library's version, when the caller knows it (the binding does).</summary>
     public ulong? LibvirtVersion { get; init; }
+
+    /// <summary>
+    /// On a rack's secondary: logs in to the config's UPS as its [ups] user and out again, held to
+    /// the reader's timeout; the reason it cannot, or null when it can. Null: not checked.
+    /// </summary>
+    public Func<SundownConfig, Task<string?>>? CheckUpsLogin { get; init; }
 }

@@ -38,6 +38,7 @@ public static class DoctorRun
 
         // The UPS is read while the hosts are: a upsd that does not answer costs its timeout once, not on top.
         var upsReading = openUps?.Invoke(config) is { } ups ? ReadUps(ups) : null;
+        var upsLogin = config.Ups is { Role: UpsRole.Secondary } && request.CheckUpsLogin is { } check ? check(config) : null;
         var uris = request.Uris.Count > 0 ? request.Uris : config.Connect;
         var guests = new List<(Guest Guest, GuestPolicy Policy)>();
         var unreachable = ImmutableArray.CreateBuilder<HostProblem>();
@@ -78,7 +79,7 @@ public static class DoctorRun
             OsName = HostFactsReader.OsName(request.Paths),
             SqliteProblem = Journal.SqliteLoadFailure,
             LibvirtHooks = LibvirtHooksReader.Read(request.Paths),
-            Ups = HostFactsReader.Ups(request.Paths, upsReading),
+            Ups = HostFactsReader.Ups(request.Paths, upsReading) with { LoginError = upsLogin?.GetAwaiter().GetResult(), LoginChecked = upsLogin is not null },
             Snapshots = snapshots,
         };
         return new DoctorReport(Checks.Run(facts, guests, config));
