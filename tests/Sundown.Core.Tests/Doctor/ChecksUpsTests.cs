@@ -8,7 +8,10 @@ using static Sundown.Core.Tests.Doctor.DoctorFixture;
 
 namespace Sundown.Core.Tests.Doctor;
 
-/// <summary>The UPS and NUT checks: ups-unreachable, ups-margin-exceeds-runtime, nut-low-battery-too-late, upsmon-no-shutdowncmd.</summary>
+/// <summary>
+/// The UPS and NUT checks: ups-unreachable, ups-margin-exceeds-runtime, nut-low-battery-too-late,
+/// upsmon-no-shutdowncmd, and a rack's: ups-role-mismatch, rack-hostsync-short, rack-margins.
+/// </summary>
 public sealed class ChecksUpsTests
 {
     private const string UpsmonPath = "/etc/nut/upsmon.conf";
@@ -177,5 +180,143 @@ public sealed class ChecksUpsTests
 
         Assert.Equal((Severity.Info, FindingCodes.NotChecked), (finding.Severity, finding.Code));
         Assert.Contains("cannot read /etc/nut/upsmon.conf (Permission denied)", finding.Problem, StringComparison.Ordinal);
+    }
+
+    /// <summary>upsmon.conf with its MONITOR on line 2 of the given type, and a SHUTDOWNCMD.</summary>
+    private static string UpsmonAs(string type, string more = "") =>
+        $"# the rack's UPS\nMONITOR myups@localhost 1 monuser secret {type}\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\n{more}";
+
+    /// <summary>On line, without battery.runtime.low: NUT's low battery is not judged, only the rack.</summary>
+    private static UpsReading RackReading => Reading(low: null);
+
+    private static SundownConfig Rack(UpsRole role, params RackHost[] secondaries) =>
+        s_config with { Ups = s_config.Ups! with { Role = role, Secondaries = [.. secondaries] } };
+
+    private static RackHost Secondary(string host, double needs, double margin = 30) =>
+        new(host, TimeSpan.FromSeconds(needs), TimeSpan.FromSeconds(margin));
+
+    [Theory]
+    [InlineData(UpsRole.Standalone, "primary")]
+    [InlineData(UpsRole.Standalone, "master")]
+    [InlineData(UpsRole.Primary, "primary")]
+    [InlineData(UpsRole.Primary, "master")]
+    [InlineData(UpsRole.Secondary, "secondary")]
+    [InlineData(UpsRole.Secondary, "slave")]
+    public void A_role_that_matches_upsmons_monitor_has_no_finding(UpsRole role, string type)
+    {
+        var findings = Checks.Run(With(RackReading, upsmon: UpsmonAs(type)), [], Rack(role));
+
+        Assert.Empty(findings);
+    }
+
+    [Theory]
+    [InlineData(UpsRole.Standalone)]
+    [InlineData(UpsRole.Primary)]
+    public void Upsmon_as_a_secondary_with_role_standalone_or_primary_is_an_error_that_no_login_is_held(UpsRole role)
+    {
+        string roleName = Roles.Name(role);
+
+        var finding = Assert.Single(Checks.Run(With(RackReading, upsmon: UpsmonAs("secondary")), [], Rack(role)));
+
+        Assert.Equal((Severity.Error, FindingCodes.UpsRoleMismatch, FindingSubject.Machine), (finding.Severity, finding.Code, finding.Subject));
+        Assert.StartsWith($"upsmon is a secondary of myups@localhost (/etc/nut/upsmon.conf:2) but [ups] role is \"{roleName}\": watch holds no login on the UPS", finding.Problem, StringComparison.Ordinal);
+        Assert.Equal("set role = \"secondary\" in [ups], with user and password of a upsd.users user with upsmon secondary", finding.Fix);
+    }
+
+    [Fact]
+    public void Upsmon_as_the_primary_with_role_secondary_is_an_error_that_upsmon_would_wait_for_its_own_host()
+    {
+        var finding = Assert.Single(Checks.Run(With(RackReading, upsmon: UpsmonAs("primary")), [], Rack(UpsRole.Secondary)));
+
+        Assert.Equal((Severity.Error, FindingCodes.UpsRoleMismatch, FindingSubject.Machine), (finding.Severity, finding.Code, finding.Subject));
+        Assert.StartsWith("[ups] role is \"secondary\" but upsmon is the primary of myups@localhost (/etc/nut/upsmon.conf:2)", finding.Problem, StringComparison.Ordinal);
+        Assert.Contains("wait HOSTSYNC", finding.Problem, StringComparison.Ordinal);
+        Assert.Equal("set role = \"primary\" in [ups]", finding.Fix);
+    }
+
+    [Fact]
+    public void A_role_is_not_judged_against_a_monitor_that_does_not_power_the_host_or_without_upsmon_conf()
+    {
+        var monitoringOnly = Checks.Run(With(RackReading, upsmon: "MONITOR myups@localhost 0 monuser secret secondary\n"), [], Rack(UpsRole.Primary));
+        var noUpsmon = Checks.Run(With(RackReading), [], Rack(UpsRole.Secondary));
+
+        Assert.Empty(monitoringOnly);
+        Assert.Empty(noUpsmon);
+    }
+
+    [Fact]
+    public void A_secondary_that_needs_more_than_upsmons_default_hostsync_is_an_error_naming_it()
+    {
+        var config = Rack(UpsRole.Primary, Secondary("db1", 40), Secondary("web2", 15));
+
+        var finding = Assert.Single(Checks.Run(With(RackReading, upsmon: UpsmonAs("primary")), [], config));
+
+        Assert.Equal((Severity.Error, FindingCodes.RackHostSyncShort, FindingSubject.Machine), (finding.Severity, finding.Code, finding.Subject));
+        Assert.Contains("waits HOSTSYNC 15s (upsmon's default)", finding.Problem, StringComparison.Ordinal);
+        Assert.Contains("db1's guests need up to 40s ([[ups.secondary]] needs)", finding.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("web2", finding.Problem, StringComparison.Ordinal);
+        Assert.Equal("raise HOSTSYNC in /etc/nut/upsmon.conf to at least 45 and restart nut-monitor.service", finding.Fix);
+    }
+
+    [Fact]
+    public void A_hostsync_set_too_short_names_its_line_and_every_secondary_it_leaves_out()
+    {
+        var config = Rack(UpsRole.Primary, Secondary("db1", 40), Secondary("web2", 31), Secondary("dns", 20));
+
+        var findings = Checks.Run(With(RackReading, upsmon: UpsmonAs("primary", "HOSTSYNC 30\n")), [], config);
+
+        Assert.All(findings, f => Assert.Equal((Severity.Error, FindingCodes.RackHostSyncShort), (f.Severity, f.Code)));
+        Assert.Equal(2, findings.Length);
+        Assert.Contains("HOSTSYNC 30s (/etc/nut/upsmon.conf:4)", findings[0].Problem, StringComparison.Ordinal);
+        Assert.Contains("db1's guests need up to 40s", findings[0].Problem, StringComparison.Ordinal);
+        Assert.Contains("web2's guests need up to 31s", findings[1].Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(60.0)]
+    [InlineData(40.0)]
+    public void A_hostsync_that_covers_every_secondary_has_no_finding(double hostSync)
+    {
+        var config = Rack(UpsRole.Primary, Secondary("db1", 40), Secondary("web2", 15));
+
+        var findings = Checks.Run(With(RackReading, upsmon: UpsmonAs("primary", $"HOSTSYNC {hostSync}\n")), [], config);
+
+        Assert.Empty(findings);
+    }
+
+    [Theory]
+    [InlineData(60.0, "1m")]
+    [InlineData(90.0, "1m30s")]
+    public void A_secondary_keeping_at_least_the_primarys_margin_is_an_error_naming_it(double margin, string said)
+    {
+        // The primary's margin is s_config's minute.
+        var config = Rack(UpsRole.Primary, Secondary("db1", 10, margin), Secondary("web2", 10, 30));
+
+        var finding = Assert.Single(Checks.Run(With(RackReading, upsmon: UpsmonAs("primary")), [], config));
+
+        Assert.Equal((Severity.Error, FindingCodes.RackMargins, FindingSubject.Machine), (finding.Severity, finding.Code, finding.Subject));
+        Assert.Contains($"it keeps back 1m of runtime ([ups] margin) where db1 keeps {said}", finding.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("web2", finding.Problem, StringComparison.Ordinal);
+        Assert.Equal($"raise margin in this host's [ups] above {said}, by at least FINALDELAY (5s) and this host's own shutdown, or lower db1's", finding.Fix);
+    }
+
+    [Fact]
+    public void A_rack_whose_secondaries_fit_in_hostsync_and_keep_less_margin_has_no_finding()
+    {
+        var config = Rack(UpsRole.Primary, Secondary("db1", 15, 59), Secondary("web2", 5, 0));
+
+        Assert.Empty(Checks.Run(With(RackReading, upsmon: UpsmonAs("primary")), [], config));
+    }
+
+    [Fact]
+    public void A_secondary_with_both_faults_gets_both_findings_and_a_role_mismatch_does_not_hide_them()
+    {
+        var config = Rack(UpsRole.Primary, Secondary("db1", 40, 60));
+
+        var findings = Checks.Run(With(RackReading, upsmon: UpsmonAs("secondary")), [], config);
+
+        // Errors of the machine alike, so in the order of their codes.
+        Assert.Equal([FindingCodes.RackHostSyncShort, FindingCodes.RackMargins, FindingCodes.UpsRoleMismatch], findings.Select(f => f.Code));
+        Assert.All(findings.Take(2), f => Assert.Contains("db1", f.Problem, StringComparison.Ordinal));
     }
 }

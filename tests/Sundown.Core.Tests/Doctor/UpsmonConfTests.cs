@@ -31,12 +31,26 @@ public sealed class UpsmonConfTests
     {
         var conf = UpsmonConf.Parse("MONITOR myups@localhost 1 monuser secret primary\n\nMONITOR other@nas:3493 0 monuser secret secondary\nFINALDELAY 10\nHOSTSYNC 30 # seconds\n", Path);
 
-        Assert.Equal([new UpsmonMonitor("myups@localhost", 1, 1), new UpsmonMonitor("other@nas:3493", 0, 3)], conf.Monitors);
-        Assert.Equal([new UpsmonMonitor("myups@localhost", 1, 1)], conf.Powering);
+        Assert.Equal([new UpsmonMonitor("myups@localhost", 1, 1, "primary"), new UpsmonMonitor("other@nas:3493", 0, 3, "secondary")], conf.Monitors);
+        Assert.Equal([new UpsmonMonitor("myups@localhost", 1, 1, "primary")], conf.Powering);
         Assert.Equal(TimeSpan.FromSeconds(10), conf.FinalDelaySeconds);
         Assert.Equal(TimeSpan.FromSeconds(30), conf.HostSyncSeconds);
         Assert.Equal(5, conf.HostSync!.Line);
         Assert.Null(conf.ShutdownCmd);
+    }
+
+    [Theory]
+    [InlineData("MONITOR ups@h 1 u p primary\n", "primary", true)]
+    [InlineData("MONITOR ups@h 1 u p master\n", "master", true)]
+    [InlineData("MONITOR ups@h 1 u p secondary\n", "secondary", false)]
+    [InlineData("MONITOR ups@h 1 u p slave\n", "slave", false)]
+    [InlineData("MONITOR ups@h 1 u p\n", "", false)]
+    public void A_monitors_type_is_read_and_only_primary_or_master_is_the_primary(string text, string type, bool primary)
+    {
+        var monitor = Assert.Single(UpsmonConf.Parse(text, Path).Monitors);
+
+        Assert.Equal(type, monitor.Type);
+        Assert.Equal(primary, monitor.IsPrimary);
     }
 
     [Fact]

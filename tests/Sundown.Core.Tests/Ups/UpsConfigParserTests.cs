@@ -61,7 +61,7 @@ public sealed class UpsConfigParserTests
     [InlineData("[ups]\nname = \"u@h\"\nmargin = 60", 3, 10, "margin")]
     [InlineData("[ups]\nname = \"u@h\"\non_power_return = \"reboot\"", 3, 19, "on_power_return: 'reboot' is not \"start DUR\"")]
     [InlineData("[ups]\nname = \"u@h\"\non_power_return = \"start soon\"", 3, 19, "on_power_return: 'soon' is not a duration")]
-    [InlineData("[ups]\nname = \"u@h\"\nusername = \"monuser\"", 3, 1, "unknown key 'username' in [ups] (expected name, margin, on_power_return)")]
+    [InlineData("[ups]\nname = \"u@h\"\nusername = \"monuser\"", 3, 1, "unknown key 'username' in [ups] (expected name, margin, on_power_return, role, user, password, fsd)")]
     [InlineData("[ups]\nname = \"u@h\"\n[ups]\nname = \"v@h\"", 3, 1, "[ups] appears twice")]
     [InlineData("[[ups]]\nname = \"u@h\"", 1, 1, "unknown table [[ups]]")]
     [InlineData("ups = \"u@h\"", 1, 1, "unknown key 'ups'")]
