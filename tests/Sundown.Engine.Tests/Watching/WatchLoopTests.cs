@@ -316,15 +316,188 @@ public sealed class WatchLoopTests : IDisposable
         Assert.Contains(_events, e => e.Event.Message.Contains("the guests were not stopped by watch for it (the UPS's on_power_return decides), so nothing is started", StringComparison.Ordinal));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_primary_with_fsd_sets_it_once_before_its_own_stop_and_triggers_early_enough_for_the_racks_slowest_secondary()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        // On line for 10 s, then on battery from 400 s of runtime, falling one second a second.
+        static double Runtime(TimeSpan t) => 400 - (t.TotalSeconds - 10);
+        var ups = new ScriptedUps(_time, t => t < TimeSpan.FromSeconds(10) ? ScriptedUps.OnLine() : ScriptedUps.OnBattery(Runtime(t)));
+        var fsd = new ForcedShutdowns(_time, _world);
+
+        await WatchAsync(RackConfig(fsd: true, secondaryNeeds: "3m"), ups, until: TimeSpan.FromSeconds(330), configure: r => r with { SetForcedShutdown = fsd.SetAsync });
+
+        var set = Assert.Single(fsd.Calls);
+        var firstStep = _world.CallLog.First(c => c.Call == nameof(IGuestHost.Shutdown)).At - _began;
+        Assert.False(set.GuestsStopping, "FSD was set after the guests' stop began");
+        Assert.True(set.At - _began <= firstStep, $"FSD at {set.At - _began}, the first step at {firstStep}");
+        // At the trigger for db1's 3m (two readings and a tick after it at most), where this host's
+        // own plan (acpi 40s and a destroy, under 45 s) would have waited until below this.
+        double runtimeAtFsd = Runtime(set.At - _began);
+        var rackTrigger = WatchTrigger.TriggerRuntime(TimeSpan.FromMinutes(3), s_margin, WatchTrigger.PollInterval).TotalSeconds;
+        Assert.InRange(runtimeAtFsd, rackTrigger - 4.5, rackTrigger);
+        Assert.True(runtimeAtFsd > WatchTrigger.TriggerRuntime(TimeSpan.FromSeconds(45), s_margin, WatchTrigger.PollInterval).TotalSeconds + 60);
+        Assert.Equal("shutdown", _world[web.Uuid].OffBy);
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Info && e.Event.Message.Contains("the rack's slowest host (db1) needs 3m: FSD is set and the guests' stop begins when battery.runtime is 4m49s or less", StringComparison.Ordinal));
+        var said = Assert.Single(_events, e => e.Event.Message.StartsWith("setting FSD", StringComparison.Ordinal));
+        Assert.Equal(WatchSeverity.Critical, said.Event.Severity);
+        Assert.Contains("setting FSD on the UPS sundown@127.0.0.1:3493: the whole rack goes down now (the rack's slowest host, db1, needs 3m)", said.Event.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_events, e => e.Event.Severity == WatchSeverity.Error);
+        using var journal = Journal.Open(_stateDir);
+        Assert.Single(journal.ListRuns());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_secondary_quicker_than_the_primary_leaves_the_trigger_at_its_own_worst_case_and_fsd_is_still_set_for_its_guests()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        static double Runtime(TimeSpan t) => 300 - t.TotalSeconds;
+        var ups = new ScriptedUps(_time, t => ScriptedUps.OnBattery(Runtime(t)));
+        var fsd = new ForcedShutdowns(_time, _world);
+
+        await WatchAsync(RackConfig(fsd: true, secondaryNeeds: "10s"), ups, until: TimeSpan.FromSeconds(250), configure: r => r with { SetForcedShutdown = fsd.SetAsync });
+
+        var set = Assert.Single(fsd.Calls);
+        Assert.False(set.GuestsStopping);
+        Assert.True(Runtime(set.At - _began) <= WatchTrigger.TriggerRuntime(TimeSpan.FromSeconds(45), s_margin, WatchTrigger.PollInterval).TotalSeconds, $"FSD at runtime {Runtime(set.At - _began)}");
+        Assert.Equal("shutdown", _world[web.Uuid].OffBy);
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Info && e.Event.Message.Contains(": FSD is set and the guests' stop begins", StringComparison.Ordinal) && !e.Event.Message.Contains("db1", StringComparison.Ordinal));
+        Assert.Contains(_events, e => e.Event.Severity == WatchSeverity.Critical && e.Event.Message.Contains("(this host's guests need it)", StringComparison.Ordinal));
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public async Task Without_fsd_or_without_a_way_to_set_it_watch_sets_no_fsd_and_counts_only_its_own_worst_case(bool fsdInConfig, bool withDelegate)
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        static double Runtime(TimeSpan t) => 400 - t.TotalSeconds;
+        var ups = new ScriptedUps(_time, t => ScriptedUps.OnBattery(Runtime(t)));
+        var fsd = new ForcedShutdowns(_time, _world);
+        // fsd = true needs the credentials the config parser insists on; without, the primary only lists its rack.
+        var config = RackConfig(fsd: fsdInConfig, secondaryNeeds: "3m");
+
+        await WatchAsync(config, ups, until: TimeSpan.FromSeconds(350), configure: r => withDelegate ? r with { SetForcedShutdown = fsd.SetAsync } : r);
+
+        Assert.Empty(fsd.Calls);
+        var firstStep = _world.CallLog.First(c => c.Call == nameof(IGuestHost.Shutdown)).At - _began;
+        Assert.True(Runtime(firstStep) <= WatchTrigger.TriggerRuntime(TimeSpan.FromSeconds(45), s_margin, WatchTrigger.PollInterval).TotalSeconds, $"the stop began at runtime {Runtime(firstStep)}");
+        Assert.Equal("shutdown", _world[web.Uuid].OffBy);
+        Assert.DoesNotContain(_events, e => e.Event.Message.Contains("FSD", StringComparison.Ordinal));
+        Assert.Single(_events, e => e.Event.Severity == WatchSeverity.Critical);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_reading_that_already_says_fsd_begins_the_stop_without_setting_it_again()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        // On battery with plenty left; at 10 s another primary's upsmon (or an operator) set FSD.
+        var ups = new ScriptedUps(_time, t => t < TimeSpan.FromSeconds(10)
+            ? ScriptedUps.OnBattery(1200 - t.TotalSeconds)
+            : new UpsReading(["OB", "FSD"], TimeSpan.FromSeconds(1200 - t.TotalSeconds), TimeSpan.FromSeconds(30), 90));
+        var fsd = new ForcedShutdowns(_time, _world);
+
+        await WatchAsync(RackConfig(fsd: true, secondaryNeeds: "3m"), ups, until: TimeSpan.FromSeconds(60), configure: r => r with { SetForcedShutdown = fsd.SetAsync });
+
+        Assert.Empty(fsd.Calls);
+        var stop = Assert.Single(_events, e => e.Event.Severity == WatchSeverity.Critical);
+        Assert.Contains("the UPS reports a forced shutdown (FSD)", stop.Event.Message, StringComparison.Ordinal);
+        Assert.InRange(stop.At, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12.5));
+        Assert.DoesNotContain(_events, e => e.Event.Message.StartsWith("setting FSD", StringComparison.Ordinal));
+        Assert.Equal("shutdown", _world[web.Uuid].OffBy);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Fsd_refused_by_upsd_is_said_at_err_and_the_guests_stop_still_runs()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        var ups = new ScriptedUps(_time, t => ScriptedUps.OnBattery(300 - t.TotalSeconds));
+        var fsd = new ForcedShutdowns(_time, _world, new UpsException(UpsErrorKind.Refused, "upsd at 127.0.0.1:3493 answered ERR ACCESS-DENIED to FSD sundown", "ACCESS-DENIED"));
+
+        await WatchAsync(RackConfig(fsd: true, secondaryNeeds: "3m"), ups, until: TimeSpan.FromSeconds(120), configure: r => r with { SetForcedShutdown = fsd.SetAsync });
+
+        Assert.Single(fsd.Calls);
+        var error = Assert.Single(_events, e => e.Event.Severity == WatchSeverity.Error);
+        Assert.StartsWith("cannot set FSD on the UPS sundown@127.0.0.1:3493: upsd at 127.0.0.1:3493 answered ERR ACCESS-DENIED to FSD sundown; each host's watch still stops its own guests", error.Event.Message, StringComparison.Ordinal);
+        Assert.Equal("shutdown", _world[web.Uuid].OffBy);
+        var ended = Assert.Single(_events, e => e.Event.Severity == WatchSeverity.Notice && e.Event.Message.Contains("the guests' stop (run", StringComparison.Ordinal));
+        Assert.True(error.At <= ended.At);
+        using var journal = Journal.Open(_stateDir);
+        Assert.NotNull(Assert.Single(journal.ListRuns()).FinishedAt);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task The_status_file_carries_the_logins_state_as_it_is_at_each_write()
+    {
+        _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        string statusFile = Path.Combine(_stateDir, "run", "watch.json");
+        WatchStatus? early = null, later = null;
+        string? json = null;
+        var ups = new ScriptedUps(_time, t =>
+        {
+            if (t >= TimeSpan.FromSeconds(2))
+            {
+                early ??= WatchStatusFile.Read(statusFile);
+            }
+
+            if (t >= TimeSpan.FromSeconds(10))
+            {
+                later ??= WatchStatusFile.Read(statusFile);
+                json ??= File.ReadAllText(statusFile);
+            }
+
+            return ScriptedUps.OnLine();
+        });
+        var config = ConfigParser.Parse(
+            """
+            [ups]
+            name = "sundown@127.0.0.1:3493"
+            role = "secondary"
+            user = "upssecondary"
+            password = "pw"
+            """,
+            "watch.toml");
+        string Login() => _time.GetUtcNow() - _began < TimeSpan.FromSeconds(5) ? "logging in" : "held as upssecondary since 01:00:05 UTC";
+
+        await WatchAsync(config, ups, until: TimeSpan.FromSeconds(12), statusFile: statusFile, configure: r => r with { LoginState = Login });
+
+        Assert.Equal("logging in", early!.Login);
+        Assert.Equal("held as upssecondary since 01:00:05 UTC", later!.Login);
+        using var document = System.Text.Json.JsonDocument.Parse(json!);
+        Assert.Equal("held as upssecondary since 01:00:05 UTC", document.RootElement.GetProperty("login").GetString());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Without_a_login_the_status_files_login_is_null()
+    {
+        string statusFile = Path.Combine(_stateDir, "run", "watch.json");
+        string? json = null;
+        var ups = new ScriptedUps(_time, t =>
+        {
+            if (t >= TimeSpan.FromSeconds(2))
+            {
+                json ??= File.ReadAllText(statusFile);
+            }
+
+            return ScriptedUps.OnLine();
+        });
+
+        await WatchAsync(Config("nothing"), ups, until: TimeSpan.FromSeconds(5), statusFile: statusFile);
+
+        using var document = System.Text.Json.JsonDocument.Parse(json!);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, document.RootElement.GetProperty("login").ValueKind);
+    }
+
     /// <summary>Runs watch on virtual time until <paramref name="until"/> or the SIGTERM; returns when it ended.</summary>
     /// <param name="ups">Null: a config without [ups].</param>
     private async Task<TimeSpan> WatchAsync(
         SundownConfig config, ScriptedUps? ups, TimeSpan until, CancellationTokenSource? sigterm = null, Action<WatchEvent>? onEvent = null, string? statusFile = null,
-        ShutdownAnnouncements? shutdowns = null)
+        ShutdownAnnouncements? shutdowns = null, Func<WatchRequest, WatchRequest>? configure = null)
     {
         using var end = new CancellationTokenSource(until, _time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(end.Token, sigterm?.Token ?? CancellationToken.None);
         var request = new WatchRequest(config, config.Ups, [_world.Uri], _stateDir, statusFile) { Shutdowns = shutdowns };
+        request = configure?.Invoke(request) ?? request;
         await VirtualClock.RunAsync(
             _time,
             async () =>
@@ -366,4 +539,41 @@ public sealed class WatchLoopTests : IDisposable
         on_power_return = "{onPowerReturn}"
         """,
         "watch.toml");
+
+    /// <summary>
+    /// A rack's primary, with one secondary, db1, whose plan needs <paramref name="secondaryNeeds"/>;
+    /// this host's own plan is acpi 40s and a destroy.
+    /// </summary>
+    private static SundownConfig RackConfig(bool fsd, string secondaryNeeds) => ConfigParser.Parse(
+        $"""
+        [defaults]
+        stop = ["acpi 40s", "destroy"]
+
+        [ups]
+        name = "sundown@127.0.0.1:3493"
+        margin = "60s"
+        on_power_return = "nothing"
+        role = "primary"
+        {(fsd ? "user = \"upsprimary\"\npassword = \"pw\"\nfsd = true" : "")}
+
+        [[ups.secondary]]
+        host = "db1"
+        needs = "{secondaryNeeds}"
+        margin = "30s"
+        """,
+        "watch.toml");
+
+    /// <summary>Stands in for NutUps.SetForcedShutdownAsync: notes each call, when, and whether the guests' stop had begun; throws what it is given.</summary>
+    private sealed class ForcedShutdowns(TimeProvider time, SimulatedHost world, UpsException? refusal = null)
+    {
+        private readonly ConcurrentQueue<(DateTimeOffset At, bool GuestsStopping)> _calls = new();
+
+        internal IReadOnlyList<(DateTimeOffset At, bool GuestsStopping)> Calls => [.. _calls];
+
+        internal Task SetAsync(CancellationToken cancellation)
+        {
+            _calls.Enqueue((time.GetUtcNow(), world.CallLog.Any(c => c.Call is nameof(IGuestHost.Shutdown) or nameof(IGuestHost.Destroy) or nameof(IGuestHost.ManagedSave))));
+            return refusal is null ? Task.CompletedTask : Task.FromException(refusal);
+        }
+    }
 }
