@@ -110,4 +110,57 @@ public sealed class WatchCommandTests : IDisposable
         var read = WatchStatusFile.Read(_statusFile)!;
         Assert.Equal(("following PrepareForShutdown", (DateTimeOffset?)at), (read.Logind, read.ShutdownAnnouncedAt));
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Status_of_a_racks_secondary_shows_its_ups_login()
+    {
+        var at = new DateTimeOffset(2026, 12, 4, 1, 2, 3, TimeSpan.Zero);
+        WatchStatusFile.Write(_statusFile, new WatchStatus(
+            Environment.ProcessId, "rackups@10.0.0.1:3493", WatchPhase.OnLine, "OL", TimeSpan.FromMinutes(20), null, null, null, null, null, at)
+        {
+            Login = "held as upssecondary since 01:02:03 UTC",
+        });
+
+        var text = await Task.Run(() => CliRunner.Run("watch", "--status", "--status-file", _statusFile));
+        var json = await Task.Run(() => CliRunner.Run("watch", "--status", "--json", "--status-file", _statusFile));
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("\n  UPS login:    held as upssecondary since 01:02:03 UTC\n", text.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.Equal("held as upssecondary since 01:02:03 UTC", document.RootElement.GetProperty("login").GetString());
+        Assert.Equal("held as upssecondary since 01:02:03 UTC", WatchStatusFile.Read(_statusFile)!.Login);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Status_without_a_login_prints_no_ups_login_line()
+    {
+        var at = new DateTimeOffset(2026, 12, 4, 1, 2, 3, TimeSpan.Zero);
+        WatchStatusFile.Write(_statusFile, new WatchStatus(
+            Environment.ProcessId, "sundown@127.0.0.1:3493", WatchPhase.OnLine, "OL", TimeSpan.FromMinutes(20), null, null, null, null, null, at));
+
+        var text = await Task.Run(() => CliRunner.Run("watch", "--status", "--status-file", _statusFile));
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("phase:        on-line", text.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("UPS login:", text.Output, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_login_state_quoting_upsd_is_printed_without_its_control_characters()
+    {
+        // The state quotes upsd's ERR word, which NUT's protocol leaves unchecked: an escape
+        // sequence from the peer must not reach the operator's terminal.
+        var at = new DateTimeOffset(2026, 12, 4, 1, 2, 3, TimeSpan.Zero);
+        WatchStatusFile.Write(_statusFile, new WatchStatus(
+            Environment.ProcessId, "rackups@10.0.0.1:3493", WatchPhase.OnLine, "OL", TimeSpan.FromMinutes(20), null, null, null, null, null, at)
+        {
+            Login = "not held: upsd at 10.0.0.1:3493 answered ERR \u001b[2JACCESS-DENIED to LOGIN rackups",
+        });
+
+        var text = await Task.Run(() => CliRunner.Run("watch", "--status", "--status-file", _statusFile));
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("UPS login:    not held: upsd at 10.0.0.1:3493 answered ERR \\x1b[2JACCESS-DENIED to LOGIN rackups", text.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', text.Output);
+    }
 }

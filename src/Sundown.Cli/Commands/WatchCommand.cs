@@ -197,7 +197,8 @@ internal static class WatchCommand
         output.WriteLine($"  logind:       {s.Logind ?? "not followed"}");
         if (s.Login is { } login)
         {
-            output.WriteLine($"  UPS login:    {login}");
+            // It may quote upsd's own words (an ERR code): printable, as the last event is.
+            output.WriteLine($"  UPS login:    {TextTable.Printable(login)}");
         }
 
         if (s.ShutdownAnnouncedAt is { } announced)
