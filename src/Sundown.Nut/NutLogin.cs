@@ -95,8 +95,9 @@ public sealed class NutLogin : IAsyncDisposable
                 State = "logged out";
                 return;
             }
-            catch (UpsException e)
+            catch (Exception e) when (e is UpsException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
             {
+                // upsd's answer, or what the connection did: tried again, never thrown.
                 State = $"not held: {e.Message}";
                 if (e.Message != lastError)
                 {
@@ -129,7 +130,16 @@ public sealed class NutLogin : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _end.CancelAsync();
-        await _holding;
+        try
+        {
+            await _holding;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever it was, the login ends with the connection: a stop that is done stays done.
+            _say(new WatchEvent(WatchSeverity.Warning, $"the login on the UPS {_name} ended badly: {e.Message}"));
+        }
+
         _end.Dispose();
         _say(new WatchEvent(WatchSeverity.Info, $"logged out of the UPS {_name}"));
     }
