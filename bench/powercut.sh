@@ -25,6 +25,9 @@
 # script prints every run's rows as one table.
 #
 #   bench/powercut.sh [REPS]   REPS runs of both contenders (default 3); about 1.5 minutes each
+#   bench/powercut.sh --no-login [REPS]
+#                              the control instead: Sundown's rack with the secondaries' logins
+#                              left out (SUNDOWN_RACK_LOGIN=0), what the login is for
 #
 # Needs root and the package (scripts/package.sh). Boots whole hosts: run it under
 # `flock -o /run/sundown-wholehost.lock` on a quiet machine. Touches no guest of this machine's
@@ -32,10 +35,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+contenders=(sundown "NUT + libvirt-guests")
+filter=(--filter-class '*RackPowerCutTests')
+if [[ ${1:-} == --no-login ]]; then
+  export SUNDOWN_RACK_LOGIN=0
+  contenders=("sundown, no login on the secondaries")
+  filter=(--filter-method '*Sundown_on_every_host_has_every_guest*')
+  shift
+fi
 reps=${1:-3}
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "powercut: REPS must be a positive number, not '$reps'" >&2; exit 2; }
 compgen -G "artifacts/sundown_*_amd64.deb" >/dev/null || { echo "powercut: no artifacts/sundown_*_amd64.deb: run scripts/package.sh" >&2; exit 1; }
-contenders=(sundown "NUT + libvirt-guests")
 results=artifacts/rackcut
 project=tests/Sundown.WholeHost.Tests
 rows=$(mktemp)
@@ -48,7 +58,7 @@ header=
 for ((run = 1; run <= reps; run++)); do
   rm -rf "$results"
   echo "powercut: run $run of $reps" >&2
-  if ! dotnet test --project "$project" -c Release --no-build --filter-class '*RackPowerCutTests' >"$results.log" 2>&1; then
+  if ! dotnet test --project "$project" -c Release --no-build "${filter[@]}" >"$results.log" 2>&1; then
     tail -n 40 "$results.log" >&2
     echo "powercut: the power-cut tests failed (whole log: $results.log)" >&2
     exit 1

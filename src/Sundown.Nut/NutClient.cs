@@ -150,6 +150,7 @@ public sealed class NutClient : IAsyncDisposable
     }
 
     /// <summary><c>GET NUMLOGINS UPS</c>: how many connections are logged in to the UPS (each upsmon's, each sundown watch's).</summary>
+    /// <exception cref="UpsException">upsd answered ERR (DATA-STALE, DRIVER-NOT-CONNECTED: it counts only a UPS it serves), garbage, or nothing in time.</exception>
     public async Task<int> NumLoginsAsync(string ups, CancellationToken cancellation)
     {
         string request = $"GET NUMLOGINS {ups}";

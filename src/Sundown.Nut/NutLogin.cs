@@ -63,7 +63,10 @@ public sealed class NutLogin : IAsyncDisposable
 
     private async Task HoldAsync(CancellationToken end)
     {
+        // What was last said: an error is said again only when its reason changes, the login
+        // only when it was lost and said so (a connection that flaps says nothing new).
         string? lastError = null;
+        bool heldSaid = false;
         while (!end.IsCancellationRequested)
         {
             NutClient? client = null;
@@ -72,15 +75,31 @@ public sealed class NutLogin : IAsyncDisposable
                 client = await NutClient.ConnectAsync(_name.Host, _name.Port, _timeout, end);
                 await client.AuthenticateAsync(_credentials, end);
                 await client.LoginAsync(_name.Ups, end);
-                State = $"held as {_credentials.User} since {DateTimeOffset.UtcNow:HH:mm:ss} UTC";
-                _say(new WatchEvent(
-                    lastError is null ? WatchSeverity.Info : WatchSeverity.Notice,
-                    $"logged in to the UPS {_name} as {_credentials.User}{(lastError is null ? "" : " again")}: the primary's upsmon waits for this login (NUMLOGINS) before it powers the UPS off; it is held until this host's guests are safe"));
-                lastError = null;
+                string held = $"held as {_credentials.User} since {DateTimeOffset.UtcNow:HH:mm:ss} UTC";
+                State = held;
+                if (!heldSaid)
+                {
+                    Say(
+                        lastError is null ? WatchSeverity.Info : WatchSeverity.Notice,
+                        $"logged in to the UPS {_name} as {_credentials.User}{(lastError is null ? "" : " again")}: the primary's upsmon waits for this login (NUMLOGINS) before it powers the UPS off; it is held until this host's guests are safe");
+                    heldSaid = true;
+                }
+
                 while (true)
                 {
                     await Task.Delay(KeepAlive, end);
-                    await client.GetVarAsync(_name.Ups, "ups.status", end);
+                    try
+                    {
+                        await client.GetVarAsync(_name.Ups, "ups.status", end);
+                        State = held;
+                        lastError = null;
+                    }
+                    catch (UpsException e) when (e.Kind == UpsErrorKind.Refused)
+                    {
+                        // upsd answered (DATA-STALE, DRIVER-NOT-CONNECTED): the connection, and
+                        // with it the login, holds; only what the UPS says is missing.
+                        State = $"{held}; upsd answers its keep-alive with {e.Code}";
+                    }
                 }
             }
             catch (OperationCanceledException) when (end.IsCancellationRequested)
@@ -95,13 +114,14 @@ public sealed class NutLogin : IAsyncDisposable
                 State = "logged out";
                 return;
             }
-            catch (Exception e) when (e is UpsException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // upsd's answer, or what the connection did: tried again, never thrown.
+                // upsd's refusal, or whatever the connection did: tried again, never thrown.
                 State = $"not held: {e.Message}";
                 if (e.Message != lastError)
                 {
-                    _say(new WatchEvent(WatchSeverity.Error, $"cannot hold a login on the UPS {_name} as {_credentials.User}: {e.Message}; the primary will not wait for this host's guests while it is lost; trying again every {KeepAlive.TotalSeconds:0} s"));
+                    Say(WatchSeverity.Error, $"cannot hold a login on the UPS {_name} as {_credentials.User}: {e.Message}; the primary will not wait for this host's guests while it is lost; trying again every {KeepAlive.TotalSeconds:0} s, continuing");
+                    heldSaid = false;
                 }
 
                 lastError = e.Message;
@@ -126,6 +146,19 @@ public sealed class NutLogin : IAsyncDisposable
         }
     }
 
+    /// <summary>Tells the caller; a log that fails is not the login's failure.</summary>
+    private void Say(WatchSeverity severity, string message)
+    {
+        try
+        {
+            _say(new WatchEvent(severity, message));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Nowhere left to say it.
+        }
+    }
+
     /// <summary>Logs out (held to the exchange's timeout) and closes: from now on the primary no longer waits for this host.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -137,10 +170,10 @@ public sealed class NutLogin : IAsyncDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Whatever it was, the login ends with the connection: a stop that is done stays done.
-            _say(new WatchEvent(WatchSeverity.Warning, $"the login on the UPS {_name} ended badly: {e.Message}"));
+            Say(WatchSeverity.Warning, $"the login on the UPS {_name} ended badly: {e.Message}");
         }
 
         _end.Dispose();
-        _say(new WatchEvent(WatchSeverity.Info, $"logged out of the UPS {_name}"));
+        Say(WatchSeverity.Info, $"logged out of the UPS {_name}");
     }
 }

@@ -87,8 +87,9 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
         {
             return TimedOut(null).Message;
         }
-        catch (UpsException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // upsd's ERR, or whatever the connection did: a finding, never a failed doctor.
             return e.Message;
         }
     }

@@ -31,7 +31,7 @@ public sealed class DoctorUpsTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task Doctor_on_a_rack_secondary_logs_in_as_its_user_and_says_when_upsd_refuses_it()
+    public async Task Doctor_on_a_rack_secondary_logs_in_as_its_user_says_when_upsd_refuses_it_and_when_others_may_read_its_password()
     {
         await using var server = await NutServer.StartAsync("battery.runtime=1800", "battery.runtime.low=600");
         using var host = Guests();
@@ -39,9 +39,21 @@ public sealed class DoctorUpsTests : IDisposable
         string Config(string password) => $"budget = \"5m\"\n[ups]\nname = \"{server.Name}\"\nrole = \"secondary\"\nuser = \"sundown\"\npassword = '{password}'\n";
 
         _machine.WriteConfig(Config("two \"words\""));
+        var readable = await Task.Run(() => _machine.Doctor(host.Uri, "--json"), TestContext.Current.CancellationToken);
+        // As the man page asks of a config with a password: others may not read it.
+        File.SetUnixFileMode(_machine.Config, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         var right = await Task.Run(() => _machine.Doctor(host.Uri), TestContext.Current.CancellationToken);
         _machine.WriteConfig(Config("hunter2"));
+        File.SetUnixFileMode(_machine.Config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var wrong = await Task.Run(() => _machine.Doctor(host.Uri, "--json"), TestContext.Current.CancellationToken);
+
+        using (var readableJson = JsonDocument.Parse(readable.Output))
+        {
+            var exposed = Assert.Single(Findings(readableJson));
+            Assert.Equal(("warning", "ups-password-readable"), (exposed.GetProperty("severity").GetString(), exposed.GetProperty("code").GetString()));
+            Assert.Contains($"chmod 0640 {Path.GetFullPath(_machine.Config)}", exposed.GetProperty("fix").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("words", exposed.GetProperty("problem").GetString(), StringComparison.Ordinal);
+        }
 
         Assert.True(right.ExitCode == 0, right.Output + right.Error);
         Assert.Equal("Nothing wrong.", right.Output.Trim());

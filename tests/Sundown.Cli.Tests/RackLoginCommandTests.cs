@@ -42,7 +42,12 @@ public sealed class RackLoginCommandTests : IDisposable
         }
 
         await using var reader = await NutClient.ConnectAsync("127.0.0.1", server.Port, TimeSpan.FromSeconds(3), CancellationToken.None);
+        // upsd counts the login out when it reads the connection's LOGOUT or end: polled, not assumed.
         int after = await reader.NumLoginsAsync("sundown", CancellationToken.None);
+        for (var deadline = DateTime.UtcNow.AddSeconds(5); after != 0 && DateTime.UtcNow < deadline; after = await reader.NumLoginsAsync("sundown", CancellationToken.None))
+        {
+            await Task.Delay(100);
+        }
 
         using (var file = TestHostFile.Create(1))
         {

@@ -22,7 +22,13 @@ internal sealed class RackNetwork : IAsyncDisposable
     {
         var network = new RackNetwork($"sundown-rack-{Guid.NewGuid().ToString("N")[..8]}", count);
         var up = await Sundown.Testing.ProcessRunner.RunAsync(WholeHost.Script, ["net-up", network.Name, count.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        Assert.True(up.ExitCode == 0, $"host.sh net-up: {up.Error}");
+        if (up.ExitCode != 0)
+        {
+            // What a half-made network left (host.sh sweep would find it too).
+            await network.DisposeAsync();
+            Assert.Fail($"host.sh net-up: {up.Error}");
+        }
+
         return network;
     }
 

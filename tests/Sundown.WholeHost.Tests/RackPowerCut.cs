@@ -27,7 +27,8 @@ internal static class RackPowerCut
 
     /// <param name="Hosts">The primary first, then the secondaries, as set up.</param>
     /// <param name="Runtime">The runtime left when the power ended: 0, or what the primary's killpower left unused.</param>
-    internal sealed record Result(IReadOnlyList<HostAtCut> Hosts, int Runtime)
+    /// <param name="Cut">When the power ended.</param>
+    internal sealed record Result(IReadOnlyList<HostAtCut> Hosts, int Runtime, DateTimeOffset Cut)
     {
         internal IEnumerable<GuestAtCut> Guests => Hosts.SelectMany(h => h.Guests);
 
@@ -72,7 +73,7 @@ internal static class RackPowerCut
                 hosts.Add(new HostAtCut(rack[i].Name, guests, exited is { } at && at < cut ? cut - at : null, journal));
             }
 
-            return new Result(hosts, runtime - second);
+            return new Result(hosts, runtime - second, cut);
         }
         finally
         {

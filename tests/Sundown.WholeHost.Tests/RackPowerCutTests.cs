@@ -39,6 +39,15 @@ public sealed class RackPowerCutTests
         (Slow, ["s-slow\tdelay=30", "s-quick\tdelay=3"]),
     ];
 
+    /// <summary>
+    /// "0": the Sundown rack with the secondaries' logins left out (role left standalone, no
+    /// user), its row recorded as "sundown, no login on the secondaries": the control that shows
+    /// what the login does (bench/powercut.sh --no-login sets it; not a CI test).
+    /// </summary>
+    internal const string LoginVariable = "SUNDOWN_RACK_LOGIN";
+
+    private static bool Logins => Environment.GetEnvironmentVariable(LoginVariable) != "0";
+
     private static string UpsAt(int host) => $"{HostNut.Ups}@{RackNetwork.Address(host)}:3493";
 
     /// <summary>Sundown on a secondary: its own plan, its own margin, a login on the UPS.</summary>
@@ -49,9 +58,7 @@ public sealed class RackPowerCutTests
         [ups]
         name = "{UpsAt(1)}"
         margin = "10s"
-        role = "secondary"
-        user = "{HostNut.SundownUser}"
-        password = "{HostNut.SundownPassword}"
+        {(Logins ? $"role = \"secondary\"\nuser = \"{HostNut.SundownUser}\"\npassword = \"{HostNut.SundownPassword}\"" : "")}
         """;
 
     /// <summary>Sundown on the primary: FSD allowed, each secondary's need as its own plan says it.</summary>
@@ -90,17 +97,26 @@ public sealed class RackPowerCutTests
         double fastNeeds = await WorstCaseAsync(rack.Hosts[1]);
         double slowNeeds = await WorstCaseAsync(rack.Hosts[2]);
         Assert.True(slowNeeds > RuntimeLow, $"the slow host's plan needs {slowNeeds} s, not more than battery.runtime.low");
-        rack.Hosts[0].WriteFile("/etc/sundown/sundown.toml", PrimaryConfig(fastNeeds, slowNeeds));
+        WriteSecret(rack.Hosts[0], PrimaryConfig(fastNeeds, slowNeeds));
         await rack.Hosts[0].CheckedRunAsync("systemctl", "restart", "sundown-watch.service");
         // doctor across the rack, on the primary: HOSTSYNC covers each secondary, the margins add up.
         var doctor = await rack.Hosts[0].RunAsync(["sundown", "doctor"]);
         Assert.DoesNotContain("rack-", doctor.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("ups-role-mismatch", doctor.Output, StringComparison.Ordinal);
-        await WaitForLoginsAsync(rack, 2);
+        Assert.DoesNotContain("ups-password-readable", doctor.Output, StringComparison.Ordinal);
+        await WaitForLoginsAsync(rack, Logins ? 2 : 0);
 
         var cut = await RackPowerCut.PlayAsync(nut, rack.Members, Runtime, RuntimeLow);
 
-        new RackPowerCutRecord("sundown", cut).Write();
+        new RackPowerCutRecord(Logins ? "sundown" : "sundown, no login on the secondaries", cut).Write();
+        if (!Logins)
+        {
+            // The control: without the logins the primary's upsmon stops waiting as soon as the
+            // secondaries' upsmon log out, and powers the UPS off while the slow host still stops.
+            Assert.True(cut.Hosts[2].OffBefore is null || cut.Hosts[2].OffBefore < cut.Hosts[0].OffBefore, $"without the logins the primary still went off after the slow host:\n{cut.Evidence}");
+            return;
+        }
+
         Assert.True(cut.Guests.All(g => g.Fate is GuestFate.ShutDown or GuestFate.Saved), $"not every guest of the rack was shut down or saved before the cut:\n{cut.Evidence}");
         Assert.Equal(GuestFate.Saved, cut.Guests.Single(g => g.Guest == "p-deaf").Fate);
         // The primary powered off last, and before the battery ended: it waited for the secondaries.
@@ -108,6 +124,12 @@ public sealed class RackPowerCutTests
         Assert.True(primaryOff is not null && cut.Runtime > 0, $"the primary did not power off before the battery ended:\n{cut.Evidence}");
         Assert.All(cut.Hosts.Skip(1), h => Assert.True(h.OffBefore > primaryOff, $"{h.Name} powered off after the primary:\n{cut.Evidence}"));
         Assert.NotEmpty(cut.Hosts[0].Journal.LinesWith("setting FSD on the UPS"));
+        // What the primary waited for: the slow host's login, given up only once its guests were
+        // off, and never HOSTSYNC's end.
+        Assert.Empty(cut.Hosts[0].Journal.LinesWith("Host sync timer expired"));
+        var loggedOut = await rack.Hosts[2].JournalTimeAsync("logged out of the UPS");
+        var slowOff = cut.Cut - cut.Guests.Single(g => g.Guest == "s-slow").Before!.Value;
+        Assert.True(loggedOut >= slowOff - TimeSpan.FromSeconds(0.5), $"the slow host's login was given up at {loggedOut:HH:mm:ss.fff}, before its 30 s guest was off at {slowOff:HH:mm:ss.fff}:\n{cut.Evidence}");
     }
 
     [Fact(Timeout = 600_000)]
@@ -126,6 +148,16 @@ public sealed class RackPowerCutTests
         Assert.False(cut.Guests.Single(g => g.Guest == "p-deaf").Safe, $"the deaf guest was safe:\n{cut.Evidence}");
         Assert.All(cut.Guests.Where(g => g.Before is not null), g => Assert.True(g.Before <= TimeSpan.FromSeconds(RuntimeLow + 1), $"'{g.Guest}' went off before low battery:\n{cut.Evidence}"));
     }
+
+    private static void WriteSecret(WholeHost host, string config)
+    {
+        host.WriteFile("/etc/sundown/sundown.toml", config);
+        KeepSecret(host);
+    }
+
+    /// <summary>Sundown's config holds [ups]'s password: root's alone to read (doctor's ups-password-readable).</summary>
+    private static void KeepSecret(WholeHost host) =>
+        File.SetUnixFileMode(host.InRoot("/etc/sundown/sundown.toml"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
     private static async Task<double> WorstCaseAsync(WholeHost host)
     {
@@ -190,6 +222,7 @@ public sealed class RackPowerCutTests
                     await HostShutdownTests.InstallSundownAsync(hosts[0], PrimaryConfig(60, 60), watch: true);
                     await HostShutdownTests.InstallSundownAsync(hosts[1], SecondaryConfig("15s"), watch: true);
                     await HostShutdownTests.InstallSundownAsync(hosts[2], SecondaryConfig("35s"), watch: true);
+                    hosts.ForEach(KeepSecret);
                 }
                 else
                 {

@@ -140,7 +140,7 @@ public static class ConfigParser
                     break;
                 case "user":
                     user = reader.String(value, key);
-                    if (!Roles.IsWord(user))
+                    if (!UpsCredentials.IsUserName(user))
                     {
                         throw reader.Error(value, $"{key}: '{user}' is not a upsd.users user name (one word, no spaces or quotes)");
                     }
@@ -148,9 +148,9 @@ public static class ConfigParser
                     break;
                 case "password":
                     password = reader.String(value, key);
-                    if (password.Length == 0 || password.Any(c => c is '\n' or '\r' or '\0'))
+                    if (!UpsCredentials.IsPassword(password))
                     {
-                        throw reader.Error(value, $"{key}: empty, or with a line break");
+                        throw reader.Error(value, $"{key}: empty, or with a character other than printable ASCII (NUT's protocol is ASCII lines)");
                     }
 
                     break;

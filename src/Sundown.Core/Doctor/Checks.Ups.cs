@@ -2,6 +2,7 @@ using Sundown.Core.Config;
 using Sundown.Core.Model;
 using Sundown.Core.Planning;
 using Sundown.Core.Policy;
+using Sundown.Core.Ups;
 
 namespace Sundown.Core.Doctor;
 
@@ -43,7 +44,16 @@ public static partial class Checks
             Rack(upsConfig, upsmon, findings);
         }
 
-        if (ups.LoginError is { } refused)
+        if (ups.PasswordReadableIn is { } file)
+        {
+            findings.Add(new Finding(
+                Severity.Warning, FindingCodes.UpsPasswordReadable, FindingSubject.Machine,
+                $"{file} holds the password of [ups]'s user {upsConfig.Credentials} and every user of this machine may read it: with it anyone can log in to the UPS as that user{(upsConfig.SetsForcedShutdown ? ", and set FSD: power the whole rack off" : "")}",
+                $"chmod 0640 {file} (root reads it; Debian's upsmon.conf is kept the same way)"));
+        }
+
+        // An unreachable upsd is said once, by ups-unreachable, not a second time as a refused login.
+        if (ups.LoginError is { } refused && ups.ReadError is null)
         {
             findings.Add(new Finding(
                 Severity.Error, FindingCodes.UpsLoginRefused, FindingSubject.Machine,
@@ -85,17 +95,19 @@ public static partial class Checks
     /// secondary's guests must fit in HOSTSYNC, and the primary, which powers the UPS off last,
     /// must keep back more runtime than any secondary.
     /// </summary>
-    private static void Rack(Core.Ups.UpsConfig ups, UpsmonConf upsmon, List<Finding> findings)
+    private static void Rack(UpsConfig ups, UpsmonConf upsmon, List<Finding> findings)
     {
-        string role = Core.Ups.Roles.Name(ups.Role);
-        if (upsmon.Powering is [var monitor, ..])
+        string role = Roles.Name(ups.Role);
+        // The MONITOR line of [ups]'s UPS: another UPS of this host's (a second power supply) says nothing of it.
+        if (upsmon.Powering.FirstOrDefault(m => SameUps(m.System, ups.Name)) is { } monitor)
         {
             string upsmonRole = monitor.IsPrimary ? "primary" : "secondary";
-            bool standaloneOk = ups.Role == Core.Ups.UpsRole.Standalone && monitor.IsPrimary;
+            bool standaloneOk = ups.Role == UpsRole.Standalone && monitor.IsPrimary;
             if (!standaloneOk && upsmonRole != role)
             {
+                // A role never set on a host that was fine before racks: a warning; one set wrong: an error.
                 findings.Add(new Finding(
-                    Severity.Error, FindingCodes.UpsRoleMismatch, FindingSubject.Machine,
+                    ups.Role == UpsRole.Standalone ? Severity.Warning : Severity.Error, FindingCodes.UpsRoleMismatch, FindingSubject.Machine,
                     monitor.IsPrimary
                         ? $"[ups] role is \"{role}\" but upsmon is the primary of {monitor.System} ({upsmon.Path}:{monitor.Line}): watch would hold a login on the UPS, and this host's own upsmon would wait HOSTSYNC for it before powering off"
                         : $"upsmon is a secondary of {monitor.System} ({upsmon.Path}:{monitor.Line}) but [ups] role is \"{role}\": watch holds no login on the UPS, so the primary's upsmon does not wait for this host's guests (it stops waiting the moment this host's upsmon logs out, as its shutdown begins)",
@@ -103,7 +115,7 @@ public static partial class Checks
             }
         }
 
-        if (ups.Role != Core.Ups.UpsRole.Primary || ups.Secondaries.IsEmpty)
+        if (ups.Role != UpsRole.Primary || ups.Secondaries.IsEmpty)
         {
             return;
         }
@@ -115,7 +127,7 @@ public static partial class Checks
             findings.Add(new Finding(
                 Severity.Error, FindingCodes.RackHostSyncShort, FindingSubject.Machine,
                 $"after it sets FSD, this host's upsmon waits HOSTSYNC {Time(hostSync)} ({hostSyncSource}) for the secondaries' logins, but {secondary.Host}'s guests need up to {Time(secondary.Needs)} ([[ups.secondary]] needs): the primary powers the UPS off while {secondary.Host}'s guests are still stopping",
-                $"raise HOSTSYNC in {upsmon.Path} to at least {(int)Math.Ceiling((secondary.Needs + TimeSpan.FromSeconds(5)).TotalSeconds)} and restart nut-monitor.service"));
+                $"raise HOSTSYNC in {upsmon.Path} to at least {(int)Math.Ceiling(secondary.Needs.TotalSeconds)} (a few seconds more for that host's own shutdown) and restart nut-monitor.service"));
         }
 
         foreach (var secondary in ups.Secondaries.Where(s => s.Margin >= ups.Margin))
@@ -123,8 +135,24 @@ public static partial class Checks
             findings.Add(new Finding(
                 Severity.Error, FindingCodes.RackMargins, FindingSubject.Machine,
                 $"the margins of the rack do not add up: this host, the primary, powers the UPS off after every secondary, yet it keeps back {Time(ups.Margin)} of runtime ([ups] margin) where {secondary.Host} keeps {Time(secondary.Margin)}: the primary would begin its own stop no earlier than the secondary whose shutdown it must outlast",
-                $"raise margin in this host's [ups] above {Time(secondary.Margin)}, by at least FINALDELAY ({Time(upsmon.FinalDelaySeconds)}) and this host's own shutdown, or lower {secondary.Host}'s"));
+                $"raise margin in this host's [ups] above {Time(secondary.Margin)} (by FINALDELAY, {Time(upsmon.FinalDelaySeconds)}, and this host's own shutdown, to be safe), or lower {secondary.Host}'s"));
         }
+    }
+
+    /// <summary>
+    /// A MONITOR line's UPS is [ups]'s: the same UPS and port at the same host, "localhost" and
+    /// 127.0.0.1 being one (upsmon and Sundown may spell it either way).
+    /// </summary>
+    private static bool SameUps(string system, UpsName name)
+    {
+        if (UpsName.TryParse(system, out _) is not { } monitored)
+        {
+            return false;
+        }
+
+        static bool Loopback(string host) => host is "localhost" or "127.0.0.1" or "::1" or "[::1]";
+        bool sameHost = string.Equals(monitored.Host, name.Host, StringComparison.OrdinalIgnoreCase) || (Loopback(monitored.Host) && Loopback(name.Host));
+        return monitored.Ups == name.Ups && monitored.Port == name.Port && sameHost;
     }
 
     /// <summary>

@@ -47,6 +47,7 @@ public static class FindingCodes
     public const string UpsmonNoShutdownCmd = "upsmon-no-shutdowncmd";
     public const string UpsRoleMismatch = "ups-role-mismatch";
     public const string UpsLoginRefused = "ups-login-refused";
+    public const string UpsPasswordReadable = "ups-password-readable";
     public const string RackHostSyncShort = "rack-hostsync-short";
     public const string RackMargins = "rack-margins";
 

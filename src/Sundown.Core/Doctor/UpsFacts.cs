@@ -16,6 +16,9 @@ public sealed record UpsFacts(UpsReading? Reading, string? ReadError, FileText U
 
     public bool WatchEnabled => WatchEnabledBy is not null;
 
+    /// <summary>The config file that holds [ups]'s password, when others may read it (its mode lets them); null otherwise.</summary>
+    public string? PasswordReadableIn { get; init; }
+
     /// <summary>On a rack's secondary: whether the [ups] user's login was tried (<see cref="LoginError"/>).</summary>
     public bool LoginChecked { get; init; }
 

@@ -6,6 +6,6 @@ namespace Sundown.Core.Doctor;
 /// <param name="Type">primary (master) or secondary (slave), as upsmon reads it; empty when the line lacks it.</param>
 public sealed record UpsmonMonitor(string System, int PowerValue, int Line, string Type = "")
 {
-    /// <summary>upsmon's own test: "primary" or its old name "master"; anything else is a secondary.</summary>
-    public bool IsPrimary => Type is "primary" or "master";
+    /// <summary>upsmon's own test (strcasecmp): "primary" or its old name "master", in any case; anything else is a secondary.</summary>
+    public bool IsPrimary => Type.Equals("primary", StringComparison.OrdinalIgnoreCase) || Type.Equals("master", StringComparison.OrdinalIgnoreCase);
 }

@@ -17,8 +17,4 @@ public static class Roles
         UpsRole.Secondary => "secondary",
         _ => "standalone",
     };
-
-    /// <summary>A word upsd reads unquoted: what a user name must be (upsd.users' [NAME]).</summary>
-    public static bool IsWord(string text) =>
-        text.Length is > 0 and <= 64 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@');
 }

@@ -23,32 +23,3 @@ public sealed record UpsConfig(UpsName Name, TimeSpan Margin, PowerReturn OnPowe
     /// <summary>On the primary: the other hosts on this UPS, as each one's own plan says it needs.</summary>
     public ImmutableArray<RackHost> Secondaries { get; init; } = [];
 }
-
-/// <summary>Which upsmon a host runs beside, in NUT's words (upsmon.conf's MONITOR … primary|secondary).</summary>
-public enum UpsRole
-{
-    /// <summary>One host on its UPS (NUT's MODE=standalone), or a role not said: watch only reads.</summary>
-    Standalone,
-
-    /// <summary>The host whose upsmon sets FSD and powers the UPS off last, after HOSTSYNC's wait for the others.</summary>
-    Primary,
-
-    /// <summary>
-    /// A host whose upsmon shuts it down when the primary sets FSD: watch holds a login on the UPS
-    /// until this host's guests are safe, so that the primary's HOSTSYNC wait covers them.
-    /// </summary>
-    Secondary,
-}
-
-/// <summary>A user of upsd.users: <c>user</c> and <c>password</c> of [ups].</summary>
-public sealed record UpsCredentials(string User, string Password)
-{
-    /// <summary>Never the password: what a message or <c>plan</c> may print.</summary>
-    public override string ToString() => User;
-}
-
-/// <summary>One <c>[[ups.secondary]]</c> of the primary's config: another host on the same UPS.</summary>
-/// <param name="Host">How the operator calls it, for doctor's and watch's messages.</param>
-/// <param name="Needs">Its guests' stop's worst case, as its own <c>sundown plan</c> says ("worst case").</param>
-/// <param name="Margin">Its own [ups] margin: what it keeps back for its host's shutdown.</param>
-public sealed record RackHost(string Host, TimeSpan Needs, TimeSpan Margin);

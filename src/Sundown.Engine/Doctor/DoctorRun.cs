@@ -79,10 +79,28 @@ public static class DoctorRun
             OsName = HostFactsReader.OsName(request.Paths),
             SqliteProblem = Journal.SqliteLoadFailure,
             LibvirtHooks = LibvirtHooksReader.Read(request.Paths),
-            Ups = HostFactsReader.Ups(request.Paths, upsReading) with { LoginError = upsLogin?.GetAwaiter().GetResult(), LoginChecked = upsLogin is not null },
+            Ups = HostFactsReader.Ups(request.Paths, upsReading) with
+            {
+                LoginError = upsLogin?.GetAwaiter().GetResult(),
+                LoginChecked = upsLogin is not null,
+                PasswordReadableIn = config.Ups?.Credentials is not null ? ReadableByOthers(request.ConfigPath ?? ConfigFile.DefaultPath) : null,
+            },
             Snapshots = snapshots,
         };
         return new DoctorReport(Checks.Run(facts, guests, config));
+    }
+
+    /// <summary>The file's full path when its mode lets others read it; null when not, or when it cannot be looked at.</summary>
+    private static string? ReadableByOthers(string path)
+    {
+        try
+        {
+            return (File.GetUnixFileMode(path) & UnixFileMode.OtherRead) != 0 ? Path.GetFullPath(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Begun before the hosts are examined, and held to PowerBudget's timeout whatever the reader does.</summary>

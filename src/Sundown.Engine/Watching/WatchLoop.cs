@@ -379,6 +379,18 @@ public static class WatchLoop
                 return;
             }
 
+            // Only when the battery itself says the rack must go: a stop begun on the safe side
+            // (no runtime to judge by, no worst case known) stops this host's guests, which come
+            // back with the power; FSD, which upsd keeps until it restarts, would take the whole
+            // rack down on a blip. Low battery is upsmon's own to act on: it sets FSD itself.
+            var known = new[] { _worstCase, RackSlowest()?.Needs }.Where(w => w is not null).Select(w => w!.Value).ToList();
+            if (reading.Runtime is not { } runtime || known.Count == 0
+                || runtime > WatchTrigger.TriggerRuntime(known.Max(), request.Ups!.Margin, request.PollInterval))
+            {
+                Say(WatchSeverity.Notice, $"FSD is not set: {(reading.Runtime is null ? "the UPS reports no battery.runtime" : known.Count == 0 ? "no host's need is known" : "the runtime still covers the rack's slowest host")}, so only this host's guests are stopped; the other hosts' watch and upsmon go on their own");
+                return;
+            }
+
             string why = RackSlowest() is { } slowest && TriggerWorstCase() > _worstCase
                 ? $"the rack's slowest host, {slowest.Host}, needs {Rounded(slowest.Needs)}"
                 : "this host's guests need it";
@@ -387,9 +399,10 @@ public static class WatchLoop
             {
                 await request.SetForcedShutdown!(CancellationToken.None);
             }
-            catch (UpsException e)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Say(WatchSeverity.Error, $"cannot set FSD on the UPS {request.Ups.Name}: {e.Message}; each host's watch still stops its own guests, and NUT shuts the rack down at low battery");
+                // Whatever it was, this host's guests' stop comes next.
+                Say(WatchSeverity.Error, $"cannot set FSD on the UPS {request.Ups.Name}: {e.Message}; each host's watch still stops its own guests, and NUT shuts the rack down at low battery, continuing");
             }
         }
 

@@ -202,6 +202,8 @@ public sealed class ChecksUpsTests
     [InlineData(UpsRole.Primary, "master")]
     [InlineData(UpsRole.Secondary, "secondary")]
     [InlineData(UpsRole.Secondary, "slave")]
+    [InlineData(UpsRole.Standalone, "MASTER")]
+    [InlineData(UpsRole.Primary, "Primary")]
     public void A_role_that_matches_upsmons_monitor_has_no_finding(UpsRole role, string type)
     {
         var findings = Checks.Run(With(RackReading, upsmon: UpsmonAs(type)), [], Rack(role));
@@ -218,9 +220,29 @@ public sealed class ChecksUpsTests
 
         var finding = Assert.Single(Checks.Run(With(RackReading, upsmon: UpsmonAs("secondary")), [], Rack(role)));
 
-        Assert.Equal((Severity.Error, FindingCodes.UpsRoleMismatch, FindingSubject.Machine), (finding.Severity, finding.Code, finding.Subject));
+        // A role never set (standalone, as before racks) is a warning; a wrong one set, an error.
+        Assert.Equal((role == UpsRole.Standalone ? Severity.Warning : Severity.Error, FindingCodes.UpsRoleMismatch, FindingSubject.Machine), (finding.Severity, finding.Code, finding.Subject));
         Assert.StartsWith($"upsmon is a secondary of myups@localhost (/etc/nut/upsmon.conf:2) but [ups] role is \"{roleName}\": watch holds no login on the UPS", finding.Problem, StringComparison.Ordinal);
         Assert.Equal("set role = \"secondary\" in [ups], with user and password of a upsd.users user with upsmon secondary", finding.Fix);
+    }
+
+    [Theory]
+    [InlineData("MONITOR otherups@localhost 1 monuser secret secondary\n")]
+    [InlineData("MONITOR myups@bigserver 1 monuser secret secondary\n")]
+    [InlineData("MONITOR myups@localhost:3494 1 monuser secret secondary\n")]
+    public void A_monitor_line_of_another_ups_says_nothing_of_the_role(string upsmon)
+    {
+        var findings = Checks.Run(With(RackReading, upsmon: upsmon + "SHUTDOWNCMD \"/sbin/shutdown -h +0\"\n"), [], Rack(UpsRole.Standalone));
+
+        Assert.DoesNotContain(findings, f => f.Code == FindingCodes.UpsRoleMismatch);
+    }
+
+    [Fact]
+    public void A_monitor_line_naming_the_ups_at_127_0_0_1_is_the_same_as_localhost()
+    {
+        var finding = Assert.Single(Checks.Run(With(RackReading, upsmon: "MONITOR myups@127.0.0.1:3493 1 monuser secret slave\nSHUTDOWNCMD x\n"), [], Rack(UpsRole.Primary)));
+
+        Assert.Equal((Severity.Error, FindingCodes.UpsRoleMismatch), (finding.Severity, finding.Code));
     }
 
     [Fact]
@@ -255,7 +277,7 @@ public sealed class ChecksUpsTests
         Assert.Contains("waits HOSTSYNC 15s (upsmon's default)", finding.Problem, StringComparison.Ordinal);
         Assert.Contains("db1's guests need up to 40s ([[ups.secondary]] needs)", finding.Problem, StringComparison.Ordinal);
         Assert.DoesNotContain("web2", finding.Problem, StringComparison.Ordinal);
-        Assert.Equal("raise HOSTSYNC in /etc/nut/upsmon.conf to at least 45 and restart nut-monitor.service", finding.Fix);
+        Assert.Equal("raise HOSTSYNC in /etc/nut/upsmon.conf to at least 40 (a few seconds more for that host's own shutdown) and restart nut-monitor.service", finding.Fix);
     }
 
     [Fact]
@@ -297,7 +319,7 @@ public sealed class ChecksUpsTests
         Assert.Equal((Severity.Error, FindingCodes.RackMargins, FindingSubject.Machine), (finding.Severity, finding.Code, finding.Subject));
         Assert.Contains($"it keeps back 1m of runtime ([ups] margin) where db1 keeps {said}", finding.Problem, StringComparison.Ordinal);
         Assert.DoesNotContain("web2", finding.Problem, StringComparison.Ordinal);
-        Assert.Equal($"raise margin in this host's [ups] above {said}, by at least FINALDELAY (5s) and this host's own shutdown, or lower db1's", finding.Fix);
+        Assert.Equal($"raise margin in this host's [ups] above {said} (by FINALDELAY, 5s, and this host's own shutdown, to be safe), or lower db1's", finding.Fix);
     }
 
     [Fact]
