@@ -408,6 +408,25 @@ public sealed class WatchLoopTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_stop_begun_on_the_safe_side_because_the_ups_reports_no_runtime_sets_no_fsd()
+    {
+        var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
+        // A cheap UPS: on battery, no battery.runtime. The guests' stop begins at once (nothing
+        // tells how long the battery lasts), but FSD, which upsd keeps, would take the rack down
+        // for what may be a blip.
+        var ups = new ScriptedUps(_time, _ => new UpsReading(["OB"], null, null, 90));
+        var fsd = new ForcedShutdowns(_time, _world);
+
+        await WatchAsync(RackConfig(fsd: true, secondaryNeeds: "3m"), ups, until: TimeSpan.FromSeconds(60), configure: r => r with { SetForcedShutdown = fsd.SetAsync });
+
+        Assert.Empty(fsd.Calls);
+        Assert.Single(_events, e => e.Event.Severity == WatchSeverity.Critical);
+        var notSet = Assert.Single(_events, e => e.Event.Message.StartsWith("FSD is not set", StringComparison.Ordinal));
+        Assert.Contains("the UPS reports no battery.runtime", notSet.Event.Message, StringComparison.Ordinal);
+        Assert.Equal("shutdown", _world[web.Uuid].OffBy);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Fsd_refused_by_upsd_is_said_at_err_and_the_guests_stop_still_runs()
     {
         var web = _world.Add("web", new(AcpiDelay: TimeSpan.FromSeconds(2)));
