@@ -52,21 +52,8 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
     /// adds nothing to NUMLOGINS, which the primary's upsmon is about to wait on.
     /// </summary>
     /// <exception cref="UpsException">upsd refused (ACCESS-DENIED), is unreachable, or did not answer in time.</exception>
-    public async Task SetForcedShutdownAsync(UpsCredentials credentials, CancellationToken cancellation)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await using var client = await NutClient.ConnectAsync(Name.Host, Name.Port, timeout, deadline.Token);
-            await client.AuthenticateAsync(credentials, deadline.Token);
-            await client.SetForcedShutdownAsync(Name.Ups, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            throw TimedOut(null);
-        }
-    }
+    public Task SetForcedShutdownAsync(UpsCredentials credentials, CancellationToken cancellation) =>
+        AsUserAsync(credentials, (client, token) => client.SetForcedShutdownAsync(Name.Ups, token), cancellation);
 
     /// <summary>
     /// Logs in to the UPS as <paramref name="credentials"/> and out again, held to the reader's
@@ -74,23 +61,32 @@ public sealed class NutUps(UpsName name, TimeSpan timeout) : IUps
     /// </summary>
     public async Task<string?> CheckLoginAsync(UpsCredentials credentials, CancellationToken cancellation)
     {
+        try
+        {
+            await AsUserAsync(credentials, (client, token) => client.LoginAsync(Name.Ups, token), cancellation);
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // upsd's ERR, or whatever the connection did: a finding, never a failed doctor.
+            return e.Message;
+        }
+    }
+
+    /// <summary>One connection as <paramref name="credentials"/>, for one command, all of it held to the reader's timeout; LOGOUT after.</summary>
+    private async Task AsUserAsync(UpsCredentials credentials, Func<NutClient, CancellationToken, Task> command, CancellationToken cancellation)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(timeout);
         try
         {
             await using var client = await NutClient.ConnectAsync(Name.Host, Name.Port, timeout, deadline.Token);
             await client.AuthenticateAsync(credentials, deadline.Token);
-            await client.LoginAsync(Name.Ups, deadline.Token);
-            return null;
+            await command(client, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            return TimedOut(null).Message;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // upsd's ERR, or whatever the connection did: a finding, never a failed doctor.
-            return e.Message;
+            throw TimedOut(null);
         }
     }
 
